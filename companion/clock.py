@@ -1,0 +1,40 @@
+"""Injectable clocks: every "now" in Companion comes from one of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The real clock, in the machine's local timezone."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).astimezone()
+
+
+@dataclass
+class FixedClock:
+    """A clock for tests: stands still until advanced."""
+
+    current: datetime = field(default_factory=lambda: datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
+
+    def __post_init__(self) -> None:
+        if self.current.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current = self.current + delta
+
+
+SYSTEM_CLOCK = SystemClock()

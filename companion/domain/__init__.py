@@ -1,0 +1,28 @@
+"""Pure domain model: profiles, measurements, units and form validation (no I/O)."""
+
+from companion.domain.model import (
+    METRIC_INFO,
+    METRIC_ORDER,
+    InvalidMeasurement,
+    Measurement,
+    Metric,
+    MetricInfo,
+    Profile,
+    Sex,
+    derived_from_mask,
+)
+from companion.domain.units import HeightUnit, WeightUnit
+
+__all__ = [
+    "METRIC_INFO",
+    "METRIC_ORDER",
+    "HeightUnit",
+    "InvalidMeasurement",
+    "Measurement",
+    "Metric",
+    "MetricInfo",
+    "Profile",
+    "Sex",
+    "WeightUnit",
+    "derived_from_mask",
+]

@@ -1,0 +1,168 @@
+"""The domain model: profiles and measurements (pure dataclasses, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from companion.domain.units import HeightUnit, WeightUnit
+from companion.i18n import N_
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class Metric(StrEnum):
+    """The eight body metrics a measurement can carry (values are the column names)."""
+
+    WEIGHT = "weight_kg"
+    BODY_FAT = "body_fat_pct"
+    BODY_WATER = "body_water_pct"
+    BONE_MASS = "bone_mass_kg"
+    MUSCLE_MASS = "muscle_mass_kg"
+    BMI = "bmi"
+    BMR = "bmr_kcal"
+    VISCERAL_FAT = "visceral_fat"
+
+    @property
+    def label(self) -> str:
+        """Untranslated English label; translate with ``_()`` at display time."""
+        return METRIC_INFO[self].label
+
+    @property
+    def unit(self) -> str:
+        return METRIC_INFO[self].unit
+
+    @property
+    def bit(self) -> int:
+        return 1 << METRIC_ORDER.index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricInfo:
+    label: str
+    unit: str  # SI unit as stored ("kg", "%", "kg/m²", "kcal", "" for ratings)
+    is_mass: bool
+    decimals: int
+    low: float  # plausible range, used to reject impossible values
+    high: float
+
+
+METRIC_INFO: dict[Metric, MetricInfo] = {
+    Metric.WEIGHT: MetricInfo(N_("Weight"), "kg", True, 1, 2.0, 500.0),
+    Metric.BODY_FAT: MetricInfo(N_("Body fat"), "%", False, 1, 1.0, 80.0),
+    Metric.BODY_WATER: MetricInfo(N_("Body water"), "%", False, 1, 10.0, 90.0),
+    Metric.BONE_MASS: MetricInfo(N_("Bone mass"), "kg", True, 1, 0.1, 20.0),
+    Metric.MUSCLE_MASS: MetricInfo(N_("Muscle mass"), "kg", True, 1, 1.0, 200.0),
+    Metric.BMI: MetricInfo(N_("BMI"), "kg/m²", False, 1, 5.0, 150.0),
+    Metric.BMR: MetricInfo(N_("Basal metabolic rate"), "kcal", False, 0, 300.0, 10000.0),
+    Metric.VISCERAL_FAT: MetricInfo(N_("Visceral fat"), "", False, 0, 1.0, 60.0),
+}
+
+METRIC_ORDER: tuple[Metric, ...] = tuple(Metric)
+
+#: Plausible bioelectrical impedance range in ohm for a body-composition scale.
+IMPEDANCE_RANGE = (50.0, 3000.0)
+
+
+class InvalidMeasurement(ValueError):
+    """A measurement value is impossible (e.g. a negative weight)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One weigh-in. Values are SI; ``None`` means the metric was not measured.
+
+    ``derived`` holds the metrics the app computed (e.g. from impedance) rather than the scale measuring them.
+    ``source`` names where it came from: a scale protocol (``ble:sig-bcs``, ``ble:mi-scale-2``), ``manual``,
+    or an import (``import:apple-health``...).
+    """
+
+    timestamp: datetime
+    source: str
+    weight_kg: float | None = None
+    body_fat_pct: float | None = None
+    body_water_pct: float | None = None
+    bone_mass_kg: float | None = None
+    muscle_mass_kg: float | None = None
+    bmi: float | None = None
+    bmr_kcal: float | None = None
+    visceral_fat: float | None = None
+    impedance_ohm: float | None = None
+    derived: frozenset[Metric] = field(default_factory=frozenset)
+    profile_id: int | None = None
+    id: int | None = None
+    device: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+            raise InvalidMeasurement("timestamp must be timezone-aware")
+        for metric in METRIC_ORDER:
+            value = getattr(self, metric.value)
+            if value is None:
+                continue
+            info = METRIC_INFO[metric]
+            if not (info.low <= value <= info.high) or value != value:
+                raise InvalidMeasurement(
+                    f"{metric.value}={value} is outside the possible range {info.low}..{info.high}"
+                )
+        if self.impedance_ohm is not None:
+            lo, hi = IMPEDANCE_RANGE
+            if not (lo <= self.impedance_ohm <= hi):
+                raise InvalidMeasurement(f"impedance {self.impedance_ohm} ohm is outside {lo}..{hi}")
+        if not any(getattr(self, m.value) is not None for m in METRIC_ORDER):
+            raise InvalidMeasurement("a measurement needs at least one metric")
+
+    def value(self, metric: Metric) -> float | None:
+        return getattr(self, metric.value)  # type: ignore[no-any-return]
+
+    def is_derived(self, metric: Metric) -> bool:
+        return metric in self.derived
+
+    @property
+    def derived_mask(self) -> int:
+        mask = 0
+        for metric in self.derived:
+            mask |= metric.bit
+        return mask
+
+    def with_values(self, **changes: object) -> Measurement:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def derived_from_mask(mask: int) -> frozenset[Metric]:
+    return frozenset(m for m in METRIC_ORDER if mask & m.bit)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A person using the scale. Only ``name``, ``sex``, ``birth_date`` and ``height_cm`` are required."""
+
+    name: str
+    sex: Sex
+    birth_date: date
+    height_cm: float
+    language: str = "en"
+    placement_date: date | None = None
+    placement_place: str | None = None
+    removal_date: date | None = None
+    clinic: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    goal_weight_kg: float | None = None
+    start_weight_kg: float | None = None
+    weight_unit: WeightUnit = WeightUnit.KG
+    height_unit: HeightUnit = HeightUnit.CM
+    scale_user_index: int | None = None
+    id: int | None = None
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years

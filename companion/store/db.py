@@ -1,0 +1,244 @@
+"""The encrypted SQLite store: one SQLCipher file per data directory. Only this package runs SQL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from companion.clock import SYSTEM_CLOCK, Clock
+from companion.store.errors import (
+    CorruptDatabase,
+    DataDirUnwritable,
+    ForeignDatabase,
+    NewerSchema,
+    NoStore,
+    StoreExists,
+)
+from companion.store.keys import KeyVault
+from companion.store.migrations import all_migrations, latest_version
+
+DB_FILE = "companion.db"
+
+try:  # SQLCipher build of the sqlite3 module (self-contained wheel).
+    from sqlcipher3 import dbapi2 as sqlite
+except ImportError:  # pragma: no cover - the dependency is required; kept importable for tooling
+    import sqlite3 as sqlite  # type: ignore[no-redef]
+
+DatabaseError = sqlite.DatabaseError
+IntegrityError = sqlite.IntegrityError
+
+
+def _passphrase_from_env(passphrase: str | None) -> str | None:
+    return passphrase if passphrase else (os.environ.get("COMPANION_PASSPHRASE") or None)
+
+
+def _ensure_writable_dir(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        raise DataDirUnwritable(home) from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise DataDirUnwritable(home)
+
+
+class Store:
+    """An open, unlocked, migrated database. Use ``Store.create`` / ``Store.open`` / ``Store.create_ephemeral``."""
+
+    def __init__(self, home: Path, connection: Any, clock: Clock, *, ephemeral: bool = False) -> None:
+        self.home = home
+        self.path = home / DB_FILE
+        self._conn = connection
+        self._lock = threading.RLock()
+        self.clock = clock
+        self.ephemeral = ephemeral
+        self._depth = 0
+        from companion.store.consents import ConsentLedger
+        from companion.store.measurements import Measurements
+        from companion.store.profiles import Profiles
+        from companion.store.settings import Settings
+
+        self.settings = Settings(self)
+        self.profiles = Profiles(self)
+        self.measurements = Measurements(self)
+        self.consents = ConsentLedger(self)
+
+    # ----- opening -------------------------------------------------------------------------------------
+    @staticmethod
+    def exists(home: Path) -> bool:
+        return (home / DB_FILE).exists() or (home / "key.json").exists()
+
+    @classmethod
+    def create(cls, home: Path, *, passphrase: str | None = None, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Create a new encrypted store in ``home`` (which must not hold one yet)."""
+        _ensure_writable_dir(home)
+        if cls.exists(home):
+            raise StoreExists(home)
+        vault = KeyVault(home)
+        dek = vault.create(_passphrase_from_env(passphrase))
+        try:
+            return cls._connect(home, dek, clock, new=True)
+        except BaseException:
+            vault.destroy()
+            (home / DB_FILE).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def create_ephemeral(cls, home: Path, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """A store whose key lives only in memory (demo mode): no keyring, no passphrase, gone on exit."""
+        _ensure_writable_dir(home)
+        return cls._connect(home, secrets.token_bytes(32), clock, new=True, ephemeral=True)
+
+    @classmethod
+    def open(cls, home: Path, *, passphrase: str | None = None, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Unlock and open the store in ``home``; migrates an older schema forward."""
+        db = home / DB_FILE
+        vault = KeyVault(home)
+        if not db.exists() and not vault.exists():
+            raise NoStore()
+        if not vault.exists():
+            raise ForeignDatabase(db)
+        if not db.exists():
+            raise CorruptDatabase(db)
+        if not os.access(home, os.W_OK | os.X_OK):
+            raise DataDirUnwritable(home)
+        dek = vault.unlock(_passphrase_from_env(passphrase))
+        return cls._connect(home, dek, clock, new=False)
+
+    @classmethod
+    def _connect(cls, home: Path, dek: bytes, clock: Clock, *, new: bool, ephemeral: bool = False) -> Store:
+        path = home / DB_FILE
+        if new and not path.exists():
+            try:
+                path.touch(mode=0o600)
+            except OSError:
+                raise DataDirUnwritable(home) from None
+        try:
+            conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        except sqlite.Error:
+            raise DataDirUnwritable(home) from None
+        try:
+            conn.execute(f"PRAGMA key = \"x'{dek.hex()}'\"")
+            try:
+                conn.execute("PRAGMA cipher_log_level = NONE")
+            except sqlite.Error:
+                pass
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite.DatabaseError:
+                raise CorruptDatabase(path) from None
+            head = latest_version()
+            if version > head:
+                raise NewerSchema(version, head)
+            if not new and version == 0:
+                raise CorruptDatabase(path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(home, conn, clock, ephemeral=ephemeral)
+            store.migrate()
+            return store
+        except BaseException:
+            conn.close()
+            raise
+
+    # ----- schema --------------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, target: int | None = None) -> int:
+        """Apply every migration newer than the file's version (up to ``target``), one transaction each."""
+        current = self.schema_version()
+        for migration in all_migrations():
+            if migration.version <= current or (target is not None and migration.version > target):
+                continue
+            with self._lock:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(migration.sql):
+                        self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version = {migration.version}")
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+            current = migration.version
+        return current
+
+    # ----- transactions and queries (for the repositories in this package) -----------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """``with store.transaction() as cur:`` — one atomic write; nests (inner blocks join the outer one)."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Any = ()) -> Any:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchone()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it (after deletions, so nothing lingers in the WAL)."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def vacuum(self) -> None:
+        with self._lock:
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                except sqlite.Error:
+                    pass
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` aware, triggers included)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

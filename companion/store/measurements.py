@@ -1,0 +1,174 @@
+"""Measurements: bulk insert, series for charts, pages for tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from companion.domain.model import METRIC_ORDER, Measurement, Metric, derived_from_mask
+
+if TYPE_CHECKING:
+    from companion.store.db import Store
+
+_VALUE_COLUMNS = tuple(m.value for m in METRIC_ORDER) + ("impedance_ohm",)
+_COLUMNS = ("profile_id", "ts", "tz_offset", "source", "device", *_VALUE_COLUMNS, "derived_mask", "note")
+_SELECT = f"SELECT id, {', '.join(_COLUMNS)} FROM measurement"
+_INSERT = (
+    f"INSERT OR IGNORE INTO measurement ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+_TZ_CACHE: dict[int, timezone] = {}
+
+
+def _tz(offset_min: int) -> timezone:
+    tz = _TZ_CACHE.get(offset_min)
+    if tz is None:
+        tz = _TZ_CACHE[offset_min] = timezone(timedelta(minutes=offset_min))
+    return tz
+
+
+def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
+    pid = profile_id if profile_id is not None else m.profile_id
+    if pid is None:
+        raise ValueError("a stored measurement needs a profile")
+    offset = m.timestamp.utcoffset()
+    return (
+        pid, int(m.timestamp.timestamp()), int(offset.total_seconds() // 60) if offset else 0, m.source, m.device,
+        m.weight_kg, m.body_fat_pct, m.body_water_pct, m.bone_mass_kg, m.muscle_mass_kg, m.bmi, m.bmr_kcal,
+        m.visceral_fat, m.impedance_ohm, m.derived_mask, m.note,
+    )
+
+
+def from_row(row: Any) -> Measurement:
+    (mid, pid, ts, off, source, device, w, fat, water, bone, muscle, bmi, bmr, visc, imp, mask, note) = row
+    return Measurement(
+        timestamp=datetime.fromtimestamp(ts, _tz(off)), source=source, weight_kg=w, body_fat_pct=fat,
+        body_water_pct=water, bone_mass_kg=bone, muscle_mass_kg=muscle, bmi=bmi, bmr_kcal=bmr, visceral_fat=visc,
+        impedance_ohm=imp, derived=derived_from_mask(mask), profile_id=pid, id=mid, device=device, note=note,
+    )
+
+
+class Measurements:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _require_consent(self) -> None:
+        from companion.privacy.gate import require_health_consent
+
+        require_health_consent(self._store)
+
+    def add(self, measurement: Measurement, profile_id: int | None = None) -> int | None:
+        """Store one measurement; returns its id, or ``None`` when the same reading is already stored.
+
+        Raises ``privacy.ProcessingNotAllowed`` without the explicit consent to process health data.
+        """
+        self._require_consent()
+        with self._store.transaction() as db:
+            cur = db.execute(_INSERT, to_row(measurement, profile_id))
+            return int(cur.lastrowid) if cur.rowcount else None
+
+    def add_many(self, measurements: Iterable[Measurement], profile_id: int | None = None) -> int:
+        """Insert many in one transaction; duplicates (same profile, second and source) are skipped."""
+        self._require_consent()
+        with self._store.transaction() as db:
+            before = db.total_changes
+            db.executemany(_INSERT, (to_row(m, profile_id) for m in measurements))
+            return int(db.total_changes - before)
+
+    def get(self, measurement_id: int) -> Measurement | None:
+        row = self._store.query_one(f"{_SELECT} WHERE id = ?", (measurement_id,))
+        return None if row is None else from_row(row)
+
+    def latest(self, profile_id: int, count: int = 1) -> list[Measurement]:
+        rows = self._store.query(f"{_SELECT} WHERE profile_id = ? ORDER BY ts DESC LIMIT ?", (profile_id, count))
+        return [from_row(r) for r in rows]
+
+    def first(self, profile_id: int) -> Measurement | None:
+        row = self._store.query_one(f"{_SELECT} WHERE profile_id = ? ORDER BY ts ASC LIMIT 1", (profile_id,))
+        return None if row is None else from_row(row)
+
+    def count(self, profile_id: int | None = None) -> int:
+        if profile_id is None:
+            return int(self._store.query_one("SELECT count(*) FROM measurement")[0])
+        return int(self._store.query_one("SELECT count(*) FROM measurement WHERE profile_id = ?", (profile_id,))[0])
+
+    def between(self, profile_id: int, start: datetime, end: datetime) -> list[Measurement]:
+        rows = self._store.query(
+            f"{_SELECT} WHERE profile_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
+            (profile_id, int(start.timestamp()), int(end.timestamp())),
+        )
+        return [from_row(r) for r in rows]
+
+    def series(
+        self, profile_id: int, metric: Metric, start: datetime | None = None, end: datetime | None = None
+    ) -> tuple[list[int], list[float]]:
+        """(Unix seconds, values) of one metric, oldest first — the fast path for charts."""
+        column = Metric(metric).value
+        lo = int(start.timestamp()) if start else -(2**62)
+        hi = int(end.timestamp()) if end else 2**62
+        rows = self._store.query(
+            f"SELECT ts, {column} FROM measurement WHERE profile_id = ? AND ts >= ? AND ts < ? "
+            f"AND {column} IS NOT NULL ORDER BY ts",
+            (profile_id, lo, hi),
+        )
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def page(
+        self,
+        profile_id: int,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        newest_first: bool = True,
+        order_by: str = "ts",
+        metric: Metric | None = None,
+        source: str | None = None,
+    ) -> list[Measurement]:
+        if order_by not in ("ts", "source", *_VALUE_COLUMNS):
+            raise ValueError(f"cannot sort by {order_by}")
+        where, params = ["profile_id = ?"], [profile_id]
+        if metric is not None:
+            where.append(f"{Metric(metric).value} IS NOT NULL")
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)  # type: ignore[arg-type]
+        direction = "DESC" if newest_first else "ASC"
+        rows = self._store.query(
+            f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [from_row(r) for r in rows]
+
+    def sources(self, profile_id: int) -> list[str]:
+        return [r[0] for r in self._store.query(
+            "SELECT DISTINCT source FROM measurement WHERE profile_id = ? ORDER BY source", (profile_id,))]
+
+    def delete(self, measurement_id: int) -> Measurement | None:
+        """Delete one measurement; returns it (for undo) or ``None`` if it did not exist."""
+        with self._store.transaction() as db:
+            row = db.execute(f"{_SELECT} WHERE id = ?", (measurement_id,)).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM measurement WHERE id = ?", (measurement_id,))
+        return from_row(row)
+
+    def restore(self, measurement: Measurement) -> int | None:
+        """Put back a deleted measurement (undo), keeping its id when it is still free."""
+        with self._store.transaction() as db:
+            cur = db.execute(
+                f"INSERT OR IGNORE INTO measurement (id, {', '.join(_COLUMNS)}) VALUES (?, {', '.join('?' * len(_COLUMNS))})",
+                (measurement.id, *to_row(measurement)),
+            )
+            return measurement.id if cur.rowcount else None
+
+    def reassign(self, measurement_id: int, profile_id: int) -> None:
+        with self._store.transaction() as db:
+            db.execute("UPDATE measurement SET profile_id = ? WHERE id = ?", (profile_id, measurement_id))
+
+    def delete_all(self, profile_id: int | None = None) -> int:
+        with self._store.transaction() as db:
+            if profile_id is None:
+                cur = db.execute("DELETE FROM measurement")
+            else:
+                cur = db.execute("DELETE FROM measurement WHERE profile_id = ?", (profile_id,))
+            return int(cur.rowcount)

@@ -1,0 +1,72 @@
+"""What every main screen shares: header, footer, help text, access to the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from companion.i18n import N_, _
+
+if TYPE_CHECKING:
+    from companion.domain.model import Profile
+    from companion.store import Store
+    from companion.tui.app import CompanionApp
+
+
+class CompanionScreen(Screen[None]):
+    """Base class: subclasses set ``SCREEN_ID``, ``HELP`` (Markdown, untranslated) and ``compose_body``."""
+
+    SCREEN_ID: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+
+    @property
+    def companion(self) -> CompanionApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> Store:
+        store = self.companion.store
+        assert store is not None, "screen shown before the store was opened"
+        return store
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.companion.active_profile()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        from companion.tui.screens import spec
+
+        if self.SCREEN_ID:
+            self.title = _(spec(self.SCREEN_ID).title)
+            self.sub_title = _(spec(self.SCREEN_ID).summary)
+
+    def help_markdown(self) -> str:
+        return _(self.HELP) if self.HELP else _("No help for this screen yet.")
+
+
+class NotBuiltScreen(CompanionScreen):
+    """A capability that is not built yet says so plainly and never shows made-up data."""
+
+    WHAT: ClassVar[str] = ""
+    HELP = N_("This part of Companion is not built yet. Nothing here is real data.")
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(classes="not-built"):
+            yield Static(_("Not available yet"), classes="title")
+            yield Static(_(self.WHAT) if self.WHAT else "", classes="what")
+            yield Static(
+                _("This part of Companion is still being built. It shows nothing until it works for real."),
+                classes="explain",
+            )
