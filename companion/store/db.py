@@ -57,6 +57,7 @@ class Store:
         self.clock = clock
         self.ephemeral = ephemeral
         self._depth = 0
+        from companion.store.audit import AuditLog
         from companion.store.consents import ConsentLedger
         from companion.store.measurements import Measurements
         from companion.store.profiles import Profiles
@@ -66,6 +67,7 @@ class Store:
         self.profiles = Profiles(self)
         self.measurements = Measurements(self)
         self.consents = ConsentLedger(self)
+        self.audit = AuditLog(self)
 
     # ----- opening -------------------------------------------------------------------------------------
     @staticmethod

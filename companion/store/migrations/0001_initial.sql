@@ -63,3 +63,12 @@ BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
 
 CREATE TRIGGER consent_event_append_only_delete BEFORE DELETE ON consent_event
 BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+
+-- What left the machine and when (exports, messages, attachments, shares): never the content itself.
+CREATE TABLE audit_event (
+    id      INTEGER PRIMARY KEY,
+    ts      TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT ''
+);

@@ -1,0 +1,15 @@
+"""Which tables hold which category of personal data (used by export, erasure and retention).
+
+Each capability lists its tables here when it adds a migration. Tables that do not exist (yet) are skipped.
+Erase categories are the DESIGN.md contract: measurements, health-data, messages, location, diagnostics, all.
+"""
+
+from __future__ import annotations
+
+CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
+    "measurements": ("measurement",),
+    "health-data": ("sample", "sample_rollup", "sleep_session", "workout", "import_file"),
+    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync"),
+    "location": ("location_cache", "geocode_cache", "saved_location"),
+    "diagnostics": ("diagnostic_log", "ble_decode_error"),
+}
