@@ -120,6 +120,10 @@ class CompanionApp(App[int]):
             self.push_screen(OnboardingScreen(self.context.home, self.clock), self._onboarded)
             return
         self.switch_mode("dashboard")
+        if not self.context.extras.get("no_services"):
+            from companion.tui.services import start_all
+
+            self.call_after_refresh(start_all, self)
 
     def on_unmount(self) -> None:
         if self.store is not None:
