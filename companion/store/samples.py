@@ -93,11 +93,13 @@ class Samples:
                 db.executemany("INSERT OR IGNORE INTO sample_batch (ts, value) VALUES (?, ?)", chunk)
                 db.execute(
                     "DELETE FROM sample_batch WHERE ts IN (SELECT ts FROM sample WHERE profile_id = ? AND kind = ? "
-                    "AND source = ? AND ts BETWEEN (SELECT min(ts) FROM sample_batch) AND (SELECT max(ts) FROM sample_batch))",
+                    "AND source = ? AND ts BETWEEN (SELECT min(ts) FROM sample_batch) "
+                    "AND (SELECT max(ts) FROM sample_batch))",
                     (profile_id, kind, source),
                 )
                 cur = db.execute(
-                    "INSERT INTO sample (profile_id, kind, ts, value, source) SELECT ?, ?, ts, value, ? FROM sample_batch",
+                    "INSERT INTO sample (profile_id, kind, ts, value, source) "
+                    "SELECT ?, ?, ts, value, ? FROM sample_batch",
                     (profile_id, kind, source),
                 )
                 added += cur.rowcount
@@ -136,10 +138,13 @@ class Samples:
         return int(first[0]), int(last[0])
 
     def _estimate(self, profile_id: int, kind: str, start: int, end: int) -> int:
+        """Raw samples in [start, end), counted from the finest rollup level that needs at most ~3,000 rows."""
+        span = max(end - start, 1)
+        level = next((lv for lv in LEVELS if span / lv <= 3000), LEVELS[-1])
         row = self._store.query_one(
-            "SELECT coalesce(sum(n), 0) FROM sample_rollup WHERE profile_id = ? AND kind = ? AND level = 86400 "
+            "SELECT coalesce(sum(n), 0) FROM sample_rollup WHERE profile_id = ? AND kind = ? AND level = ? "
             "AND bucket >= ? AND bucket < ?",
-            (profile_id, kind, start - 86400, end),
+            (profile_id, kind, level, start - (start % level), end),
         )
         return int(row[0])
 
