@@ -1,0 +1,377 @@
+"""Emulated scales on Bumble: a Bluetooth SIG body-composition scale (GATT) and a Mi-style broadcast scale.
+
+Scriptable from tests and the demo: a person steps on (unstable readings, then a stable one), steps off, the
+scale keeps readings taken while nobody was connected and sends them after consent (and can be told to replay
+them again, as some scales do), drops the connection mid-measurement, and answers a wrong consent code with
+"user not authorized" exactly as UDS 1.0 says (shared/reference/ble_scales.md section 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bumble import gatt
+from bumble.device import AdvertisingType, Connection
+
+from companion.ble.emulator.air import VirtualAir, make_device
+from companion.ble.protocols import sig, xiaomi
+
+log = logging.getLogger("companion.ble.emulator")
+
+SIG_SCALE_ADDRESS = "C0:5C:A1:E0:00:01"
+MI_SCALE_ADDRESS = "C0:5C:A1:E0:00:02"
+_UNSET_CLOCK = datetime(2000, 1, 1)  # what a scale shows before anyone sets its clock
+
+
+def _ad(kind: int, payload: bytes) -> bytes:
+    return bytes([len(payload) + 1, kind]) + payload
+
+
+def _u16_uuids(*uuids: int) -> bytes:
+    return b"".join(u.to_bytes(2, "little") for u in uuids)
+
+
+@dataclass
+class WeighIn:
+    weight_kg: float
+    at: datetime
+    user_index: int | None
+    impedance_ohm: float | None = None
+    body_fat_pct: float | None = None
+    muscle_mass_kg: float | None = None
+    body_water_mass_kg: float | None = None
+
+
+@dataclass
+class ScaleUser:
+    consent_code: int
+    data: dict[str, bytes] = field(default_factory=dict)
+    change_increment: int = 0
+
+
+class SigScale:
+    """A standards-compliant scale: WSS 0x181D, BCS 0x181B, UDS 0x181C and CTS 0x1805 on one GATT server."""
+
+    kind = "gatt"
+
+    def __init__(self, air: VirtualAir, *, name: str = "Companion Scale", address: str = SIG_SCALE_ADDRESS,
+                 max_users: int = 4) -> None:
+        self.air = air
+        self.name = name
+        self.address = address
+        self.max_users = max_users
+        self.device = make_device(air.link, name, address)
+        self.users: dict[int, ScaleUser] = {}
+        self.history: dict[int | None, list[WeighIn]] = {}
+        self.replay_history = False  # resend stored readings after every consent (scales that never forget)
+        self.started = False
+        self.asleep = False
+        self.clock_offset: timedelta | None = None
+        self.events: list[str] = []
+        self._consented: dict[int, int] = {}  # connection handle -> user index
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._build_gatt()
+        air.add_scale(self)
+
+    # ----- GATT layout ---------------------------------------------------------------------------------
+    def _build_gatt(self) -> None:
+        P = gatt.Characteristic.Properties
+        rw = gatt.Characteristic.READABLE | gatt.Characteristic.WRITEABLE
+        self.wm = gatt.Characteristic(
+            sig.full_uuid(sig.WEIGHT_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b"")
+        wss_feature = gatt.Characteristic(
+            sig.full_uuid(sig.WEIGHT_SCALE_FEATURE), P.READ, gatt.Characteristic.READABLE,
+            sig.encode_weight_scale_feature(timestamp=True, multi_user=True, bmi=False))
+        self.bcm = gatt.Characteristic(
+            sig.full_uuid(sig.BODY_COMPOSITION_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b"")
+        bcs_feature = gatt.Characteristic(
+            sig.full_uuid(sig.BODY_COMPOSITION_FEATURE), P.READ, gatt.Characteristic.READABLE,
+            sig.encode_body_composition_feature(
+                ("timestamp", "multiple_users", "muscle_mass", "body_water_mass", "impedance", "weight")))
+        self.ucp = gatt.Characteristic(
+            sig.full_uuid(sig.USER_CONTROL_POINT), P.WRITE | P.INDICATE, rw,
+            gatt.CharacteristicValue(write=self._on_control_point))
+        user_index = gatt.Characteristic(
+            sig.full_uuid(sig.USER_INDEX), P.READ, gatt.Characteristic.READABLE,
+            gatt.CharacteristicValue(read=self._read_user_index))
+        self.dci = gatt.Characteristic(
+            sig.full_uuid(sig.DATABASE_CHANGE_INCREMENT), P.READ | P.WRITE | P.NOTIFY, rw,
+            gatt.CharacteristicValue(read=self._read_change_increment, write=self._write_change_increment))
+        user_fields = [
+            gatt.Characteristic(
+                sig.full_uuid(uuid), P.READ | P.WRITE, rw,
+                gatt.CharacteristicValue(
+                    read=lambda c, key=key: self._read_user_field(c, key),
+                    write=lambda c, v, key=key: self._write_user_field(c, key, v)))
+            for uuid, key in ((sig.DATE_OF_BIRTH, "dob"), (sig.GENDER, "gender"), (sig.HEIGHT, "height"))
+        ]
+        cts = gatt.Characteristic(
+            sig.full_uuid(sig.CURRENT_TIME), P.READ | P.WRITE | P.NOTIFY, rw,
+            gatt.CharacteristicValue(read=self._read_time, write=self._write_time))
+        self.device.add_services([
+            gatt.Service(sig.full_uuid(sig.WEIGHT_SCALE_SERVICE), [wss_feature, self.wm]),
+            gatt.Service(sig.full_uuid(sig.BODY_COMPOSITION_SERVICE), [bcs_feature, self.bcm]),
+            gatt.Service(sig.full_uuid(sig.USER_DATA_SERVICE), [user_index, self.ucp, self.dci, *user_fields]),
+            gatt.Service(sig.full_uuid(sig.CURRENT_TIME_SERVICE), [cts]),
+        ])
+        name = self.name.encode()[:16]
+        self.device.advertising_data = (
+            _ad(0x01, b"\x06")
+            + _ad(0x03, _u16_uuids(sig.WEIGHT_SCALE_SERVICE, sig.BODY_COMPOSITION_SERVICE, sig.USER_DATA_SERVICE))
+            + _ad(0x09, name)
+        )
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
+        self.started = True
+        if not self.asleep:
+            await self._advertise()
+
+    async def _advertise(self) -> None:
+        await self.device.start_advertising(auto_restart=True, advertising_interval_min=20,
+                                            advertising_interval_max=20)
+
+    def _on_connection(self, connection: Connection) -> None:
+        self.events.append("connected")
+        connection.on(connection.EVENT_DISCONNECTION,
+                      lambda *_: (self._consented.pop(connection.handle, None), self.events.append("disconnected")))
+
+    # ----- clock and users -----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        real = datetime.now().replace(microsecond=0)
+        if self.clock_offset is None:
+            return _UNSET_CLOCK + timedelta(seconds=int(asyncio.get_running_loop().time()) % 86400)
+        return real + self.clock_offset
+
+    def _read_time(self, connection: Connection) -> bytes:
+        return sig.encode_current_time(self.now())
+
+    def _write_time(self, connection: Connection, value: bytes) -> None:
+        decoded = sig.decode_current_time(bytes(value))
+        if decoded.at is not None:
+            self.clock_offset = decoded.at - datetime.now().replace(microsecond=0)
+            self.events.append("clock-set")
+
+    def _consented_user(self, connection: Connection) -> int | None:
+        return self._consented.get(connection.handle)
+
+    def _read_user_index(self, connection: Connection) -> bytes:
+        index = self._consented_user(connection)
+        return bytes([sig.UNKNOWN_USER if index is None else index])
+
+    def _read_change_increment(self, connection: Connection) -> bytes:
+        index = self._consented_user(connection)
+        value = self.users[index].change_increment if index is not None else 0
+        return sig.encode_database_change_increment(value)
+
+    def _write_change_increment(self, connection: Connection, value: bytes) -> None:
+        index = self._consented_user(connection)
+        if index is not None and len(value) == 4:
+            self.users[index].change_increment = int.from_bytes(value, "little")
+
+    def _read_user_field(self, connection: Connection, key: str) -> bytes:
+        index = self._consented_user(connection)
+        return self.users[index].data.get(key, b"") if index is not None else b""
+
+    def _write_user_field(self, connection: Connection, key: str, value: bytes) -> None:
+        index = self._consented_user(connection)
+        if index is not None:
+            self.users[index].data[key] = bytes(value)
+
+    def _on_control_point(self, connection: Connection, value: bytes) -> None:
+        self._spawn(self._handle_control_point(connection, bytes(value)))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle_control_point(self, connection: Connection, value: bytes) -> None:
+        try:
+            request = sig.decode_control_point_request(value)
+        except sig.DecodeError:
+            op = value[0] if value else 0
+            await self._respond(connection, op if op in (1, 2, 3, 4, 5) else 1, sig.RESULT_INVALID_PARAMETER)
+            return
+        op = request.opcode
+        if op == sig.OP_REGISTER_NEW_USER:
+            free = [i for i in range(self.max_users) if i not in self.users]
+            if not free:
+                self.events.append("register-full")
+                await self._respond(connection, op, sig.RESULT_FAILED)
+                return
+            index = free[0]
+            self.users[index] = ScaleUser(int(request.consent_code or 0))
+            self.events.append(f"registered:{index}")
+            await self._respond(connection, op, sig.RESULT_SUCCESS, index)
+        elif op == sig.OP_CONSENT:
+            user = self.users.get(int(request.user_index or 0))
+            if user is None:
+                await self._respond(connection, op, sig.RESULT_INVALID_PARAMETER)
+            elif user.consent_code != request.consent_code:
+                self.events.append("consent-denied")
+                await self._respond(connection, op, sig.RESULT_NOT_AUTHORIZED)
+            else:
+                index = int(request.user_index or 0)
+                self._consented[connection.handle] = index
+                self.events.append(f"consented:{index}")
+                await self._respond(connection, op, sig.RESULT_SUCCESS)
+                await self._send_history(index)
+        elif op == sig.OP_DELETE_USER_DATA:
+            index = self._consented_user(connection)
+            if index is None:
+                await self._respond(connection, op, sig.RESULT_NOT_AUTHORIZED)
+            else:
+                self.users.pop(index, None)
+                self.history.pop(index, None)
+                await self._respond(connection, op, sig.RESULT_SUCCESS)
+        else:
+            await self._respond(connection, op, sig.RESULT_NOT_SUPPORTED)
+
+    async def _respond(self, connection: Connection, op: int, result: int, index: int | None = None) -> None:
+        await self.device.indicate_subscriber(connection, self.ucp, sig.encode_control_point_response(op, result, index))
+
+    # ----- the person on the scale ---------------------------------------------------------------------
+    def _listening(self, user_index: int | None) -> list[Connection]:
+        out = []
+        for connection in self.device.connections.values():
+            consented = self._consented.get(connection.handle)
+            if user_index is None or consented == user_index:
+                out.append(connection)
+        return out
+
+    async def step_on(
+        self, weight_kg: float, *, impedance_ohm: float | None = 500.0, body_fat_pct: float = 30.0,
+        user_index: int | None = None, split: bool = False, disconnect_midway: bool = False,
+        at: datetime | None = None,
+    ) -> WeighIn:
+        """A person steps on: the stable reading is indicated to consented clients or kept in memory."""
+        if user_index is None and self._consented:
+            user_index = next(iter(self._consented.values()))
+        reading = WeighIn(
+            weight_kg, at or self.now(), user_index, impedance_ohm, body_fat_pct,
+            muscle_mass_kg=round(weight_kg * (1 - body_fat_pct / 100) * 0.52, 2),
+            body_water_mass_kg=round(weight_kg * (1 - body_fat_pct / 100) * 0.73, 2),
+        )
+        connections = self._listening(user_index)
+        if not connections:
+            self.history.setdefault(user_index, []).append(reading)
+            self.events.append("stored")
+            return reading
+        await self._send(reading, split=split, disconnect_midway=disconnect_midway)
+        if self.replay_history:
+            self.history.setdefault(user_index, []).append(reading)
+        return reading
+
+    async def _send(self, r: WeighIn, *, split: bool = False, disconnect_midway: bool = False) -> None:
+        await self.device.indicate_subscribers(
+            self.wm, sig.encode_weight_measurement(r.weight_kg, timestamp=r.at, user_index=r.user_index))
+        if split:
+            first = sig.encode_body_composition(
+                r.body_fat_pct or 0, timestamp=r.at, user_index=r.user_index, weight_kg=r.weight_kg,
+                multi_packet=True)
+            await self.device.indicate_subscribers(self.bcm, first)
+            if disconnect_midway:
+                await self.disconnect()
+                return
+            second = sig.encode_body_composition(
+                r.body_fat_pct or 0, muscle_mass_kg=r.muscle_mass_kg, body_water_mass_kg=r.body_water_mass_kg,
+                impedance_ohm=r.impedance_ohm, multi_packet=True)
+            await self.device.indicate_subscribers(self.bcm, second)
+        else:
+            if disconnect_midway:
+                await self.disconnect()
+                return
+            await self.device.indicate_subscribers(self.bcm, sig.encode_body_composition(
+                r.body_fat_pct or 0, timestamp=r.at, user_index=r.user_index, weight_kg=r.weight_kg,
+                muscle_mass_kg=r.muscle_mass_kg, body_water_mass_kg=r.body_water_mass_kg,
+                impedance_ohm=r.impedance_ohm))
+        self.events.append("sent")
+
+    async def _send_history(self, user_index: int) -> None:
+        stored = self.history.get(user_index, [])
+        if not self.replay_history:
+            self.history[user_index] = []
+        for reading in list(stored):
+            await self._send(reading)
+
+    async def disconnect(self) -> None:
+        for connection in list(self.device.connections.values()):
+            try:
+                await connection.disconnect()
+            except Exception:  # already gone
+                pass
+
+    async def sleep(self) -> None:
+        """Stop advertising (a sleeping scale cannot be found or connected to)."""
+        self.asleep = True
+        await self.disconnect()
+        await asyncio.sleep(0.01)  # let auto-restart of advertising after the disconnection happen first
+        if self.device.is_advertising:
+            await self.device.stop_advertising()
+
+    async def wake(self) -> None:
+        self.asleep = False
+        if self.started and not self.device.is_advertising:
+            await self._advertise()
+
+
+class MiBroadcastScale:
+    """A Mi Body Composition Scale 2: never connected to, only advertises service data 0x181B."""
+
+    kind = "broadcast"
+
+    def __init__(self, air: VirtualAir, *, name: str = "MIBFS", address: str = MI_SCALE_ADDRESS) -> None:
+        self.air = air
+        self.name = name
+        self.address = address
+        self.device = make_device(air.link, name, address)
+        self.started = False
+        self.events: list[str] = []
+        air.add_scale(self)
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        self.started = True
+
+    async def advertise(self, payload: bytes) -> None:
+        data = _ad(0x01, b"\x06") + _ad(0x16, sig.BODY_COMPOSITION_SERVICE.to_bytes(2, "little") + payload)
+        data += _ad(0x09, self.name.encode())
+        if self.device.is_advertising:
+            await self.device.stop_advertising()
+        await self.device.start_advertising(
+            advertising_type=AdvertisingType.UNDIRECTED_SCANNABLE, advertising_data=data,
+            advertising_interval_min=20, advertising_interval_max=20)
+
+    async def step_on(self, weight_kg: float, *, impedance_ohm: int | None = 500, unstable_steps: int = 3,
+                      step_s: float = 0.06, hold_s: float = 0.15, at: datetime | None = None) -> None:
+        """Unstable weights creeping up, then stable, then stable with impedance (bare feet)."""
+        at = at or datetime.now().replace(microsecond=0)
+        for i in range(unstable_steps):
+            creeping = weight_kg * (0.6 + 0.4 * (i + 1) / (unstable_steps + 1))
+            await self.advertise(xiaomi.encode_mi_scale_v2(creeping, stabilized=False, at=at))
+            await asyncio.sleep(step_s)
+        await self.advertise(xiaomi.encode_mi_scale_v2(weight_kg, stabilized=True, at=at))
+        await asyncio.sleep(hold_s)
+        if impedance_ohm:
+            await self.advertise(xiaomi.encode_mi_scale_v2(
+                weight_kg, stabilized=True, impedance_ohm=impedance_ohm, at=at))
+            await asyncio.sleep(hold_s)
+        self.events.append("stable")
+
+    async def step_off(self, weight_kg: float = 0.0) -> None:
+        await self.advertise(xiaomi.encode_mi_scale_v2(weight_kg, stabilized=True, load_removed=True))
+        await asyncio.sleep(0.05)
+        await self.device.stop_advertising()
+        self.events.append("off")
+
+
+def populate_default(air: VirtualAir) -> None:
+    """The demo population: one SIG body-composition scale and one Mi broadcast scale."""
+    SigScale(air)
+    MiBroadcastScale(air)
