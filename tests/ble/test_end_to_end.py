@@ -1,0 +1,172 @@
+"""End to end through bleak's public API against the Bumble emulated scales (no mocks of the BLE path)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+
+import pytest
+
+from companion.ble import session
+from companion.ble.emulator.scale import MI_SCALE_ADDRESS, SIG_SCALE_ADDRESS
+from companion.store.ble import BleRepository
+
+
+async def _found(address: str) -> session.FoundScale:
+    scales = await session.scan(2.0, until=lambda f: f.address == address)
+    return next(s for s in scales if s.address == address)
+
+
+async def test_scan_lists_both_emulated_scales(air):  # type: ignore[no-untyped-def]
+    mi = air.scales[MI_SCALE_ADDRESS]
+    task = asyncio.create_task(mi.step_on(80.0, hold_s=0.3))
+    scales = await session.scan(0.6)
+    await task
+    by_address = {s.address: s for s in scales}
+    assert by_address[SIG_SCALE_ADDRESS].kind.protocol == "sig"
+    assert by_address[SIG_SCALE_ADDRESS].name == "Companion Scale"
+    assert by_address[MI_SCALE_ADDRESS].kind.protocol == "mi-scale-2"
+    assert all(isinstance(s.rssi, int) for s in scales)
+
+
+async def test_pair_registers_consents_sets_clock_and_stores_first_reading(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+
+    async def person() -> None:
+        while "consented:0" not in sig_scale.events:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        await sig_scale.step_on(84.3, impedance_ohm=512.0)
+
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0, rng=random.Random(1))
+    await stepping
+    assert outcome.registered and outcome.user_index == 0
+    assert "clock-set" in sig_scale.events
+    slot = BleRepository(store).slot_for_profile(SIG_SCALE_ADDRESS, profile.id)
+    assert slot is not None and slot.consent_code == sig_scale.users[0].consent_code
+    assert sig_scale.users[0].data["height"] == (168).to_bytes(2, "little")
+    assert store.profiles.get(profile.id).scale_user_index == 0
+    assert outcome.first is not None and outcome.first.status == "stored"
+    stored = store.measurements.latest(profile.id)[0]
+    assert stored.weight_kg == pytest.approx(84.3)
+    assert stored.impedance_ohm == pytest.approx(512.0)
+    assert stored.body_fat_pct == pytest.approx(30.0)  # measured by the scale, not derived
+    from companion.domain.model import Metric
+
+    assert Metric.BODY_FAT not in stored.derived and Metric.BMI in stored.derived
+    assert BleRepository(store).get(SIG_SCALE_ADDRESS).protocol == "sig"
+
+
+async def test_second_pairing_uses_stored_consent_and_wrong_code_reregisters(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+    first = await session.pair(store, found, profile, rng=random.Random(2))
+    again = await session.pair(store, found, profile)
+    assert again.user_index == first.user_index and not again.registered
+    sig_scale.users[first.user_index].consent_code = (sig_scale.users[first.user_index].consent_code + 1) % 10000
+    third = await session.pair(store, found, profile, rng=random.Random(3))
+    assert "consent-denied" in sig_scale.events
+    assert third.registered and third.user_index != first.user_index
+
+
+async def test_broadcast_scale_unstable_then_stable_stores_one_measurement(store, profile, mi_scale):  # type: ignore[no-untyped-def]
+    found_task = asyncio.create_task(_found(MI_SCALE_ADDRESS))
+    await mi_scale.step_on(79.0, hold_s=0.1, impedance_ohm=None)
+    found = await found_task
+    await mi_scale.step_off()
+    events: list[session.ScaleEvent] = []
+
+    async def person() -> None:
+        await asyncio.sleep(0.2)
+        await mi_scale.step_on(78.4, impedance_ohm=505, hold_s=0.3)
+        await mi_scale.step_off()
+
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0, on_event=events.append)
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
+    live = [e.reading.weight_kg for e in events if e.kind == "live" and e.reading and not e.reading.stabilized]
+    assert live and all(w < 78.4 for w in live)  # unstable values were shown but not stored
+    assert store.measurements.count(profile.id) == 1
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == pytest.approx(78.4) and m.impedance_ohm == 505
+    # Body composition derived from impedance and the profile, and flagged as such.
+    from companion.domain.model import Metric
+
+    assert m.body_fat_pct is not None and m.is_derived(Metric.BODY_FAT)
+    assert {Metric.BODY_FAT, Metric.BODY_WATER, Metric.BONE_MASS, Metric.BMR, Metric.BMI} <= m.derived
+
+
+async def test_live_listener_replayed_history_is_imported_once(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+    await session.pair(store, found, profile, rng=random.Random(4))
+    sig_scale.replay_history = True
+    # Weighed while the app was not listening: the scale keeps these and sends them after consent, every time.
+    now = sig_scale.now()
+    await sig_scale.step_on(90.0, user_index=0, at=now - timedelta(days=2))
+    await sig_scale.step_on(89.5, user_index=0, at=now - timedelta(days=1))
+    for _round in range(2):
+        events: list[session.ScaleEvent] = []
+        listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+        task = asyncio.create_task(listener.run())
+        for _ in range(200):
+            if sum(1 for e in events if e.recorded is not None) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await sig_scale.disconnect()
+        await asyncio.sleep(0.05)
+    assert store.measurements.count(profile.id) == 2
+
+
+async def test_disconnect_mid_measurement_stores_nothing(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+
+    async def person() -> None:
+        while "consented:0" not in sig_scale.events:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        await sig_scale.step_on(84.0, split=True, disconnect_midway=True)
+
+    stepping = asyncio.create_task(person())
+    with pytest.raises(session.ConnectionLost):
+        await session.pair(store, found, profile, first_reading_timeout=5.0, rng=random.Random(5))
+    await stepping
+    assert store.measurements.count(profile.id) == 0
+
+
+async def test_multi_packet_measurement_is_merged(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+
+    async def person() -> None:
+        while "consented:0" not in sig_scale.events:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        await sig_scale.step_on(84.0, split=True, impedance_ohm=480.0)
+
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0, rng=random.Random(6))
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 84.0 and m.impedance_ohm == 480.0 and m.body_water_pct is not None
+
+
+async def test_asleep_scale_is_reported(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+    await sig_scale.sleep()
+    with pytest.raises(session.ScaleAsleep):
+        link = session.GattLink(SIG_SCALE_ADDRESS, found.kind, lambda r: None, lambda *a: None, lambda: None)
+        await link.open(timeout=0.5)
+
+
+async def test_measure_once_without_consent_stores_nothing(store, profile, mi_scale):  # type: ignore[no-untyped-def]
+    BleRepository(store).remember(MI_SCALE_ADDRESS, "MIBFS", "mi-scale-2", "broadcast")
+    store.consents.record("health-data", "withdraw", "1.0", "test")
+    stepping = asyncio.create_task(mi_scale.step_on(70.0, hold_s=0.2))
+    recorded = await session.measure_once(store, timeout=5.0)
+    await stepping
+    assert recorded.status == "not-allowed" and "consent" in recorded.message
+    assert store.measurements.count() == 0
