@@ -9,9 +9,11 @@ them again, as some scales do), drops the connection mid-measurement, and answer
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bumble import gatt
@@ -59,8 +61,9 @@ class SigScale:
     kind = "gatt"
 
     def __init__(self, air: VirtualAir, *, name: str = "Companion Scale", address: str = SIG_SCALE_ADDRESS,
-                 max_users: int = 4) -> None:
+                 max_users: int = 4, memory: Path | None = None) -> None:
         self.air = air
+        self.memory = memory  # the scale's "flash": registered users survive restarts of the app
         self.name = name
         self.address = address
         self.max_users = max_users
@@ -72,10 +75,31 @@ class SigScale:
         self.asleep = False
         self.clock_offset: timedelta | None = None
         self.events: list[str] = []
+        self.weigh_in_on_consent: float | None = None
         self._consented: dict[int, int] = {}  # connection handle -> user index
         self._tasks: set[asyncio.Task[Any]] = set()
         self._build_gatt()
+        self._load()
         air.add_scale(self)
+
+    def _load(self) -> None:
+        if self.memory is None or not self.memory.exists():
+            return
+        try:
+            saved = json.loads(self.memory.read_text(encoding="utf-8"))
+            self.users = {int(k): ScaleUser(int(v["code"])) for k, v in saved.get("users", {}).items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("emulated scale memory %s unreadable; starting empty", self.memory)
+
+    def _save(self) -> None:
+        if self.memory is None:
+            return
+        try:
+            self.memory.parent.mkdir(parents=True, exist_ok=True)
+            users = {str(k): {"code": u.consent_code} for k, u in self.users.items()}
+            self.memory.write_text(json.dumps({"users": users}), encoding="utf-8")
+        except OSError:
+            log.warning("cannot save emulated scale memory to %s", self.memory)
 
     # ----- GATT layout ---------------------------------------------------------------------------------
     def _build_gatt(self) -> None:
@@ -207,6 +231,7 @@ class SigScale:
                 return
             index = free[0]
             self.users[index] = ScaleUser(int(request.consent_code or 0))
+            self._save()
             self.events.append(f"registered:{index}")
             await self._respond(connection, op, sig.RESULT_SUCCESS, index)
         elif op == sig.OP_CONSENT:
@@ -222,6 +247,10 @@ class SigScale:
                 self.events.append(f"consented:{index}")
                 await self._respond(connection, op, sig.RESULT_SUCCESS)
                 await self._send_history(index)
+                if self.weigh_in_on_consent is not None:
+                    weight, self.weigh_in_on_consent = self.weigh_in_on_consent, None
+                    await asyncio.sleep(0.2)
+                    await self.step_on(weight)
         elif op == sig.OP_DELETE_USER_DATA:
             index = self._consented_user(connection)
             if index is None:
@@ -229,6 +258,7 @@ class SigScale:
             else:
                 self.users.pop(index, None)
                 self.history.pop(index, None)
+                self._save()
                 await self._respond(connection, op, sig.RESULT_SUCCESS)
         else:
             await self._respond(connection, op, sig.RESULT_NOT_SUPPORTED)
@@ -333,11 +363,21 @@ class MiBroadcastScale:
         self.device = make_device(air.link, name, address)
         self.started = False
         self.events: list[str] = []
+        self.weigh_in_on_start: float | None = None
+        self._task: asyncio.Task[None] | None = None
         air.add_scale(self)
 
     async def start(self) -> None:
         await self.device.power_on()
         self.started = True
+        if self.weigh_in_on_start is not None:
+            weight, self.weigh_in_on_start = self.weigh_in_on_start, None
+            self._task = asyncio.get_running_loop().create_task(self._scripted(weight))
+
+    async def _scripted(self, weight: float) -> None:
+        await asyncio.sleep(0.3)
+        await self.step_on(weight, hold_s=1.0)
+        await self.step_off()
 
     async def advertise(self, payload: bytes) -> None:
         data = _ad(0x01, b"\x06") + _ad(0x16, sig.BODY_COMPOSITION_SERVICE.to_bytes(2, "little") + payload)
@@ -372,6 +412,23 @@ class MiBroadcastScale:
 
 
 def populate_default(air: VirtualAir) -> None:
-    """The demo population: one SIG body-composition scale and one Mi broadcast scale."""
-    SigScale(air)
-    MiBroadcastScale(air)
+    """The demo population: one SIG body-composition scale and one Mi broadcast scale.
+
+    ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they step on
+    the Mi scale once shortly after start, and on the SIG scale once after the first successful consent.
+    """
+    import os
+
+    # Remembered across runs only inside an explicit COMPANION_HOME (never the real data dir, never in --demo).
+    home = os.environ.get("COMPANION_HOME")
+    sig_scale = SigScale(air, memory=Path(home) / "emulator" / "sig-scale.json" if home else None)
+    mi_scale = MiBroadcastScale(air)
+    scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
+    if not scripted:
+        return
+    try:
+        weight = float(scripted)
+    except ValueError:
+        return
+    sig_scale.weigh_in_on_consent = weight
+    mi_scale.weigh_in_on_start = weight
