@@ -4,9 +4,9 @@
   possibly split over two indications with the multiple-packet flag; the parts are merged (as openScale's
   ``StandardWeightProfileHandler.kt`` merges WSS + BCS per user). A disconnect drops unfinished parts: nothing
   half-received is ever published.
-* Broadcast and vendor scales repeat readings many times: only a stabilized reading with the person still on the
-  scale counts; for body-composition scales the impedance arrives a few seconds later (bare feet), so the weight
-  waits for it and is published weight-only after a timeout or when the person steps off
+* Broadcast and vendor scales repeat readings many times: only a stabilized reading with the person
+  still on the scale counts; for body-composition scales the impedance arrives a few seconds later (bare
+  feet), so the weight waits for it and is published weight-only after a timeout or when the person steps off
   (shared/reference/ble_scales.md, "Signalling summary").
 """
 
@@ -40,16 +40,25 @@ def merge_readings(*parts: Reading) -> Reading:
 
 def fingerprint(reading: Reading, received_at: datetime) -> str:
     """Identity of one weigh-in for replay de-duplication (scale time + weight + user)."""
-    when = reading.timestamp.isoformat() if reading.timestamp is not None else "rx" + received_at.isoformat(
-        timespec="seconds")
+    when = (
+        reading.timestamp.isoformat()
+        if reading.timestamp is not None
+        else "rx" + received_at.isoformat(timespec="seconds")
+    )
     return f"{when}|{reading.weight_kg:.3f}|{reading.user_index if reading.user_index is not None else '-'}"
 
 
 class ReadingAssembler:
-    """Per connected or listened-to scale: ``feed`` packets, ``poll`` for timeouts, ``reset`` on disconnect."""
+    """Per connected or listened-to scale: ``feed`` packets, ``poll`` for timeouts, ``reset`` on
+    disconnect."""
 
-    def __init__(self, *, expects_composition: bool = True, composition_wait_s: float = 2.0,
-                 impedance_wait_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        *,
+        expects_composition: bool = True,
+        composition_wait_s: float = 2.0,
+        impedance_wait_s: float = 8.0,
+    ) -> None:
         self.expects_composition = expects_composition
         self.composition_wait_s = composition_wait_s
         self.impedance_wait_s = impedance_wait_s

@@ -126,7 +126,12 @@ def derive(p: BodyInputs) -> Composition:
     fat = body_fat_pct(p)
     bone = bone_mass_kg(p)
     return Composition(
-        bmi=base_bmi, bmr_kcal=base_bmr, body_fat_pct=fat, body_water_pct=water_pct(fat), bone_mass_kg=bone,
-        muscle_mass_kg=muscle_mass_kg(p, fat, bone), lean_body_mass_kg=lbm_coefficient(p),
+        bmi=base_bmi,
+        bmr_kcal=base_bmr,
+        body_fat_pct=fat,
+        body_water_pct=water_pct(fat),
+        bone_mass_kg=bone,
+        muscle_mass_kg=muscle_mass_kg(p, fat, bone),
+        lean_body_mass_kg=lbm_coefficient(p),
         visceral_fat=visceral_fat(p),
     )

@@ -57,7 +57,10 @@ def reading_time(reading: Reading, received_at: datetime) -> datetime:
 
 
 def measurement_from_reading(
-    reading: Reading, profile: Profile, received_at: datetime, device: str | None = None,
+    reading: Reading,
+    profile: Profile,
+    received_at: datetime,
+    device: str | None = None,
 ) -> Measurement:
     """Build the measurement; composition the scale did not send is derived (and flagged) when possible."""
     weight = reading.weight_kg
@@ -79,12 +82,18 @@ def measurement_from_reading(
         values["body_water_pct"] = round(reading.body_water_mass_kg / weight * 100, 1)
     age = profile.age_on(at.date())
     if profile.sex is not Sex.OTHER:
-        inputs = bodycomp.BodyInputs(weight, profile.height_cm, age, profile.sex is Sex.MALE, reading.impedance_ohm)
+        inputs = bodycomp.BodyInputs(
+            weight, profile.height_cm, age, profile.sex is Sex.MALE, reading.impedance_ohm
+        )
         computed = bodycomp.derive(inputs)
         for metric, value in (
-            (Metric.BMI, computed.bmi), (Metric.BMR, computed.bmr_kcal), (Metric.BODY_FAT, computed.body_fat_pct),
-            (Metric.BODY_WATER, computed.body_water_pct), (Metric.BONE_MASS, computed.bone_mass_kg),
-            (Metric.MUSCLE_MASS, computed.muscle_mass_kg), (Metric.VISCERAL_FAT, computed.visceral_fat),
+            (Metric.BMI, computed.bmi),
+            (Metric.BMR, computed.bmr_kcal),
+            (Metric.BODY_FAT, computed.body_fat_pct),
+            (Metric.BODY_WATER, computed.body_water_pct),
+            (Metric.BONE_MASS, computed.bone_mass_kg),
+            (Metric.MUSCLE_MASS, computed.muscle_mass_kg),
+            (Metric.VISCERAL_FAT, computed.visceral_fat),
         ):
             if values[metric.value] is None and value is not None:
                 values[metric.value] = round(value, METRIC_INFO[metric].decimals + 1)
@@ -94,11 +103,19 @@ def measurement_from_reading(
         derived.add(Metric.BMI)
     try:
         return Measurement(
-            timestamp=at, source=f"ble:{reading.protocol}", weight_kg=weight, impedance_ohm=reading.impedance_ohm,
-            derived=frozenset(derived), profile_id=profile.id, device=device, **values,  # type: ignore[arg-type]
+            timestamp=at,
+            source=f"ble:{reading.protocol}",
+            weight_kg=weight,
+            impedance_ohm=reading.impedance_ohm,
+            derived=frozenset(derived),
+            profile_id=profile.id,
+            device=device,
+            **values,  # type: ignore[arg-type]
         )
     except InvalidMeasurement as exc:
-        raise ReadingRejected(_("The scale sent an impossible value: {detail}").format(detail=str(exc))) from None
+        raise ReadingRejected(
+            _("The scale sent an impossible value: {detail}").format(detail=str(exc))
+        ) from None
 
 
 def choose_profile(store: Store, address: str, reading: Reading) -> Profile | None:

@@ -1,8 +1,8 @@
 """The only bleak adapter: scanning, pairing and live listening, shared by the TUI and the CLI.
 
-Everything protocol-specific is in ``companion.ble.protocols`` (pure); this module moves bytes between bleak and
-those decoders, keeps the UDS conversation (register / consent / clock) and hands complete readings to
-``companion.ble.intake.Recorder``. ``COMPANION_BLE=emulated`` swaps in the Bumble backend
+Everything protocol-specific is in ``companion.ble.protocols`` (pure); this module moves bytes between
+bleak and those decoders, keeps the UDS conversation (register / consent / clock) and hands complete
+readings to ``companion.ble.intake.Recorder``. ``COMPANION_BLE=emulated`` swaps in the Bumble backend
 (``companion.ble.emulator.backend``); nothing else changes.
 """
 
@@ -120,10 +120,14 @@ class FoundScale:
 
 
 def _kind_of(advert: AdvertisementData) -> ScaleKind | None:
-    return identify_scale(advert.local_name, advert.service_uuids, advert.service_data, advert.manufacturer_data)
+    return identify_scale(
+        advert.local_name, advert.service_uuids, advert.service_data, advert.manufacturer_data
+    )
 
 
-async def scan(timeout: float = 4.0, *, until: Callable[[FoundScale], bool] | None = None) -> list[FoundScale]:
+async def scan(
+    timeout: float = 4.0, *, until: Callable[[FoundScale], bool] | None = None
+) -> list[FoundScale]:
     """Nearby scales (anything we can identify), strongest signal first."""
     found: dict[str, FoundScale] = {}
     done = asyncio.Event()
@@ -152,8 +156,14 @@ async def scan(timeout: float = 4.0, *, until: Callable[[FoundScale], bool] | No
 class GattLink:
     """A connected GATT scale: subscriptions, decoding, the UDS control point and the clock."""
 
-    def __init__(self, address: str, kind: ScaleKind, on_reading: Callable[[Reading], None],
-                 on_bad_packet: Callable[[str, bytes, str], None], on_lost: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        address: str,
+        kind: ScaleKind,
+        on_reading: Callable[[Reading], None],
+        on_bad_packet: Callable[[str, bytes, str], None],
+        on_lost: Callable[[], None],
+    ) -> None:
         self.address = address
         self.kind = kind
         self._on_reading = on_reading
@@ -167,17 +177,26 @@ class GattLink:
         self.has_bcs = False
 
     async def open(self, timeout: float = 10.0) -> None:
-        client = BleakClient(self.address, disconnected_callback=self._lost, timeout=timeout, **client_kwargs())
+        client = BleakClient(
+            self.address, disconnected_callback=self._lost, timeout=timeout, **client_kwargs()
+        )
         try:
             await client.connect()
         except BleakDeviceNotFoundError:
-            raise ScaleAsleep(_(
-                "The scale did not answer. It may be asleep or out of range: step on it to wake it and try again."
-            )) from None
-        except (TimeoutError, asyncio.TimeoutError):
-            raise ScaleAsleep(_("Connecting to the scale timed out. Step on it to wake it and try again.")) from None
+            raise ScaleAsleep(
+                _(
+                    "The scale did not answer. It may be asleep or out of range: step on it to wake it "
+                    "and try again."
+                )
+            ) from None
+        except TimeoutError:
+            raise ScaleAsleep(
+                _("Connecting to the scale timed out. Step on it to wake it and try again.")
+            ) from None
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(_("Could not connect to the scale: {detail}").format(detail=str(exc))) from None
+            raise ConnectionLost(
+                _("Could not connect to the scale: {detail}").format(detail=str(exc))
+            ) from None
         self._client = client
         uuids = {normalize_uuid(c.uuid) for c in client.services.characteristics.values()}
         self.has_uds = "2a9f" in uuids
@@ -228,17 +247,21 @@ class GattLink:
         try:
             await self._client.write_gatt_char(sig.full_uuid(sig.USER_CONTROL_POINT), payload, response=True)
             return await asyncio.wait_for(self._ucp.get(), timeout)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise MeasurementTimeout(_("The scale did not answer the user registration in time.")) from None
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(_("The connection to the scale was lost: {detail}").format(detail=str(exc))) from None
+            raise ConnectionLost(
+                _("The connection to the scale was lost: {detail}").format(detail=str(exc))
+            ) from None
 
     async def write(self, short: int, data: bytes) -> None:
         assert self._client is not None
         try:
             await self._client.write_gatt_char(sig.full_uuid(short), data, response=True)
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(_("The connection to the scale was lost: {detail}").format(detail=str(exc))) from None
+            raise ConnectionLost(
+                _("The connection to the scale was lost: {detail}").format(detail=str(exc))
+            ) from None
 
     async def set_clock(self, now: datetime) -> None:
         """CTS 0x2A2B, local wall-clock time (scales have no time zone), adjust reason "manual"."""
@@ -247,7 +270,9 @@ class GattLink:
     async def register(self, consent_code: int) -> int:
         response = await self.control(sig.encode_register_new_user(consent_code))
         if response.result == sig.RESULT_FAILED:
-            raise ConsentRefused(_("The scale has no free user slot. Delete a user on the scale and try again."))
+            raise ConsentRefused(
+                _("The scale has no free user slot. Delete a user on the scale and try again.")
+            )
         if not response.ok or response.user_index is None:
             raise ConsentRefused(_("The scale refused to register a new user."))
         return response.user_index
@@ -277,7 +302,7 @@ class GattLink:
             self._client = None
 
 
-# ----- events the UI and CLI follow --------------------------------------------------------------------------
+# ----- events the UI and CLI follow -----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ScaleEvent:
     kind: str  # status | live | stored | duplicate | rejected | not-allowed | lost
@@ -294,7 +319,9 @@ EventSink = Callable[[ScaleEvent], None]
 class _ReadingPipe:
     """decoded packets -> assembler -> recorder -> events, for one scale."""
 
-    def __init__(self, store: Store, address: str, sink: EventSink, *, expects_composition: bool = True) -> None:
+    def __init__(
+        self, store: Store, address: str, sink: EventSink, *, expects_composition: bool = True
+    ) -> None:
         self.store = store
         self.address = address
         self.sink = sink
@@ -315,16 +342,28 @@ class _ReadingPipe:
 
     def commit(self, reading: Reading) -> None:
         recorded = self.recorder.record(self.address, reading)
-        self.sink(ScaleEvent(recorded.status, text=recorded.message, reading=reading, recorded=recorded,
-                             address=self.address))
+        self.sink(
+            ScaleEvent(
+                recorded.status,
+                text=recorded.message,
+                reading=reading,
+                recorded=recorded,
+                address=self.address,
+            )
+        )
 
     def bad_packet(self, source: str, payload: bytes, reason: str) -> None:
         from companion.store.ble import BleRepository
 
         BleRepository(self.store).log_decode_error(self.address, source, payload, reason)
         log.info("undecodable packet from %s (%s): %s", self.address, source, reason)
-        self.sink(ScaleEvent("rejected", text=_("Ignored a bad packet from the scale: {reason}").format(
-            reason=reason), address=self.address))
+        self.sink(
+            ScaleEvent(
+                "rejected",
+                text=_("Ignored a bad packet from the scale: {reason}").format(reason=reason),
+                address=self.address,
+            )
+        )
 
 
 # ----- pairing ----------------------------------------------------------------------------------------------
@@ -337,8 +376,13 @@ class PairOutcome:
 
 
 async def pair(
-    store: Store, found: FoundScale, profile: Profile, *, progress: Callable[[str], None] | None = None,
-    first_reading_timeout: float = 0.0, rng: random.Random | None = None,
+    store: Store,
+    found: FoundScale,
+    profile: Profile,
+    *,
+    progress: Callable[[str], None] | None = None,
+    first_reading_timeout: float = 0.0,
+    rng: random.Random | None = None,
     on_event: EventSink | None = None,
 ) -> PairOutcome:
     """Connect, register or consent (UDS), set the clock, optionally wait for a first reading, remember it."""
@@ -403,8 +447,9 @@ async def pair(
         await link.close()
 
 
-async def _wait_recorded(events: asyncio.Queue[ScaleEvent], timeout: float, lost: asyncio.Event | None,
-                         pipe: _ReadingPipe) -> Recorded | None:
+async def _wait_recorded(
+    events: asyncio.Queue[ScaleEvent], timeout: float, lost: asyncio.Event | None, pipe: _ReadingPipe
+) -> Recorded | None:
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -412,18 +457,21 @@ async def _wait_recorded(events: asyncio.Queue[ScaleEvent], timeout: float, lost
             return None
         if lost is not None and lost.is_set():
             pipe.assembler.reset()
-            raise ConnectionLost(_("The scale disconnected before the reading was complete; nothing was stored."))
+            raise ConnectionLost(
+                _("The scale disconnected before the reading was complete; nothing was stored.")
+            )
         try:
             event = await asyncio.wait_for(events.get(), min(remaining, 0.25))
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             pipe.poll()
             continue
         if event.recorded is not None:
             return event.recorded
 
 
-async def _first_reading_broadcast(pipe: _ReadingPipe, events: asyncio.Queue[ScaleEvent], found: FoundScale,
-                                   timeout: float) -> Recorded | None:
+async def _first_reading_broadcast(
+    pipe: _ReadingPipe, events: asyncio.Queue[ScaleEvent], found: FoundScale, timeout: float
+) -> Recorded | None:
     if timeout <= 0:
         return None
     listener = BroadcastListener({found.address: found.kind.protocol}, {found.address: pipe})
@@ -431,12 +479,16 @@ async def _first_reading_broadcast(pipe: _ReadingPipe, events: asyncio.Queue[Sca
         return await _wait_recorded(events, timeout, None, pipe)
 
 
-# ----- listening ---------------------------------------------------------------------------------------------
+# ----- listening ------------------------------------------------------------------------------------------
 class BroadcastListener:
     """Feeds advertisements of paired broadcast scales into their pipes."""
 
-    def __init__(self, protocols: dict[str, str], pipes: dict[str, _ReadingPipe],
-                 on_seen: Callable[[str, AdvertisementData], None] | None = None) -> None:
+    def __init__(
+        self,
+        protocols: dict[str, str],
+        pipes: dict[str, _ReadingPipe],
+        on_seen: Callable[[str, AdvertisementData], None] | None = None,
+    ) -> None:
         self.protocols = protocols
         self.pipes = pipes
         self.on_seen = on_seen
@@ -506,7 +558,9 @@ class LiveListener:
                 return
             task = self._links.get(address)
             if task is None or task.done():
-                self._links[address] = asyncio.get_running_loop().create_task(self._gatt(scale, pipes[address]))
+                self._links[address] = asyncio.get_running_loop().create_task(
+                    self._gatt(scale, pipes[address])
+                )
 
         listener = BroadcastListener({s.address: s.protocol for s in scales}, pipes, on_seen=seen)
         self.sink(ScaleEvent("status", _("Listening for your scale...")))
@@ -537,15 +591,30 @@ class LiveListener:
             if link.has_uds:
                 await link.set_clock(self.store.clock.now().astimezone())
                 profile = self.store.profiles.active()
-                slot = BleRepository(self.store).slot_for_profile(scale.address, profile.id) if (
-                    profile is not None and profile.id is not None) else None
+                slot = (
+                    BleRepository(self.store).slot_for_profile(scale.address, profile.id)
+                    if (profile is not None and profile.id is not None)
+                    else None
+                )
                 if slot is None or not await link.consent(slot.user_index, slot.consent_code):
-                    self.sink(ScaleEvent("status", _(
-                        "The scale did not accept your consent code; pair it again on the Pair screen."),
-                        address=scale.address))
+                    self.sink(
+                        ScaleEvent(
+                            "status",
+                            _(
+                                "The scale did not accept your consent code; pair it again on the Pair "
+                                "screen."
+                            ),
+                            address=scale.address,
+                        )
+                    )
                     return
-            self.sink(ScaleEvent("status", _("Connected to {name}.").format(name=scale.name or scale.address),
-                                 address=scale.address))
+            self.sink(
+                ScaleEvent(
+                    "status",
+                    _("Connected to {name}.").format(name=scale.name or scale.address),
+                    address=scale.address,
+                )
+            )
             BleRepository(self.store).touch(scale.address)
             await lost.wait()
             pipe.assembler.reset()
@@ -571,14 +640,18 @@ async def measure_once(store: Store, timeout: float = 60.0, on_event: EventSink 
     listener = LiveListener(store, sink)
     task = asyncio.get_running_loop().create_task(listener.run())
     try:
-        done, _pending = await asyncio.wait({task, result}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {task, result}
+        done, _pending = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if result.done():
             return result.result()
         if task in done:
             task.result()  # re-raise NoAdapter and friends
             raise ScaleNotFound(_("No scale is paired yet; run `companion pair` first."))
-        raise MeasurementTimeout(_("No reading within {seconds} seconds. Step on the scale and try again.").format(
-            seconds=int(timeout)))
+        raise MeasurementTimeout(
+            _("No reading within {seconds} seconds. Step on the scale and try again.").format(
+                seconds=int(timeout)
+            )
+        )
     finally:
         task.cancel()
         try:

@@ -14,10 +14,17 @@ def register(subparsers: Any) -> None:
     sub = ble.add_subparsers(dest="ble_command", metavar="ACTION", required=True)
     decode = sub.add_parser("decode", help=_("decode one scale packet and print it as JSON"))
     source = decode.add_mutually_exclusive_group(required=True)
-    source.add_argument("--characteristic", metavar="UUID", help=_("the GATT characteristic the value came from"))
-    source.add_argument("--service-data", metavar="UUID", help=_("the service UUID of advertisement service data"))
-    source.add_argument("--manufacturer-data", metavar="COMPANY_ID",
-                        help=_("the company id of advertisement manufacturer data (decimal or 0x...)"))
+    source.add_argument(
+        "--characteristic", metavar="UUID", help=_("the GATT characteristic the value came from")
+    )
+    source.add_argument(
+        "--service-data", metavar="UUID", help=_("the service UUID of advertisement service data")
+    )
+    source.add_argument(
+        "--manufacturer-data",
+        metavar="COMPANY_ID",
+        help=_("the company id of advertisement manufacturer data (decimal or 0x...)"),
+    )
     decode.add_argument("hex", metavar="HEX", help=_("the payload in hex; spaces and colons are allowed"))
     decode.add_argument("--name", default=None, help=_("the advertised name, if known"))
     decode.set_defaults(handler=_decode)
@@ -25,8 +32,13 @@ def register(subparsers: Any) -> None:
     pair = subparsers.add_parser("pair", help=_("find and pair a Bluetooth scale"))
     pair.add_argument("--address", default=None, help=_("pair this scale without asking"))
     pair.add_argument("--scan-seconds", type=float, default=5.0, metavar="S")
-    pair.add_argument("--first-reading", type=float, default=0.0, metavar="S",
-                      help=_("wait this many seconds for a first reading after pairing"))
+    pair.add_argument(
+        "--first-reading",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help=_("wait this many seconds for a first reading after pairing"),
+    )
     pair.add_argument("--json", action="store_true")
     pair.set_defaults(handler=_pair)
 
@@ -83,8 +95,12 @@ def _say(text: str) -> None:
 def _measurement_json(m: Any) -> dict[str, Any]:
     from companion.domain.model import METRIC_ORDER
 
-    out: dict[str, Any] = {"id": m.id, "timestamp": m.timestamp.isoformat(), "source": m.source,
-                           "profile_id": m.profile_id}
+    out: dict[str, Any] = {
+        "id": m.id,
+        "timestamp": m.timestamp.isoformat(),
+        "source": m.source,
+        "profile_id": m.profile_id,
+    }
     for metric in METRIC_ORDER:
         value = m.value(metric)
         if value is not None:
@@ -124,16 +140,20 @@ def _pair(args: argparse.Namespace) -> int:
                 if not answer.isdigit() or not 1 <= int(answer) <= len(found):
                     raise CliError(_("No such scale."), code=2)
                 chosen = found[int(answer) - 1]
-            return await session.pair(store, chosen, profile, progress=_say,
-                                      first_reading_timeout=args.first_reading)
+            return await session.pair(
+                store, chosen, profile, progress=_say, first_reading_timeout=args.first_reading
+            )
 
         try:
             outcome = asyncio.run(run())
         except session.ScaleError as exc:
             raise CliError(str(exc)) from None
         result: dict[str, Any] = {
-            "address": outcome.scale.address, "name": outcome.scale.name, "protocol": outcome.scale.protocol,
-            "transport": outcome.scale.transport, "user_index": outcome.user_index,
+            "address": outcome.scale.address,
+            "name": outcome.scale.name,
+            "protocol": outcome.scale.protocol,
+            "transport": outcome.scale.transport,
+            "user_index": outcome.user_index,
             "registered": outcome.registered,
         }
         if outcome.first is not None and outcome.first.measurement is not None:
@@ -141,8 +161,11 @@ def _pair(args: argparse.Namespace) -> int:
         if args.json:
             print_json(result)
         else:
-            print(_("Paired with {name} ({protocol}).").format(
-                name=outcome.scale.name or outcome.scale.address, protocol=outcome.scale.protocol))
+            print(
+                _("Paired with {name} ({protocol}).").format(
+                    name=outcome.scale.name or outcome.scale.address, protocol=outcome.scale.protocol
+                )
+            )
         return 0
     finally:
         store.close()
@@ -173,8 +196,11 @@ def _measure(args: argparse.Namespace) -> int:
             print_json(_measurement_json(recorded.measurement))
         else:
             m = recorded.measurement
-            print(_("Stored {weight} kg at {time}.").format(weight=f"{m.weight_kg:.1f}", time=m.timestamp.strftime(
-                "%Y-%m-%d %H:%M")))
+            print(
+                _("Stored {weight} kg at {time}.").format(
+                    weight=f"{m.weight_kg:.1f}", time=m.timestamp.strftime("%Y-%m-%d %H:%M")
+                )
+            )
         return 0
     finally:
         store.close()

@@ -1,4 +1,5 @@
-"""BLE fixtures: the Bumble emulated scales behind bleak (COMPANION_BLE=emulated), one virtual air per test loop."""
+"""BLE fixtures: the Bumble emulated scales behind bleak (COMPANION_BLE=emulated), one virtual air per
+test loop."""
 
 from __future__ import annotations
 

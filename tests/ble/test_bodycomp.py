@@ -1,4 +1,5 @@
-"""Derived body composition: worked examples from openScale ``MiScaleLibTest.kt`` (oliexdev/openScale@f7a733b)."""
+"""Derived body composition: worked examples from openScale ``MiScaleLibTest.kt``
+(oliexdev/openScale@f7a733b)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,19 @@ def test_without_impedance_only_bmi_and_bmr() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(w=st.floats(30, 250), h=st.floats(120, 210), a=st.integers(18, 90), male=st.booleans(),
-       z=st.floats(200, 1200))
+@given(
+    w=st.floats(30, 250),
+    h=st.floats(120, 210),
+    a=st.integers(18, 90),
+    male=st.booleans(),
+    z=st.floats(200, 1200),
+)
 def test_derived_values_stay_in_their_clamps(w: float, h: float, a: int, male: bool, z: float) -> None:
     c = bodycomp.derive(bodycomp.BodyInputs(w, h, a, male, z))
     assert 5 <= (c.body_fat_pct or 0) <= 75 and 35 <= (c.body_water_pct or 0) <= 75
-    assert 0.5 <= (c.bone_mass_kg or 0) <= 8 and 1 <= (c.visceral_fat or 0) <= 50 and 500 <= c.bmr_kcal <= 10000
+    assert (
+        0.5 <= (c.bone_mass_kg or 0) <= 8 and 1 <= (c.visceral_fat or 0) <= 50 and 500 <= c.bmr_kcal <= 10000
+    )
 
 
 PROFILE = Profile("Ann", Sex.FEMALE, date(1980, 4, 23), 168.0, id=1)
@@ -50,7 +58,9 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def test_measurement_flags_derived_and_keeps_measured() -> None:
-    r = Reading("sig-bcs", weight_kg=80.0, impedance_ohm=500.0, body_fat_pct=31.0, timestamp=datetime(2026, 11, 25, 8))
+    r = Reading(
+        "sig-bcs", weight_kg=80.0, impedance_ohm=500.0, body_fat_pct=31.0, timestamp=datetime(2026, 11, 25, 8)
+    )
     m = measurement_from_reading(r, PROFILE, NOW)
     assert m.body_fat_pct == 31.0 and Metric.BODY_FAT not in m.derived
     assert {Metric.BMI, Metric.BMR, Metric.BONE_MASS, Metric.BODY_WATER} <= m.derived
@@ -58,7 +68,9 @@ def test_measurement_flags_derived_and_keeps_measured() -> None:
 
 
 def test_unset_scale_clock_falls_back_to_receive_time() -> None:
-    m = measurement_from_reading(Reading("sig-wss", weight_kg=80.0, timestamp=datetime(2000, 1, 1)), PROFILE, NOW)
+    m = measurement_from_reading(
+        Reading("sig-wss", weight_kg=80.0, timestamp=datetime(2000, 1, 1)), PROFILE, NOW
+    )
     assert m.timestamp == NOW
 
 
@@ -91,4 +103,6 @@ def test_assembler_sig_merge_and_disconnect_discard() -> None:
     merged = a.feed(Reading("sig-bcs", body_fat_pct=30.0, impedance_ohm=480.0, multi_packet=True), 0.2)
     assert merged is not None and merged.weight_kg == 80.0 and merged.impedance_ohm == 480.0
     assert merged == merge_readings(
-        Reading("sig-wss", weight_kg=80.0, user_index=1), Reading("sig-bcs", body_fat_pct=30.0, impedance_ohm=480.0))
+        Reading("sig-wss", weight_kg=80.0, user_index=1),
+        Reading("sig-bcs", body_fat_pct=30.0, impedance_ohm=480.0),
+    )

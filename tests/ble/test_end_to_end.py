@@ -64,7 +64,9 @@ async def test_second_pairing_uses_stored_consent_and_wrong_code_reregisters(sto
     first = await session.pair(store, found, profile, rng=random.Random(2))
     again = await session.pair(store, found, profile)
     assert again.user_index == first.user_index and not again.registered
-    sig_scale.users[first.user_index].consent_code = (sig_scale.users[first.user_index].consent_code + 1) % 10000
+    sig_scale.users[first.user_index].consent_code = (
+        sig_scale.users[first.user_index].consent_code + 1
+    ) % 10000
     third = await session.pair(store, found, profile, rng=random.Random(3))
     assert "consent-denied" in sig_scale.events
     assert third.registered and third.user_index != first.user_index
@@ -86,7 +88,9 @@ async def test_broadcast_scale_unstable_then_stable_stores_one_measurement(store
     outcome = await session.pair(store, found, profile, first_reading_timeout=5.0, on_event=events.append)
     await stepping
     assert outcome.first is not None and outcome.first.status == "stored"
-    live = [e.reading.weight_kg for e in events if e.kind == "live" and e.reading and not e.reading.stabilized]
+    live = [
+        e.reading.weight_kg for e in events if e.kind == "live" and e.reading and not e.reading.stabilized
+    ]
     assert live and all(w < 78.4 for w in live)  # unstable values were shown but not stored
     assert store.measurements.count(profile.id) == 1
     m = store.measurements.latest(profile.id)[0]

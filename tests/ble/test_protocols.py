@@ -1,7 +1,8 @@
 """Decoder vectors. Sources: the Bluetooth SIG GATT Specification Supplement field layouts (vectors built
 byte by byte from GSS 3.252 / 3.32 / 3.253 / 3.31 / 3.62, values checked by hand), ble-scale-sync
-``src/scales/beurer-bf720.ts`` (UDS consent ``02 01 d8 09`` -> ``20 02 01`` / ``20 02 05``), the Renpho ES-WBE28
-consent ``02 AA 0F 27`` (same file family, ``renpho.ts``), and the Mi scale layouts of xiaomi-ble ``parser.py``."""
+``src/scales/beurer-bf720.ts`` (UDS consent ``02 01 d8 09`` -> ``20 02 01`` / ``20 02 05``), the Renpho
+ES-WBE28 consent ``02 AA 0F 27`` (same file family, ``renpho.ts``), and the Mi scale layouts of xiaomi-ble
+``parser.py``."""
 
 from __future__ import annotations
 
@@ -78,7 +79,9 @@ def test_body_composition_multi_packet_and_unsuccessful() -> None:
 
 
 def test_features() -> None:
-    f = sig.decode_weight_scale_feature(sig.encode_weight_scale_feature(timestamp=True, multi_user=True, bmi=False))
+    f = sig.decode_weight_scale_feature(
+        sig.encode_weight_scale_feature(timestamp=True, multi_user=True, bmi=False)
+    )
     assert f.timestamp_supported and f.multiple_users_supported and not f.bmi_supported
     assert f.weight_resolution_kg == 0.005 and f.height_resolution_m == 0.001
     f = sig.decode_weight_scale_feature(h("0e 00 00 00"))  # multi-user, BMI, 0.5 kg resolution
@@ -135,7 +138,11 @@ def test_qn_handshake_and_frames() -> None:
     session = qn.QNSession(unit="kg", now=datetime(2026, 1, 1, tzinfo=qn.QN_EPOCH.tzinfo))
     info = qn.frame(qn.OP_INFO, 0x15, bytes([0, 0, 0, 0, 0, 0, 0, 1]))
     readings, replies = session.receive(info)
-    assert readings == [] and replies[0][:4] == h("13 09 15 01") and replies[0][-1] == sum(replies[0][:-1]) & 0xFF
+    assert (
+        readings == []
+        and replies[0][:4] == h("13 09 15 01")
+        and replies[0][-1] == sum(replies[0][:-1]) & 0xFF
+    )
     readings, replies = session.receive(qn.frame(qn.OP_CONFIG_ACK, 0x15, b"\x00"))
     seconds = int.from_bytes(replies[0][3:7], "little")
     assert replies[0][:3] == h("20 08 15") and seconds == 820540800  # 2026-01-01 since 2000-01-01 UTC
@@ -148,8 +155,13 @@ def test_qn_handshake_and_frames() -> None:
 def test_etekcity_frame() -> None:
     frame = etekcity.encode_notification(80.123, stable=True, impedance_ohm=530, unit=1)
     r = decode_characteristic("fff1", frame)
-    assert r.to_json() == {"protocol": "etekcity-esf551", "weight_kg": 80.123, "unit": "lb", "stabilized": True,
-                           "impedance_ohm": 530.0}
+    assert r.to_json() == {
+        "protocol": "etekcity-esf551",
+        "weight_kg": 80.123,
+        "unit": "lb",
+        "stabilized": True,
+        "impedance_ohm": 530.0,
+    }
     bad = bytearray(frame)
     bad[7] = 0
     with pytest.raises(DecodeError):
@@ -159,7 +171,10 @@ def test_etekcity_frame() -> None:
 def test_uuid_normalisation_and_identification() -> None:
     assert normalize_uuid("0x2A9D") == "2a9d"
     assert normalize_uuid("00002a9d-0000-1000-8000-00805f9b34fb") == "2a9d"
-    assert identify_scale("MIBFS", [], {"0000181b-0000-1000-8000-00805f9b34fb": b""}, {}).protocol == "mi-scale-2"
+    assert (
+        identify_scale("MIBFS", [], {"0000181b-0000-1000-8000-00805f9b34fb": b""}, {}).protocol
+        == "mi-scale-2"
+    )
     assert identify_scale("BF720", ["0000181d-0000-1000-8000-00805f9b34fb"], {}, {}).protocol == "sig"
     assert identify_scale("QN-Scale", ["0000fff0-0000-1000-8000-00805f9b34fb"], {}, {}).protocol == "qn"
     assert identify_scale(None, [], {}, {1744: b"\0" * 9}).protocol == "etekcity-esf551"

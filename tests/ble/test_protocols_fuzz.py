@@ -8,16 +8,35 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.ble.protocols import DecodeError, etekcity, qn, sig, xiaomi
-from companion.ble.protocols import decode_characteristic, decode_manufacturer_data, decode_service_data
+from companion.ble.protocols import (
+    DecodeError,
+    decode_characteristic,
+    decode_manufacturer_data,
+    decode_service_data,
+    etekcity,
+    qn,
+    sig,
+    xiaomi,
+)
 
 DECODERS: list[Callable[[bytes], object]] = [
-    sig.decode_weight_measurement, sig.decode_weight_scale_feature, sig.decode_body_composition,
-    sig.decode_body_composition_feature, sig.decode_control_point_response, sig.decode_control_point_request,
-    sig.decode_user_index, sig.decode_database_change_increment, sig.decode_current_time,
-    xiaomi.decode_mi_scale_v1, xiaomi.decode_mi_scale_v2, qn.decode_weight_frame, etekcity.decode_notification,
-    etekcity.decode_advertisement, lambda b: qn.QNSession().receive(b),
-    lambda b: decode_characteristic("fff1", b), lambda b: decode_service_data("181b", b),
+    sig.decode_weight_measurement,
+    sig.decode_weight_scale_feature,
+    sig.decode_body_composition,
+    sig.decode_body_composition_feature,
+    sig.decode_control_point_response,
+    sig.decode_control_point_request,
+    sig.decode_user_index,
+    sig.decode_database_change_increment,
+    sig.decode_current_time,
+    xiaomi.decode_mi_scale_v1,
+    xiaomi.decode_mi_scale_v2,
+    qn.decode_weight_frame,
+    etekcity.decode_notification,
+    etekcity.decode_advertisement,
+    lambda b: qn.QNSession().receive(b),
+    lambda b: decode_characteristic("fff1", b),
+    lambda b: decode_service_data("181b", b),
     lambda b: decode_manufacturer_data(1744, b),
 ]
 

@@ -1,9 +1,9 @@
 """A bleak backend over the Bumble virtual link: ``BleakScanner(backend=BumbleScanner)``,
 ``BleakClient(..., backend=BumbleClient)``.
 
-Implements bleak 3.1's ``BaseBleakScanner`` / ``BaseBleakClient`` (bleak/backends/scanner.py, client.py) on top
-of Bumble's ``Device`` (scan, connect) and ``Peer`` (GATT client). The app's own bleak code is unchanged; only
-the backend class differs (``companion.ble.session.backends``).
+Implements bleak 3.1's ``BaseBleakScanner`` / ``BaseBleakClient`` (bleak/backends/scanner.py, client.py)
+on top of Bumble's ``Device`` (scan, connect) and ``Peer`` (GATT client). The app's own bleak code is
+unchanged; only the backend class differs (``companion.ble.session.scanner_kwargs``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,16 @@ from bumble.hci import Address
 from companion.ble.emulator.air import get_air
 
 _BASE = "-0000-1000-8000-00805f9b34fb"
-_PROPS = ((0x01, "broadcast"), (0x02, "read"), (0x04, "write-without-response"), (0x08, "write"),
-          (0x10, "notify"), (0x20, "indicate"), (0x40, "authenticated-signed-writes"),
-          (0x80, "extended-properties"))
+_PROPS = (
+    (0x01, "broadcast"),
+    (0x02, "read"),
+    (0x04, "write-without-response"),
+    (0x08, "write"),
+    (0x10, "notify"),
+    (0x20, "indicate"),
+    (0x40, "authenticated-signed-writes"),
+    (0x80, "extended-properties"),
+)
 
 
 def _uuid_str(value: Any) -> str:
@@ -41,7 +48,9 @@ def _address_str(address: Address) -> str:
     return address.to_string(with_type_qualifier=False).upper()
 
 
-def parse_ad_structures(data: bytes) -> tuple[str | None, list[str], dict[str, bytes], dict[int, bytes], int | None]:
+def parse_ad_structures(
+    data: bytes,
+) -> tuple[str | None, list[str], dict[str, bytes], dict[int, bytes], int | None]:
     """Split raw advertising data (Core Spec Vol 3 Part C 11) into what bleak's AdvertisementData carries."""
     name: str | None = None
     uuids: list[str] = []
@@ -58,9 +67,14 @@ def parse_ad_structures(data: bytes) -> tuple[str | None, list[str], dict[str, b
         if kind in (0x08, 0x09):
             name = payload.decode("utf-8", "replace")
         elif kind in (0x02, 0x03):
-            uuids += [f"0000{int.from_bytes(payload[i:i + 2], 'little'):04x}{_BASE}" for i in range(0, len(payload) - 1, 2)]
+            uuids += [
+                f"0000{int.from_bytes(payload[i : i + 2], 'little'):04x}{_BASE}"
+                for i in range(0, len(payload) - 1, 2)
+            ]
         elif kind in (0x06, 0x07):
-            uuids += [str(uuidlib.UUID(bytes=payload[i:i + 16][::-1])) for i in range(0, len(payload) - 15, 16)]
+            uuids += [
+                str(uuidlib.UUID(bytes=payload[i : i + 16][::-1])) for i in range(0, len(payload) - 15, 16)
+            ]
         elif kind == 0x16 and len(payload) >= 2:
             service_data[f"0000{int.from_bytes(payload[:2], 'little'):04x}{_BASE}"] = bytes(payload[2:])
         elif kind == 0xFF and len(payload) >= 2:
@@ -73,20 +87,32 @@ def parse_ad_structures(data: bytes) -> tuple[str | None, list[str], dict[str, b
 class BumbleScanner(BaseBleakScanner):
     """Scans the virtual air; every advertisement becomes a bleak detection callback."""
 
-    def __init__(self, detection_callback: AdvertisementDataCallback | None, service_uuids: list[str] | None,
-                 scanning_mode: str = "active", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        detection_callback: AdvertisementDataCallback | None,
+        service_uuids: list[str] | None,
+        scanning_mode: str = "active",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(detection_callback, service_uuids)
         self._scanning = False
 
     def _on_advertisement(self, advertisement: Any) -> None:
-        name, uuids, service_data, manufacturer, tx_power = parse_ad_structures(bytes(advertisement.data_bytes))
+        name, uuids, service_data, manufacturer, tx_power = parse_ad_structures(
+            bytes(advertisement.data_bytes)
+        )
         if not self.is_allowed_uuid(uuids + list(service_data)):
             return
         address = _address_str(advertisement.address)
         rssi = advertisement.rssi if advertisement.rssi != advertisement.RSSI_NOT_AVAILABLE else -60
         adv = AdvertisementData(
-            local_name=name, manufacturer_data=manufacturer, service_data=service_data, service_uuids=uuids,
-            tx_power=tx_power, rssi=rssi, platform_data=(advertisement,),
+            local_name=name,
+            manufacturer_data=manufacturer,
+            service_data=service_data,
+            service_uuids=uuids,
+            tx_power=tx_power,
+            rssi=rssi,
+            platform_data=(advertisement,),
         )
         device = self.create_or_update_device(address, address, name, advertisement, adv)
         self.call_detection_callbacks(device, adv)
@@ -105,8 +131,14 @@ class BumbleScanner(BaseBleakScanner):
 class BumbleClient(BaseBleakClient):
     """A GATT client over a Bumble connection from the app's virtual adapter."""
 
-    def __init__(self, address_or_ble_device: BLEDevice | str, *, disconnected_callback: Callable[[], None] | None,
-                 timeout: float = 10.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        address_or_ble_device: BLEDevice | str,
+        *,
+        disconnected_callback: Callable[[], None] | None,
+        timeout: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
         self._connection: Connection | None = None
         self._peer: Peer | None = None
@@ -131,9 +163,10 @@ class BumbleClient(BaseBleakClient):
         if air.adapter.le_connecting:
             raise BleakError("another connection attempt is in progress")
         try:
-            connection = await asyncio.wait_for(air.adapter.connect(Address(self.address), timeout=timeout),
-                                                timeout + 0.5)
-        except (TimeoutError, asyncio.TimeoutError):
+            connection = await asyncio.wait_for(
+                air.adapter.connect(Address(self.address), timeout=timeout), timeout + 0.5
+            )
+        except TimeoutError:
             try:
                 await air.adapter.cancel_connection()
             except Exception:
@@ -162,11 +195,19 @@ class BumbleClient(BaseBleakClient):
             for char in service.characteristics:
                 props = [name for bit, name in _PROPS if char.properties & bit]
                 bleak_char = BleakGATTCharacteristic(
-                    char, char.handle, _uuid_str(char.uuid), props, lambda: 20, bleak_service)
+                    char,
+                    char.handle,
+                    _uuid_str(char.uuid),
+                    props,  # type: ignore[arg-type]
+                    lambda: 20,
+                    bleak_service,
+                )
                 collection.add_characteristic(bleak_char)
                 self._proxies[char.handle] = char
                 for desc in char.descriptors:
-                    collection.add_descriptor(BleakGATTDescriptor(desc, desc.handle, _uuid_str(desc.type), bleak_char))
+                    collection.add_descriptor(
+                        BleakGATTDescriptor(desc, desc.handle, _uuid_str(desc.type), bleak_char)
+                    )
                     self._proxies[desc.handle] = desc
         return collection
 
@@ -192,22 +233,29 @@ class BumbleClient(BaseBleakClient):
     async def unpair(self) -> None:
         return None
 
-    async def read_gatt_char(self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False,
-                             **kwargs: Any) -> bytearray:
+    async def read_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
         return bytearray(await self._require().read_value(self._proxies[characteristic.handle]))
 
-    async def read_gatt_descriptor(self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False,
-                                   **kwargs: Any) -> bytearray:
+    async def read_gatt_descriptor(
+        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
         return bytearray(await self._require().read_value(self._proxies[descriptor.handle]))
 
-    async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data: Any, response: bool) -> None:
-        await self._require().write_value(self._proxies[characteristic.handle], bytes(data), with_response=response)
+    async def write_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
+    ) -> None:
+        await self._require().write_value(
+            self._proxies[characteristic.handle], bytes(data), with_response=response
+        )
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
         await self._require().write_value(self._proxies[descriptor.handle], bytes(data), with_response=True)
 
-    async def start_notify(self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback,
-                           **kwargs: Any) -> None:
+    async def start_notify(
+        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
+    ) -> None:
         proxy = self._proxies[characteristic.handle]
 
         def deliver(value: bytes) -> None:

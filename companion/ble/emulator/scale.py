@@ -60,8 +60,15 @@ class SigScale:
 
     kind = "gatt"
 
-    def __init__(self, air: VirtualAir, *, name: str = "Companion Scale", address: str = SIG_SCALE_ADDRESS,
-                 max_users: int = 4, memory: Path | None = None) -> None:
+    def __init__(
+        self,
+        air: VirtualAir,
+        *,
+        name: str = "Companion Scale",
+        address: str = SIG_SCALE_ADDRESS,
+        max_users: int = 4,
+        memory: Path | None = None,
+    ) -> None:
         self.air = air
         self.memory = memory  # the scale's "flash": registered users survive restarts of the app
         self.name = name
@@ -106,46 +113,80 @@ class SigScale:
         P = gatt.Characteristic.Properties
         rw = gatt.Characteristic.READABLE | gatt.Characteristic.WRITEABLE
         self.wm = gatt.Characteristic(
-            sig.full_uuid(sig.WEIGHT_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b"")
+            sig.full_uuid(sig.WEIGHT_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b""
+        )
         wss_feature = gatt.Characteristic(
-            sig.full_uuid(sig.WEIGHT_SCALE_FEATURE), P.READ, gatt.Characteristic.READABLE,
-            sig.encode_weight_scale_feature(timestamp=True, multi_user=True, bmi=False))
+            sig.full_uuid(sig.WEIGHT_SCALE_FEATURE),
+            P.READ,
+            gatt.Characteristic.READABLE,
+            sig.encode_weight_scale_feature(timestamp=True, multi_user=True, bmi=False),
+        )
         self.bcm = gatt.Characteristic(
-            sig.full_uuid(sig.BODY_COMPOSITION_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b"")
+            sig.full_uuid(sig.BODY_COMPOSITION_MEASUREMENT), P.INDICATE, gatt.Characteristic.READABLE, b""
+        )
         bcs_feature = gatt.Characteristic(
-            sig.full_uuid(sig.BODY_COMPOSITION_FEATURE), P.READ, gatt.Characteristic.READABLE,
+            sig.full_uuid(sig.BODY_COMPOSITION_FEATURE),
+            P.READ,
+            gatt.Characteristic.READABLE,
             sig.encode_body_composition_feature(
-                ("timestamp", "multiple_users", "muscle_mass", "body_water_mass", "impedance", "weight")))
-        self.ucp = gatt.Characteristic(
-            sig.full_uuid(sig.USER_CONTROL_POINT), P.WRITE | P.INDICATE, rw,
-            gatt.CharacteristicValue(write=self._on_control_point))
-        user_index = gatt.Characteristic(
-            sig.full_uuid(sig.USER_INDEX), P.READ, gatt.Characteristic.READABLE,
-            gatt.CharacteristicValue(read=self._read_user_index))
-        self.dci = gatt.Characteristic(
-            sig.full_uuid(sig.DATABASE_CHANGE_INCREMENT), P.READ | P.WRITE | P.NOTIFY, rw,
-            gatt.CharacteristicValue(read=self._read_change_increment, write=self._write_change_increment))
+                ("timestamp", "multiple_users", "muscle_mass", "body_water_mass", "impedance", "weight")
+            ),
+        )
+        self.ucp: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(sig.USER_CONTROL_POINT),
+            P.WRITE | P.INDICATE,
+            rw,
+            gatt.CharacteristicValue[Any](write=self._on_control_point),
+        )
+        user_index: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(sig.USER_INDEX),
+            P.READ,
+            gatt.Characteristic.READABLE,
+            gatt.CharacteristicValue[Any](read=self._read_user_index),
+        )
+        self.dci: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(sig.DATABASE_CHANGE_INCREMENT),
+            P.READ | P.WRITE | P.NOTIFY,
+            rw,
+            gatt.CharacteristicValue[Any](
+                read=self._read_change_increment, write=self._write_change_increment
+            ),
+        )
         user_fields = [
             gatt.Characteristic(
-                sig.full_uuid(uuid), P.READ | P.WRITE, rw,
-                gatt.CharacteristicValue(
+                sig.full_uuid(uuid),
+                P.READ | P.WRITE,
+                rw,
+                gatt.CharacteristicValue[Any](
                     read=lambda c, key=key: self._read_user_field(c, key),
-                    write=lambda c, v, key=key: self._write_user_field(c, key, v)))
+                    write=lambda c, v, key=key: self._write_user_field(c, key, v),
+                ),
+            )
             for uuid, key in ((sig.DATE_OF_BIRTH, "dob"), (sig.GENDER, "gender"), (sig.HEIGHT, "height"))
         ]
-        cts = gatt.Characteristic(
-            sig.full_uuid(sig.CURRENT_TIME), P.READ | P.WRITE | P.NOTIFY, rw,
-            gatt.CharacteristicValue(read=self._read_time, write=self._write_time))
-        self.device.add_services([
-            gatt.Service(sig.full_uuid(sig.WEIGHT_SCALE_SERVICE), [wss_feature, self.wm]),
-            gatt.Service(sig.full_uuid(sig.BODY_COMPOSITION_SERVICE), [bcs_feature, self.bcm]),
-            gatt.Service(sig.full_uuid(sig.USER_DATA_SERVICE), [user_index, self.ucp, self.dci, *user_fields]),
-            gatt.Service(sig.full_uuid(sig.CURRENT_TIME_SERVICE), [cts]),
-        ])
+        cts: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(sig.CURRENT_TIME),
+            P.READ | P.WRITE | P.NOTIFY,
+            rw,
+            gatt.CharacteristicValue[Any](read=self._read_time, write=self._write_time),
+        )
+        self.device.add_services(
+            [
+                gatt.Service(sig.full_uuid(sig.WEIGHT_SCALE_SERVICE), [wss_feature, self.wm]),
+                gatt.Service(sig.full_uuid(sig.BODY_COMPOSITION_SERVICE), [bcs_feature, self.bcm]),
+                gatt.Service(
+                    sig.full_uuid(sig.USER_DATA_SERVICE), [user_index, self.ucp, self.dci, *user_fields]
+                ),
+                gatt.Service(sig.full_uuid(sig.CURRENT_TIME_SERVICE), [cts]),
+            ]
+        )
         name = self.name.encode()[:16]
         self.device.advertising_data = (
             _ad(0x01, b"\x06")
-            + _ad(0x03, _u16_uuids(sig.WEIGHT_SCALE_SERVICE, sig.BODY_COMPOSITION_SERVICE, sig.USER_DATA_SERVICE))
+            + _ad(
+                0x03,
+                _u16_uuids(sig.WEIGHT_SCALE_SERVICE, sig.BODY_COMPOSITION_SERVICE, sig.USER_DATA_SERVICE),
+            )
             + _ad(0x09, name)
         )
 
@@ -157,13 +198,18 @@ class SigScale:
             await self._advertise()
 
     async def _advertise(self) -> None:
-        await self.device.start_advertising(auto_restart=True, advertising_interval_min=20,
-                                            advertising_interval_max=20)
+        await self.device.start_advertising(
+            auto_restart=True, advertising_interval_min=20, advertising_interval_max=20
+        )
 
     def _on_connection(self, connection: Connection) -> None:
         self.events.append("connected")
-        connection.on(connection.EVENT_DISCONNECTION,
-                      lambda *_: (self._consented.pop(connection.handle, None), self.events.append("disconnected")))
+
+        def gone(*_: Any) -> None:
+            self._consented.pop(connection.handle, None)
+            self.events.append("disconnected")
+
+        connection.on(connection.EVENT_DISCONNECTION, gone)
 
     # ----- clock and users -----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -248,23 +294,26 @@ class SigScale:
                 await self._respond(connection, op, sig.RESULT_SUCCESS)
                 await self._send_history(index)
                 if self.weigh_in_on_consent is not None:
-                    weight, self.weigh_in_on_consent = self.weigh_in_on_consent, None
+                    weight: float = self.weigh_in_on_consent
+                    self.weigh_in_on_consent = None
                     await asyncio.sleep(0.2)
                     await self.step_on(weight)
         elif op == sig.OP_DELETE_USER_DATA:
-            index = self._consented_user(connection)
-            if index is None:
+            current = self._consented_user(connection)
+            if current is None:
                 await self._respond(connection, op, sig.RESULT_NOT_AUTHORIZED)
             else:
-                self.users.pop(index, None)
-                self.history.pop(index, None)
+                self.users.pop(current, None)
+                self.history.pop(current, None)
                 self._save()
                 await self._respond(connection, op, sig.RESULT_SUCCESS)
         else:
             await self._respond(connection, op, sig.RESULT_NOT_SUPPORTED)
 
     async def _respond(self, connection: Connection, op: int, result: int, index: int | None = None) -> None:
-        await self.device.indicate_subscriber(connection, self.ucp, sig.encode_control_point_response(op, result, index))
+        await self.device.indicate_subscriber(
+            connection, self.ucp, sig.encode_control_point_response(op, result, index)
+        )
 
     # ----- the person on the scale ---------------------------------------------------------------------
     def _listening(self, user_index: int | None) -> list[Connection]:
@@ -276,15 +325,25 @@ class SigScale:
         return out
 
     async def step_on(
-        self, weight_kg: float, *, impedance_ohm: float | None = 500.0, body_fat_pct: float = 30.0,
-        user_index: int | None = None, split: bool = False, disconnect_midway: bool = False,
+        self,
+        weight_kg: float,
+        *,
+        impedance_ohm: float | None = 500.0,
+        body_fat_pct: float = 30.0,
+        user_index: int | None = None,
+        split: bool = False,
+        disconnect_midway: bool = False,
         at: datetime | None = None,
     ) -> WeighIn:
         """A person steps on: the stable reading is indicated to consented clients or kept in memory."""
         if user_index is None and self._consented:
             user_index = next(iter(self._consented.values()))
         reading = WeighIn(
-            weight_kg, at or self.now(), user_index, impedance_ohm, body_fat_pct,
+            weight_kg,
+            at or self.now(),
+            user_index,
+            impedance_ohm,
+            body_fat_pct,
             muscle_mass_kg=round(weight_kg * (1 - body_fat_pct / 100) * 0.52, 2),
             body_water_mass_kg=round(weight_kg * (1 - body_fat_pct / 100) * 0.73, 2),
         )
@@ -300,27 +359,44 @@ class SigScale:
 
     async def _send(self, r: WeighIn, *, split: bool = False, disconnect_midway: bool = False) -> None:
         await self.device.indicate_subscribers(
-            self.wm, sig.encode_weight_measurement(r.weight_kg, timestamp=r.at, user_index=r.user_index))
+            self.wm, sig.encode_weight_measurement(r.weight_kg, timestamp=r.at, user_index=r.user_index)
+        )
         if split:
             first = sig.encode_body_composition(
-                r.body_fat_pct or 0, timestamp=r.at, user_index=r.user_index, weight_kg=r.weight_kg,
-                multi_packet=True)
+                r.body_fat_pct or 0,
+                timestamp=r.at,
+                user_index=r.user_index,
+                weight_kg=r.weight_kg,
+                multi_packet=True,
+            )
             await self.device.indicate_subscribers(self.bcm, first)
             if disconnect_midway:
                 await self.disconnect()
                 return
             second = sig.encode_body_composition(
-                r.body_fat_pct or 0, muscle_mass_kg=r.muscle_mass_kg, body_water_mass_kg=r.body_water_mass_kg,
-                impedance_ohm=r.impedance_ohm, multi_packet=True)
+                r.body_fat_pct or 0,
+                muscle_mass_kg=r.muscle_mass_kg,
+                body_water_mass_kg=r.body_water_mass_kg,
+                impedance_ohm=r.impedance_ohm,
+                multi_packet=True,
+            )
             await self.device.indicate_subscribers(self.bcm, second)
         else:
             if disconnect_midway:
                 await self.disconnect()
                 return
-            await self.device.indicate_subscribers(self.bcm, sig.encode_body_composition(
-                r.body_fat_pct or 0, timestamp=r.at, user_index=r.user_index, weight_kg=r.weight_kg,
-                muscle_mass_kg=r.muscle_mass_kg, body_water_mass_kg=r.body_water_mass_kg,
-                impedance_ohm=r.impedance_ohm))
+            await self.device.indicate_subscribers(
+                self.bcm,
+                sig.encode_body_composition(
+                    r.body_fat_pct or 0,
+                    timestamp=r.at,
+                    user_index=r.user_index,
+                    weight_kg=r.weight_kg,
+                    muscle_mass_kg=r.muscle_mass_kg,
+                    body_water_mass_kg=r.body_water_mass_kg,
+                    impedance_ohm=r.impedance_ohm,
+                ),
+            )
         self.events.append("sent")
 
     async def _send_history(self, user_index: int) -> None:
@@ -385,11 +461,22 @@ class MiBroadcastScale:
         if self.device.is_advertising:
             await self.device.stop_advertising()
         await self.device.start_advertising(
-            advertising_type=AdvertisingType.UNDIRECTED_SCANNABLE, advertising_data=data,
-            advertising_interval_min=20, advertising_interval_max=20)
+            advertising_type=AdvertisingType.UNDIRECTED_SCANNABLE,
+            advertising_data=data,
+            advertising_interval_min=20,
+            advertising_interval_max=20,
+        )
 
-    async def step_on(self, weight_kg: float, *, impedance_ohm: int | None = 500, unstable_steps: int = 3,
-                      step_s: float = 0.06, hold_s: float = 0.15, at: datetime | None = None) -> None:
+    async def step_on(
+        self,
+        weight_kg: float,
+        *,
+        impedance_ohm: int | None = 500,
+        unstable_steps: int = 3,
+        step_s: float = 0.06,
+        hold_s: float = 0.15,
+        at: datetime | None = None,
+    ) -> None:
         """Unstable weights creeping up, then stable, then stable with impedance (bare feet)."""
         at = at or datetime.now().replace(microsecond=0)
         for i in range(unstable_steps):
@@ -399,8 +486,9 @@ class MiBroadcastScale:
         await self.advertise(xiaomi.encode_mi_scale_v2(weight_kg, stabilized=True, at=at))
         await asyncio.sleep(hold_s)
         if impedance_ohm:
-            await self.advertise(xiaomi.encode_mi_scale_v2(
-                weight_kg, stabilized=True, impedance_ohm=impedance_ohm, at=at))
+            await self.advertise(
+                xiaomi.encode_mi_scale_v2(weight_kg, stabilized=True, impedance_ohm=impedance_ohm, at=at)
+            )
             await asyncio.sleep(hold_s)
         self.events.append("stable")
 
@@ -414,12 +502,14 @@ class MiBroadcastScale:
 def populate_default(air: VirtualAir) -> None:
     """The demo population: one SIG body-composition scale and one Mi broadcast scale.
 
-    ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they step on
+    ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they
+    step on
     the Mi scale once shortly after start, and on the SIG scale once after the first successful consent.
     """
     import os
 
-    # Remembered across runs only inside an explicit COMPANION_HOME (never the real data dir, never in --demo).
+    # Remembered across runs only inside an explicit COMPANION_HOME (never the real data dir,
+    # never in --demo).
     home = os.environ.get("COMPANION_HOME")
     sig_scale = SigScale(air, memory=Path(home) / "emulator" / "sig-scale.json" if home else None)
     mi_scale = MiBroadcastScale(air)

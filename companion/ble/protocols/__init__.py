@@ -14,8 +14,15 @@ from companion.ble.protocols import etekcity, qn, sig, xiaomi
 from companion.ble.protocols._common import DecodeError, Reading
 
 __all__ = [
-    "DecodeError", "Decoded", "Reading", "ScaleKind", "decode_characteristic", "decode_manufacturer_data",
-    "decode_service_data", "identify_scale", "normalize_uuid",
+    "DecodeError",
+    "Decoded",
+    "Reading",
+    "ScaleKind",
+    "decode_characteristic",
+    "decode_manufacturer_data",
+    "decode_service_data",
+    "identify_scale",
+    "normalize_uuid",
 ]
 
 _BASE_SUFFIX = "-0000-1000-8000-00805f9b34fb"
@@ -110,7 +117,9 @@ KINDS = {k.protocol: k for k in (SIG, MI_V1, MI_V2, QN, ETEKCITY)}
 
 
 def identify_scale(
-    name: str | None, service_uuids: list[str], service_data: Mapping[str, bytes],
+    name: str | None,
+    service_uuids: list[str],
+    service_data: Mapping[str, bytes],
     manufacturer_data: Mapping[int, bytes],
 ) -> ScaleKind | None:
     """Guess the protocol from one advertisement (names and services as catalogued by openScale)."""

@@ -33,13 +33,18 @@ def decode_notification(data: bytes) -> Reading:
     impedance = None
     if data[20] == 1:
         impedance = check_impedance(float(data[13] | data[14] << 8), what)
-    return Reading(
-        protocol=PROTOCOL, weight_kg=check_weight(round(grams / 1000, 3), what), unit=_UNITS[data[21]],
-        stabilized=data[19] == 1, impedance_ohm=impedance,
+    return Reading.make(
+        protocol=PROTOCOL,
+        weight_kg=check_weight(round(grams / 1000, 3), what),
+        unit=_UNITS[data[21]],
+        stabilized=data[19] == 1,
+        impedance_ohm=impedance,
     )
 
 
-def encode_notification(weight_kg: float, *, stable: bool, impedance_ohm: int | None = None, unit: int = 0) -> bytes:
+def encode_notification(
+    weight_kg: float, *, stable: bool, impedance_ohm: int | None = None, unit: int = 0
+) -> bytes:
     out = bytearray(22)
     for pos, value in _MAGIC:
         out[pos] = value

@@ -1,4 +1,5 @@
-"""QN / Yolanda family (Renpho ES-26M, FITINDEX, Arboleaf, Etekcity ESF-24 and other OEMs): a sans-I/O session.
+"""QN / Yolanda family (Renpho ES-26M, FITINDEX, Arboleaf, Etekcity ESF-24 and other OEMs):
+a sans-I/O session.
 
 Frames: opcode, total length, protocol-type byte, payload, checksum = sum of all previous bytes mod 256.
 Flow (openScale ``QNHandler.kt``, etekcity ``esf24/protocol.py``; shared/reference/ble_scales.md section 2):
@@ -61,13 +62,18 @@ def decode_weight_frame(data: bytes, divisor: int = 100) -> Reading:
     r1, r2 = u16be(data, 6), u16be(data, 8)
     resistance = r1 or r2
     impedance = check_impedance(float(resistance), what) if stable and resistance else None
-    return Reading(
-        protocol=PROTOCOL, weight_kg=check_weight(round(u16be(data, 3) / divisor, 2), what), unit="kg",
-        stabilized=stable, impedance_ohm=impedance,
+    return Reading.make(
+        protocol=PROTOCOL,
+        weight_kg=check_weight(round(u16be(data, 3) / divisor, 2), what),
+        unit="kg",
+        stabilized=stable,
+        impedance_ohm=impedance,
     )
 
 
-def encode_weight_frame(weight_kg: float, *, stable: bool, impedance_ohm: int = 0, proto: int = 0xFF) -> bytes:
+def encode_weight_frame(
+    weight_kg: float, *, stable: bool, impedance_ohm: int = 0, proto: int = 0xFF
+) -> bytes:
     payload = round(weight_kg * 100).to_bytes(2, "big") + bytes([1 if stable else 0])
     payload += impedance_ohm.to_bytes(2, "big") + impedance_ohm.to_bytes(2, "big")
     return frame(OP_WEIGHT, proto, payload)

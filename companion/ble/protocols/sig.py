@@ -21,7 +21,6 @@ from companion.ble.protocols._common import (
     DecodeError,
     Reading,
     check_impedance,
-    check_weight,
     encode_date_time,
     exact,
     need,
@@ -54,6 +53,7 @@ def full_uuid(short: int) -> str:
     """A 16-bit assigned number as a 128-bit UUID string on the Bluetooth base UUID."""
     return f"0000{short:04x}-0000-1000-8000-00805f9b34fb"
 
+
 # Weight Scale Feature resolution codes 1..7 (GSS 3.253): kg and lb precision.
 _WEIGHT_RES_KG = {1: 0.5, 2: 0.2, 3: 0.1, 4: 0.05, 5: 0.02, 6: 0.01, 7: 0.005}
 _HEIGHT_RES_M = {1: 0.01, 2: 0.005, 3: 0.001}
@@ -68,46 +68,70 @@ def _height(raw: int, imperial: bool) -> float:
     return round(raw * 0.1 * INCH_TO_M, 4) if imperial else round(raw * 0.001, 3)
 
 
+# Expected length for each combination of the four WSS flag bits (one table lookup instead of
+# checks per field).
+_WSS_LENGTH = tuple(3 + (7 if f & 2 else 0) + (1 if f & 4 else 0) + (4 if f & 8 else 0) for f in range(16))
+
+
 def decode_weight_measurement(data: bytes) -> Reading:
     """Weight Measurement 0x2A9D: flags u8, weight u16, [Date Time], [user u8], [BMI u16, height u16]."""
     what = "weight measurement"
+    n = len(data)
     need(data, 3, what)
     flags = data[0]
     if flags & 0xF0:
         raise DecodeError(f"{what}: reserved flag bits set (0x{flags:02x})")
-    imperial = bool(flags & 0x01)
-    raw = u16le(data, 1)
+    expected = _WSS_LENGTH[flags]
+    if n < expected:
+        raise DecodeError(f"{what}: truncated, need {expected} bytes, got {n}")
+    if n > expected:
+        raise DecodeError(f"{what}: {n - expected} unexpected byte(s) after the announced fields")
+    imperial = flags & 0x01
+    raw = data[1] | data[2] << 8
     if raw == 0xFFFF:
         raise DecodeError(f"{what}: the scale reports the measurement as unsuccessful")
+    # 0xFFFE x 0.005 kg = 327.67 kg and 0xFFFE x 0.01 lb = 297 kg: never above 500 kg, so no
+    # range check needed.
+    weight = round(raw * 0.01 * LB_TO_KG, 4) if imperial else round(raw * 0.005, 3)
     pos = 3
     timestamp = None
     if flags & 0x02:
-        need(data, pos + 7, what)
-        timestamp = parse_date_time(data, pos, what)
-        pos += 7
+        timestamp = parse_date_time(data, 3, what)
+        pos = 10
     user = None
     if flags & 0x04:
-        need(data, pos + 1, what)
         user = data[pos]
         pos += 1
-    bmi = height = None
+        if user == UNKNOWN_USER:
+            user = None
     if flags & 0x08:
-        need(data, pos + 4, what)
-        bmi = round(u16le(data, pos) * 0.1, 1)
-        height = _height(u16le(data, pos + 2), imperial)
-        pos += 4
-    if pos != len(data):
-        raise DecodeError(f"{what}: {len(data) - pos} unexpected byte(s) after the announced fields")
-    return Reading(
-        protocol="sig-wss", weight_kg=check_weight(_mass(raw, imperial), what), unit="lb" if imperial else "kg",
-        stabilized=True, timestamp=timestamp, user_index=None if user == UNKNOWN_USER else user,
-        bmi=bmi, height_m=height,
+        return Reading.make(
+            protocol="sig-wss",
+            weight_kg=weight,
+            unit="lb" if imperial else "kg",
+            stabilized=True,
+            timestamp=timestamp,
+            user_index=user,
+            bmi=round((data[pos] | data[pos + 1] << 8) * 0.1, 1),
+            height_m=_height(data[pos + 2] | data[pos + 3] << 8, bool(imperial)),
+        )
+    return Reading.make(
+        protocol="sig-wss",
+        weight_kg=weight,
+        unit="lb" if imperial else "kg",
+        stabilized=True,
+        timestamp=timestamp,
+        user_index=user,
     )
 
 
 def encode_weight_measurement(
-    weight_kg: float, *, timestamp: datetime | None = None, user_index: int | None = None,
-    bmi: float | None = None, height_m: float | None = None,
+    weight_kg: float,
+    *,
+    timestamp: datetime | None = None,
+    user_index: int | None = None,
+    bmi: float | None = None,
+    height_m: float | None = None,
 ) -> bytes:
     """The inverse (SI units), used by the emulated scale."""
     flags = 0
@@ -151,24 +175,44 @@ def decode_weight_scale_feature(data: bytes) -> WeightScaleFeature:
     if weight_code > 7 or height_code > 3:
         raise DecodeError(f"{what}: reserved resolution code")
     return WeightScaleFeature(
-        bool(value & 1), bool(value & 2), bool(value & 4),
-        _WEIGHT_RES_KG.get(weight_code), _HEIGHT_RES_M.get(height_code),
+        bool(value & 1),
+        bool(value & 2),
+        bool(value & 4),
+        _WEIGHT_RES_KG.get(weight_code),
+        _HEIGHT_RES_M.get(height_code),
     )
 
 
-def encode_weight_scale_feature(*, timestamp: bool, multi_user: bool, bmi: bool, weight_code: int = 7,
-                                height_code: int = 3) -> bytes:
+def encode_weight_scale_feature(
+    *, timestamp: bool, multi_user: bool, bmi: bool, weight_code: int = 7, height_code: int = 3
+) -> bytes:
     value = int(timestamp) | int(multi_user) << 1 | int(bmi) << 2 | weight_code << 3 | height_code << 7
     return value.to_bytes(4, "little")
 
 
 # Body Composition Measurement optional fields in flag-bit order (GSS 3.32): (bit, name, size).
 _BCS_FIELDS = (
-    (1, "timestamp", 7), (2, "user", 1), (3, "bmr", 2), (4, "muscle_pct", 2), (5, "muscle_mass", 2),
-    (6, "ffm", 2), (7, "slm", 2), (8, "water_mass", 2), (9, "impedance", 2), (10, "weight", 2),
+    (1, "timestamp", 7),
+    (2, "user", 1),
+    (3, "bmr", 2),
+    (4, "muscle_pct", 2),
+    (5, "muscle_mass", 2),
+    (6, "ffm", 2),
+    (7, "slm", 2),
+    (8, "water_mass", 2),
+    (9, "impedance", 2),
+    (10, "weight", 2),
     (11, "height", 2),
 )
 BCS_MULTI_PACKET = 1 << 12
+
+
+def _bcs_length(flags: int) -> int:
+    return 4 + sum(size for bit, _name, size in _BCS_FIELDS if flags & (1 << bit))
+
+
+_BCS_LENGTH = tuple(_bcs_length(f << 1) for f in range(2048))  # by flag bits 1..11
+_BCS_NAMES = ("bmr", "muscle_pct", "muscle_mass", "ffm", "slm", "water_mass", "impedance", "weight", "height")
 
 
 def decode_body_composition(data: bytes) -> Reading:
@@ -178,67 +222,78 @@ def decode_body_composition(data: bytes) -> Reading:
     ``companion.ble.assembly.merge_readings`` (openScale merges per user index).
     """
     what = "body composition measurement"
+    n = len(data)
     need(data, 4, what)
-    flags = u16le(data, 0)
+    flags = data[0] | data[1] << 8
     if flags & 0xE000:
         raise DecodeError(f"{what}: reserved flag bits set (0x{flags:04x})")
+    expected = _BCS_LENGTH[(flags >> 1) & 0x7FF]
+    if n < expected:
+        raise DecodeError(f"{what}: truncated, need {expected} bytes, got {n}")
+    if n > expected:
+        raise DecodeError(f"{what}: {n - expected} unexpected byte(s) after the announced fields")
     imperial = bool(flags & 1)
-    fat_raw = u16le(data, 2)
+    fat_raw = data[2] | data[3] << 8
     if fat_raw == 0xFFFF:
         raise DecodeError(f"{what}: the scale reports the measurement as unsuccessful")
-    body_fat = round(fat_raw * 0.1, 1)
-    if body_fat > 100:
-        raise DecodeError(f"{what}: impossible body fat {body_fat:g} %")
+    if fat_raw > 1000:
+        raise DecodeError(f"{what}: impossible body fat {fat_raw / 10:g} %")
+    out: dict[str, Any] = {
+        "protocol": "sig-bcs",
+        "unit": "lb" if imperial else "kg",
+        "stabilized": True,
+        "body_fat_pct": round(fat_raw * 0.1, 1),
+    }
     pos = 4
-    values: dict[str, Any] = {}
-    for bit, name, size in _BCS_FIELDS:
-        if not flags & (1 << bit):
-            continue
-        need(data, pos + size, what)
-        if name == "timestamp":
-            values[name] = parse_date_time(data, pos, what)
-        elif name == "user":
-            values[name] = data[pos]
-        else:
-            values[name] = u16le(data, pos)
-        pos += size
-    if pos != len(data):
-        raise DecodeError(f"{what}: {len(data) - pos} unexpected byte(s) after the announced fields")
-    user = values.get("user")
-    weight = values.get("weight")
-    muscle_pct = values.get("muscle_pct")
-    if muscle_pct is not None and muscle_pct > 1000:
-        raise DecodeError(f"{what}: impossible muscle percentage {muscle_pct / 10:g} %")
-    impedance = values.get("impedance")
-
-    def mass(key: str) -> float | None:
-        raw = values.get(key)
-        return None if raw is None else check_weight(_mass(raw, imperial), what)
-
-    return Reading(
-        protocol="sig-bcs",
-        weight_kg=None if weight is None else check_weight(_mass(weight, imperial), what),
-        unit="lb" if imperial else "kg",
-        stabilized=True,
-        timestamp=values.get("timestamp"),
-        user_index=None if user in (None, UNKNOWN_USER) else user,
-        impedance_ohm=None if impedance is None else check_impedance(round(impedance * 0.1, 1), what),
-        body_fat_pct=body_fat,
-        body_water_mass_kg=mass("water_mass"),
-        muscle_mass_kg=mass("muscle_mass"),
-        muscle_pct=None if muscle_pct is None else round(muscle_pct * 0.1, 1),
-        fat_free_mass_kg=mass("ffm"),
-        soft_lean_mass_kg=mass("slm"),
-        height_m=None if "height" not in values else _height(values["height"], imperial),
-        bmr_kcal=None if "bmr" not in values else round(values["bmr"] / KJ_PER_KCAL, 1),
-        multi_packet=True if flags & BCS_MULTI_PACKET else None,
-    )
+    if flags & 0x02:
+        out["timestamp"] = parse_date_time(data, 4, what)
+        pos = 11
+    if flags & 0x04:
+        if data[pos] != UNKNOWN_USER:
+            out["user_index"] = data[pos]
+        pos += 1
+    raw: dict[str, int] = {}
+    for i, name in enumerate(_BCS_NAMES):
+        if flags & (8 << i):
+            raw[name] = data[pos] | data[pos + 1] << 8
+            pos += 2
+    if raw:
+        mass = _mass
+        if "bmr" in raw:
+            out["bmr_kcal"] = round(raw["bmr"] / KJ_PER_KCAL, 1)
+        if "muscle_pct" in raw:
+            if raw["muscle_pct"] > 1000:
+                raise DecodeError(f"{what}: impossible muscle percentage {raw['muscle_pct'] / 10:g} %")
+            out["muscle_pct"] = round(raw["muscle_pct"] * 0.1, 1)
+        for key, field_name in (
+            ("muscle_mass", "muscle_mass_kg"),
+            ("ffm", "fat_free_mass_kg"),
+            ("slm", "soft_lean_mass_kg"),
+            ("water_mass", "body_water_mass_kg"),
+            ("weight", "weight_kg"),
+        ):
+            if key in raw:
+                out[field_name] = mass(raw[key], imperial)  # <= 327.67 kg by construction
+        if "impedance" in raw:
+            out["impedance_ohm"] = check_impedance(round(raw["impedance"] * 0.1, 1), what)
+        if "height" in raw:
+            out["height_m"] = _height(raw["height"], imperial)
+    if flags & BCS_MULTI_PACKET:
+        out["multi_packet"] = True
+    return Reading.make(**out)
 
 
 def encode_body_composition(
-    body_fat_pct: float, *, timestamp: datetime | None = None, user_index: int | None = None,
-    bmr_kcal: float | None = None, muscle_mass_kg: float | None = None, body_water_mass_kg: float | None = None,
-    impedance_ohm: float | None = None, weight_kg: float | None = None, height_m: float | None = None,
+    body_fat_pct: float,
+    *,
+    timestamp: datetime | None = None,
+    user_index: int | None = None,
+    bmr_kcal: float | None = None,
+    muscle_mass_kg: float | None = None,
+    body_water_mass_kg: float | None = None,
+    impedance_ohm: float | None = None,
+    weight_kg: float | None = None,
+    height_m: float | None = None,
     multi_packet: bool = False,
 ) -> bytes:
     """The inverse (SI units), used by the emulated scale; the split into packets is the caller's."""
@@ -287,8 +342,17 @@ class BodyCompositionFeature:
 
 
 _BCS_FEATURE_NAMES = (
-    "timestamp", "multiple_users", "bmr", "muscle_pct", "muscle_mass", "fat_free_mass", "soft_lean_mass",
-    "body_water_mass", "impedance", "weight", "height",
+    "timestamp",
+    "multiple_users",
+    "bmr",
+    "muscle_pct",
+    "muscle_mass",
+    "fat_free_mass",
+    "soft_lean_mass",
+    "body_water_mass",
+    "impedance",
+    "weight",
+    "height",
 )
 
 
@@ -306,8 +370,12 @@ def decode_body_composition_feature(data: bytes) -> BodyCompositionFeature:
     return BodyCompositionFeature(names, _WEIGHT_RES_KG.get(mass_code), _HEIGHT_RES_M.get(height_code))
 
 
-def encode_body_composition_feature(supported: tuple[str, ...], mass_code: int = 7, height_code: int = 3) -> bytes:
-    value = sum(1 << _BCS_FEATURE_NAMES.index(name) for name in supported) | mass_code << 11 | height_code << 15
+def encode_body_composition_feature(
+    supported: tuple[str, ...], mass_code: int = 7, height_code: int = 3
+) -> bytes:
+    value = (
+        sum(1 << _BCS_FEATURE_NAMES.index(name) for name in supported) | mass_code << 11 | height_code << 15
+    )
     return value.to_bytes(4, "little")
 
 
@@ -327,13 +395,18 @@ RESULT_NOT_AUTHORIZED = 0x05
 MAX_CONSENT_CODE = 9999
 
 _RESULT_NAMES = {
-    RESULT_SUCCESS: "success", RESULT_NOT_SUPPORTED: "op-code-not-supported",
-    RESULT_INVALID_PARAMETER: "invalid-parameter", RESULT_FAILED: "operation-failed",
+    RESULT_SUCCESS: "success",
+    RESULT_NOT_SUPPORTED: "op-code-not-supported",
+    RESULT_INVALID_PARAMETER: "invalid-parameter",
+    RESULT_FAILED: "operation-failed",
     RESULT_NOT_AUTHORIZED: "user-not-authorized",
 }
 _OP_NAMES = {
-    OP_REGISTER_NEW_USER: "register-new-user", OP_CONSENT: "consent", OP_DELETE_USER_DATA: "delete-user-data",
-    OP_LIST_ALL_USERS: "list-all-users", OP_DELETE_USER: "delete-user",
+    OP_REGISTER_NEW_USER: "register-new-user",
+    OP_CONSENT: "consent",
+    OP_DELETE_USER_DATA: "delete-user-data",
+    OP_LIST_ALL_USERS: "list-all-users",
+    OP_DELETE_USER: "delete-user",
 }
 
 

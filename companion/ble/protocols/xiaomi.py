@@ -1,8 +1,9 @@
 """Xiaomi Mi Smart Scale (v1) and Mi Body Composition Scale 2 advertisements (passive, no connection).
 
 Layouts: Bluetooth-Devices/xiaomi-ble@509f516 ``parser.py`` (``_parse_scale_v1``), openScale
-``MiScaleHandler.kt`` and RobertWojtowicz/export2garmin ``miscale/miscale_ble.py``; shared/reference/ble_scales.md
-section 2. Impedance is whole ohms (xiaomi-ble, openScale); blevalueparser's 0.1 ohm reading is not followed.
+``MiScaleHandler.kt`` and RobertWojtowicz/export2garmin ``miscale/miscale_ble.py``;
+shared/reference/ble_scales.md section 2. Impedance is whole ohms (xiaomi-ble, openScale);
+blevalueparser's 0.1 ohm reading is not followed.
 """
 
 from __future__ import annotations
@@ -41,9 +42,13 @@ def decode_mi_scale_v1(data: bytes) -> Reading:
     exact(data, 10, what)
     ctrl = data[0]
     weight, unit = _mass(u16le(data, 1), bool(ctrl & 0x01), bool(ctrl & 0x10))
-    return Reading(
-        protocol=MI_SCALE_V1, weight_kg=check_weight(weight, what), unit=unit, stabilized=bool(ctrl & 0x20),
-        load_removed=bool(ctrl & 0x80), timestamp=parse_date_time(data, 3, what),
+    return Reading.make(
+        protocol=MI_SCALE_V1,
+        weight_kg=check_weight(weight, what),
+        unit=unit,
+        stabilized=bool(ctrl & 0x20),
+        load_removed=bool(ctrl & 0x80),
+        timestamp=parse_date_time(data, 3, what),
     )
 
 
@@ -68,21 +73,33 @@ def decode_mi_scale_v2(data: bytes) -> Reading:
     impedance = None
     if ctrl1 & 0x02 and not load_removed:
         impedance = check_impedance(float(u16le(data, 9)), what)
-    return Reading(
-        protocol=MI_SCALE_V2, weight_kg=check_weight(weight, what), unit=unit, stabilized=bool(ctrl1 & 0x20),
-        load_removed=load_removed, timestamp=parse_date_time(data, 2, what), impedance_ohm=impedance,
+    return Reading.make(
+        protocol=MI_SCALE_V2,
+        weight_kg=check_weight(weight, what),
+        unit=unit,
+        stabilized=bool(ctrl1 & 0x20),
+        load_removed=load_removed,
+        timestamp=parse_date_time(data, 2, what),
+        impedance_ohm=impedance,
     )
 
 
 def encode_mi_scale_v2(
-    weight_kg: float, *, stabilized: bool, impedance_ohm: int | None = None, load_removed: bool = False,
+    weight_kg: float,
+    *,
+    stabilized: bool,
+    impedance_ohm: int | None = None,
+    load_removed: bool = False,
     at: datetime | None = None,
 ) -> bytes:
     """The inverse, used by the emulated broadcast scale."""
-    ctrl1 = 0x04 | (0x20 if stabilized else 0) | (0x80 if load_removed else 0) | (0x02 if impedance_ohm else 0)
+    ctrl1 = (
+        0x04 | (0x20 if stabilized else 0) | (0x80 if load_removed else 0) | (0x02 if impedance_ohm else 0)
+    )
     stamp = encode_date_time(at) if at is not None else bytes(7)
     return (
-        bytes([0x02, ctrl1]) + stamp + int(impedance_ohm or 0).to_bytes(2, "little")
+        bytes([0x02, ctrl1])
+        + stamp
+        + int(impedance_ohm or 0).to_bytes(2, "little")
         + round(weight_kg * 200).to_bytes(2, "little")
     )
-

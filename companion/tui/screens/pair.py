@@ -30,11 +30,20 @@ class ScaleCommands(Provider):
             return []
         items = [
             (_("Scale: scan for scales"), _("Look for Bluetooth scales nearby"), screen.action_scan),
-            (_("Scale: pair the selected scale"), _("Connect and set up the highlighted scale"), screen.action_pair),
+            (
+                _("Scale: pair the selected scale"),
+                _("Connect and set up the highlighted scale"),
+                screen.action_pair,
+            ),
         ]
         if screen.emulated:
-            items.append((_("Scale: simulate a weigh-in (demo)"), _("The emulated person steps on the scale"),
-                          screen.action_simulate))
+            items.append(
+                (
+                    _("Scale: simulate a weigh-in (demo)"),
+                    _("The emulated person steps on the scale"),
+                    screen.action_simulate,
+                )
+            )
         return items
 
     async def discover(self) -> Hits:
@@ -61,18 +70,31 @@ class PairScreen(CompanionScreen):
         "scales that keep several users (it remembers the consent code), sets the scale's clock and asks you "
         "to step on for a first reading.\n\n"
         "Scales that only broadcast (e.g. Xiaomi) need no setup: Companion just listens.\n\n"
-        "**No Bluetooth?** Companion says so and offers the emulated scale (**e**), a virtual scale for trying "
+        "**No Bluetooth?** Companion says so and offers the emulated scale (**e**), a virtual scale for "
+        "trying "
         "things out; its readings are real entries in your data.\n\n"
-        "Keys: **s** scan, **p** pair, **w** simulated weigh-in (emulated scale only), **e** use the emulated "
+        "Keys: **s** scan, **p** pair, **w** simulated weigh-in (emulated scale only), **e** use the "
+        "emulated "
         "scale, **F1** help."
     )
     BINDINGS = [
         Binding("s", "scan", N_("Scan"), id="pair-scan", tooltip=N_("Look for Bluetooth scales nearby")),
         Binding("p", "pair", N_("Pair"), id="pair-pair", tooltip=N_("Pair the highlighted scale")),
-        Binding("w", "simulate", N_("Weigh-in (demo)"), id="pair-simulate",
-                tooltip=N_("The emulated person steps on the scale")),
-        Binding("e", "use_emulated", N_("Emulated scale"), id="pair-emulated", show=False,
-                tooltip=N_("Use the emulated scale instead of Bluetooth")),
+        Binding(
+            "w",
+            "simulate",
+            N_("Weigh-in (demo)"),
+            id="pair-simulate",
+            tooltip=N_("The emulated person steps on the scale"),
+        ),
+        Binding(
+            "e",
+            "use_emulated",
+            N_("Emulated scale"),
+            id="pair-emulated",
+            show=False,
+            tooltip=N_("Use the emulated scale instead of Bluetooth"),
+        ),
     ]
     DEFAULT_CSS = """
     PairScreen #pair-body { padding: 0 1; }
@@ -128,7 +150,8 @@ class PairScreen(CompanionScreen):
         scales = BleRepository(self.store).paired()
         lines = [f"{s.name or s.address}  ({s.protocol}, {s.address})" for s in scales]
         self.query_one("#pair-paired", Static).update(
-            safe_text("\n".join(lines)) if lines else _("None yet."))
+            safe_text("\n".join(lines)) if lines else _("None yet.")
+        )
 
     def _selected(self) -> FoundScale | None:
         table = self.query_one("#pair-found", DataTable)
@@ -158,7 +181,9 @@ class PairScreen(CompanionScreen):
     @on(Button.Pressed, "#pair-simulate-button")
     def action_simulate(self) -> None:
         if not self.emulated:
-            self._status(_("Simulated weigh-ins need the emulated scale: press e to switch to it."), problem=True)
+            self._status(
+                _("Simulated weigh-ins need the emulated scale: press e to switch to it."), problem=True
+            )
             return
         self._simulate()
 
@@ -185,11 +210,15 @@ class PairScreen(CompanionScreen):
             self.busy = False
         table.clear()
         for item in self.found:
-            table.add_row(safe_text(item.label, max_length=40), _(item.kind.label), f"{item.rssi} dBm", item.address)
+            table.add_row(
+                safe_text(item.label, max_length=40), _(item.kind.label), f"{item.rssi} dBm", item.address
+            )
         self.query_one("#pair-pair-button", Button).disabled = not self.found
         if not self.found:
-            self._status(_("No scale found. Step on the scale to wake it, bring it closer and scan again."),
-                         problem=True)
+            self._status(
+                _("No scale found. Step on the scale to wake it, bring it closer and scan again."),
+                problem=True,
+            )
         else:
             table.focus()
             self._status(_("Highlight your scale and press p (or Enter) to pair it."))
@@ -207,7 +236,11 @@ class PairScreen(CompanionScreen):
         ble_live.stop(self.app)  # one connection per scale: the wizard has it now
         try:
             outcome = await session.pair(
-                self.store, chosen, profile, progress=self._status, first_reading_timeout=30.0,
+                self.store,
+                chosen,
+                profile,
+                progress=self._status,
+                first_reading_timeout=30.0,
                 on_event=ble_live.hub(self.app).publish,
             )
         except session.ScaleError as exc:

@@ -67,8 +67,10 @@ def _notify_stored(app: Any, event: ScaleEvent) -> None:
     if event.kind == "stored" and recorded is not None and recorded.measurement is not None:
         m = recorded.measurement
         who = recorded.profile.name if recorded.profile is not None else ""
-        app.notify(_("Stored {weight} kg for {name}.").format(weight=f"{m.weight_kg:.1f}", name=who),
-                   title=_("Scale"))
+        app.notify(
+            _("Stored {weight} kg for {name}.").format(weight=f"{m.weight_kg:.1f}", name=who),
+            title=_("Scale"),
+        )
     elif event.kind == "not-allowed":
         app.notify(event.text, title=_("Scale reading not stored"), severity="warning", timeout=10)
     elif event.kind == "rejected" and recorded is not None:
@@ -112,7 +114,8 @@ def restart(app: Any) -> None:
 
 
 async def simulate_weigh_in(app: Any, weight_kg: float | None = None) -> str:
-    """Demo: the emulated person steps on the paired emulated scale (pairs the emulated scale first if needed)."""
+    """Demo: the emulated person steps on the paired emulated scale (pairs the emulated scale first if
+    needed)."""
     from companion.ble import session
     from companion.ble.emulator.air import get_air
     from companion.ble.emulator.scale import SIG_SCALE_ADDRESS, MiBroadcastScale, SigScale
@@ -145,8 +148,11 @@ async def simulate_weigh_in(app: Any, weight_kg: float | None = None) -> str:
         if scale.asleep:
             await scale.wake()
         slot = repo.slot_for_profile(scale.address, profile.id)
-        await scale.step_on(weight_kg, user_index=slot.user_index if slot else None, impedance_ohm=
-                            round(random.uniform(450, 560), 1))
+        await scale.step_on(
+            weight_kg,
+            user_index=slot.user_index if slot else None,
+            impedance_ohm=round(random.uniform(450, 560), 1),
+        )
     elif isinstance(scale, MiBroadcastScale):
         await scale.step_on(weight_kg, impedance_ohm=random.randint(450, 560), hold_s=0.4)
         await scale.step_off()

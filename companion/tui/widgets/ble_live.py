@@ -37,8 +37,11 @@ class LiveWeight(Static):
             self.event = event
 
         def can_replace(self, message: Message) -> bool:
-            return (isinstance(message, LiveWeight.Update) and message.event.kind == "live"
-                    and self.event.kind == "live")
+            return (
+                isinstance(message, LiveWeight.Update)
+                and message.event.kind == "live"
+                and self.event.kind == "live"
+            )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(_("Waiting for the scale..."), **kwargs)
@@ -53,7 +56,11 @@ class LiveWeight(Static):
         live = hub(self.app)
         if live.last_status:
             self.update(safe_text(live.last_status))
-        self._unsubscribe = live.subscribe(lambda event: self.post_message(LiveWeight.Update(event)))
+
+        def forward(event: ScaleEvent) -> None:
+            self.post_message(LiveWeight.Update(event))
+
+        self._unsubscribe = live.subscribe(forward)
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
