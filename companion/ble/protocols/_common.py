@@ -120,10 +120,14 @@ def parse_date_time(data: bytes, pos: int, what: str) -> datetime | None:
 
     Year, month or day 0 mean "not known" -> ``None``. Out-of-range fields are a ``DecodeError``.
     """
-    year = u16le(data, pos)
-    month, day, hour, minute, second = data[pos + 2 : pos + 7]
+    year = data[pos] | data[pos + 1] << 8
+    month = data[pos + 2]
+    day = data[pos + 3]
     if year == 0 or month == 0 or day == 0:
         return None
+    hour = data[pos + 4]
+    minute = data[pos + 5]
+    second = data[pos + 6]
     if not (
         1582 <= year <= 9999 and month <= 12 and day <= 31 and hour <= 23 and minute <= 59 and second <= 59
     ):

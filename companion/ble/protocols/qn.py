@@ -21,7 +21,6 @@ from companion.ble.protocols._common import (
     check_weight,
     need,
     sum_checksum,
-    u16be,
 )
 
 PROTOCOL = "qn"
@@ -51,23 +50,27 @@ def check_frame(data: bytes) -> None:
 def decode_weight_frame(data: bytes, divisor: int = 100) -> Reading:
     """A 0x10 weight frame (11 bytes). ``divisor`` comes from the 0x12 info frame (100 or 10)."""
     what = "QN weight frame"
-    check_frame(data)
-    if data[0] != OP_WEIGHT:
-        raise DecodeError(f"{what}: not a weight frame (opcode 0x{data[0]:02x})")
-    if len(data) != 11:
+    if len(data) != 11 or data[1] != 11 or data[0] != OP_WEIGHT:
+        check_frame(data)
+        if data[0] != OP_WEIGHT:
+            raise DecodeError(f"{what}: not a weight frame (opcode 0x{data[0]:02x})")
         raise DecodeError(f"{what}: expected 11 bytes, got {len(data)}")
-    if data[5] > 2:
-        raise DecodeError(f"{what}: unknown state 0x{data[5]:02x}")
-    stable = data[5] == 1
-    r1, r2 = u16be(data, 6), u16be(data, 8)
-    resistance = r1 or r2
-    impedance = check_impedance(float(resistance), what) if stable and resistance else None
+    if sum(data[:10]) & 0xFF != data[10]:
+        raise DecodeError(f"{what}: checksum mismatch")
+    state = data[5]
+    if state > 2:
+        raise DecodeError(f"{what}: unknown state 0x{state:02x}")
+    stable = state == 1
+    weight = (data[3] << 8 | data[4]) / divisor
+    if weight > 500.0:
+        check_weight(weight, what)
+    impedance = None
+    if stable:
+        resistance = (data[6] << 8 | data[7]) or (data[8] << 8 | data[9])
+        if resistance:
+            impedance = check_impedance(float(resistance), what)
     return Reading.make(
-        protocol=PROTOCOL,
-        weight_kg=check_weight(round(u16be(data, 3) / divisor, 2), what),
-        unit="kg",
-        stabilized=stable,
-        impedance_ohm=impedance,
+        protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=stable, impedance_ohm=impedance
     )
 
 

@@ -61,11 +61,12 @@ _HEIGHT_RES_M = {1: 0.01, 2: 0.005, 3: 0.001}
 
 def _mass(raw: int, imperial: bool) -> float:
     # Wire unit: 0.005 kg (SI) or 0.01 lb (imperial), whatever the Feature's resolution says.
-    return round(raw * 0.01 * LB_TO_KG, 4) if imperial else round(raw * 0.005, 3)
+    # raw / 200 is the float nearest the exact decimal (no 0.005-multiplication noise).
+    return round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
 
 
 def _height(raw: int, imperial: bool) -> float:
-    return round(raw * 0.1 * INCH_TO_M, 4) if imperial else round(raw * 0.001, 3)
+    return round(raw * 0.1 * INCH_TO_M, 4) if imperial else raw / 1000
 
 
 # Expected length for each combination of the four WSS flag bits (one table lookup instead of
@@ -92,7 +93,7 @@ def decode_weight_measurement(data: bytes) -> Reading:
         raise DecodeError(f"{what}: the scale reports the measurement as unsuccessful")
     # 0xFFFE x 0.005 kg = 327.67 kg and 0xFFFE x 0.01 lb = 297 kg: never above 500 kg, so no
     # range check needed.
-    weight = round(raw * 0.01 * LB_TO_KG, 4) if imperial else round(raw * 0.005, 3)
+    weight = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
     pos = 3
     timestamp = None
     if flags & 0x02:
@@ -112,7 +113,7 @@ def decode_weight_measurement(data: bytes) -> Reading:
             stabilized=True,
             timestamp=timestamp,
             user_index=user,
-            bmi=round((data[pos] | data[pos + 1] << 8) * 0.1, 1),
+            bmi=(data[pos] | data[pos + 1] << 8) / 10,
             height_m=_height(data[pos + 2] | data[pos + 3] << 8, bool(imperial)),
         )
     return Reading.make(
@@ -223,7 +224,8 @@ def decode_body_composition(data: bytes) -> Reading:
     """
     what = "body composition measurement"
     n = len(data)
-    need(data, 4, what)
+    if n < 4:
+        raise DecodeError(f"{what}: truncated, need 4 bytes, got {n}")
     flags = data[0] | data[1] << 8
     if flags & 0xE000:
         raise DecodeError(f"{what}: reserved flag bits set (0x{flags:04x})")
@@ -232,55 +234,67 @@ def decode_body_composition(data: bytes) -> Reading:
         raise DecodeError(f"{what}: truncated, need {expected} bytes, got {n}")
     if n > expected:
         raise DecodeError(f"{what}: {n - expected} unexpected byte(s) after the announced fields")
-    imperial = bool(flags & 1)
+    imperial = flags & 1
     fat_raw = data[2] | data[3] << 8
     if fat_raw == 0xFFFF:
         raise DecodeError(f"{what}: the scale reports the measurement as unsuccessful")
     if fat_raw > 1000:
         raise DecodeError(f"{what}: impossible body fat {fat_raw / 10:g} %")
-    out: dict[str, Any] = {
-        "protocol": "sig-bcs",
-        "unit": "lb" if imperial else "kg",
-        "stabilized": True,
-        "body_fat_pct": round(fat_raw * 0.1, 1),
-    }
+    # Masses: raw / 200 kg is exact to the wire's 0.005 kg (no float noise); imperial converts from 0.01 lb.
     pos = 4
+    timestamp = user = bmr = muscle_pct = impedance = height = None
+    masses: list[float | None] = [None, None, None, None, None]  # muscle, FFM, SLM, water, weight
     if flags & 0x02:
-        out["timestamp"] = parse_date_time(data, 4, what)
+        timestamp = parse_date_time(data, 4, what)
         pos = 11
     if flags & 0x04:
-        if data[pos] != UNKNOWN_USER:
-            out["user_index"] = data[pos]
+        user = data[pos]
+        if user == UNKNOWN_USER:
+            user = None
         pos += 1
-    raw: dict[str, int] = {}
-    for i, name in enumerate(_BCS_NAMES):
-        if flags & (8 << i):
-            raw[name] = data[pos] | data[pos + 1] << 8
+    if flags & 0x08:
+        bmr = round((data[pos] | data[pos + 1] << 8) / KJ_PER_KCAL, 1)
+        pos += 2
+    if flags & 0x10:
+        raw = data[pos] | data[pos + 1] << 8
+        if raw > 1000:
+            raise DecodeError(f"{what}: impossible muscle percentage {raw / 10:g} %")
+        muscle_pct = raw / 10
+        pos += 2
+    for i, bit in enumerate((0x20, 0x40, 0x80, 0x100)):
+        if flags & bit:
+            raw = data[pos] | data[pos + 1] << 8
+            masses[i] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
             pos += 2
-    if raw:
-        mass = _mass
-        if "bmr" in raw:
-            out["bmr_kcal"] = round(raw["bmr"] / KJ_PER_KCAL, 1)
-        if "muscle_pct" in raw:
-            if raw["muscle_pct"] > 1000:
-                raise DecodeError(f"{what}: impossible muscle percentage {raw['muscle_pct'] / 10:g} %")
-            out["muscle_pct"] = round(raw["muscle_pct"] * 0.1, 1)
-        for key, field_name in (
-            ("muscle_mass", "muscle_mass_kg"),
-            ("ffm", "fat_free_mass_kg"),
-            ("slm", "soft_lean_mass_kg"),
-            ("water_mass", "body_water_mass_kg"),
-            ("weight", "weight_kg"),
-        ):
-            if key in raw:
-                out[field_name] = mass(raw[key], imperial)  # <= 327.67 kg by construction
-        if "impedance" in raw:
-            out["impedance_ohm"] = check_impedance(round(raw["impedance"] * 0.1, 1), what)
-        if "height" in raw:
-            out["height_m"] = _height(raw["height"], imperial)
-    if flags & BCS_MULTI_PACKET:
-        out["multi_packet"] = True
-    return Reading.make(**out)
+    if flags & 0x200:
+        impedance = (data[pos] | data[pos + 1] << 8) / 10
+        if not 50.0 <= impedance <= 3000.0:
+            check_impedance(impedance, what)
+        pos += 2
+    if flags & 0x400:
+        raw = data[pos] | data[pos + 1] << 8
+        masses[4] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
+        pos += 2
+    if flags & 0x800:
+        height = _height(data[pos] | data[pos + 1] << 8, bool(imperial))
+    return Reading.make(
+        protocol="sig-bcs",
+        unit="lb" if imperial else "kg",
+        stabilized=True,
+        body_fat_pct=fat_raw / 10,
+        timestamp=timestamp,
+        user_index=user,
+        bmr_kcal=bmr,
+        muscle_pct=muscle_pct,
+        muscle_mass_kg=masses[0],
+        fat_free_mass_kg=masses[1],
+        soft_lean_mass_kg=masses[2],
+        body_water_mass_kg=masses[3],
+        weight_kg=masses[4],
+        impedance_ohm=impedance,
+        height_m=height,
+        multi_packet=True if flags & BCS_MULTI_PACKET else None,
+    )
 
 
 def encode_body_composition(

@@ -14,11 +14,9 @@ from companion.ble.protocols._common import (
     LB_TO_KG,
     Reading,
     check_impedance,
-    check_weight,
     encode_date_time,
     exact,
     parse_date_time,
-    u16le,
 )
 
 MI_SCALE_V1 = "mi-scale"
@@ -28,9 +26,8 @@ MI_SCALE_V2 = "mi-scale-2"
 def _mass(raw: int, lb: bool, jin: bool) -> tuple[float, str]:
     if lb:
         return round(raw / 100 * LB_TO_KG, 4), "lb"
-    if jin:  # catty: raw/100 jin, 1 jin = 0.5 kg
-        return round(raw / 200, 3), "jin"
-    return round(raw / 200, 3), "kg"
+    # kg: raw / 200; catty: raw / 100 jin and 1 jin = 0.5 kg, so also raw / 200 kg.
+    return raw / 200, "jin" if jin else "kg"
 
 
 def decode_mi_scale_v1(data: bytes) -> Reading:
@@ -39,12 +36,14 @@ def decode_mi_scale_v1(data: bytes) -> Reading:
     ctrl bit0 lb, bit4 catty, bit5 stabilized, bit7 load removed (xiaomi-ble ``_parse_scale_v1``).
     """
     what = "Mi scale advertisement"
-    exact(data, 10, what)
+    if len(data) != 10:
+        exact(data, 10, what)
     ctrl = data[0]
-    weight, unit = _mass(u16le(data, 1), bool(ctrl & 0x01), bool(ctrl & 0x10))
+    weight, unit = _mass(data[1] | data[2] << 8, bool(ctrl & 0x01), bool(ctrl & 0x10))
+    # u16 / 200 kg <= 327.7 kg and u16 / 100 lb <= 297 kg: always in the possible range.
     return Reading.make(
         protocol=MI_SCALE_V1,
-        weight_kg=check_weight(weight, what),
+        weight_kg=weight,
         unit=unit,
         stabilized=bool(ctrl & 0x20),
         load_removed=bool(ctrl & 0x80),
@@ -66,16 +65,19 @@ def decode_mi_scale_v2(data: bytes) -> Reading:
     ctrl0 bit0 lb; ctrl1 bit1 impedance present, bit5 stabilized, bit6 catty, bit7 load removed.
     """
     what = "Mi body composition scale advertisement"
-    exact(data, 13, what)
-    ctrl0, ctrl1 = data[0], data[1]
-    weight, unit = _mass(u16le(data, 11), bool(ctrl0 & 0x01), bool(ctrl1 & 0x40))
+    if len(data) != 13:
+        exact(data, 13, what)
+    ctrl1 = data[1]
+    weight, unit = _mass(data[11] | data[12] << 8, bool(data[0] & 0x01), bool(ctrl1 & 0x40))
     load_removed = bool(ctrl1 & 0x80)
     impedance = None
     if ctrl1 & 0x02 and not load_removed:
-        impedance = check_impedance(float(u16le(data, 9)), what)
+        impedance = float(data[9] | data[10] << 8)
+        if not 50.0 <= impedance <= 3000.0:
+            check_impedance(impedance, what)
     return Reading.make(
         protocol=MI_SCALE_V2,
-        weight_kg=check_weight(weight, what),
+        weight_kg=weight,
         unit=unit,
         stabilized=bool(ctrl1 & 0x20),
         load_removed=load_removed,
