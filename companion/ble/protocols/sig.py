@@ -216,6 +216,9 @@ _BCS_LENGTH = tuple(_bcs_length(f << 1) for f in range(2048))  # by flag bits 1.
 _BCS_NAMES = ("bmr", "muscle_pct", "muscle_mass", "ffm", "slm", "water_mass", "impedance", "weight", "height")
 
 
+_BCS_MASS_BITS = ((0, 0x20), (1, 0x40), (2, 0x80), (3, 0x100))  # muscle, fat-free, soft lean, water
+
+
 def decode_body_composition(data: bytes) -> Reading:
     """Body Composition Measurement 0x2A9C: flags u16, body fat u16 x0.1 %, optional fields by flag bit.
 
@@ -261,11 +264,12 @@ def decode_body_composition(data: bytes) -> Reading:
             raise DecodeError(f"{what}: impossible muscle percentage {raw / 10:g} %")
         muscle_pct = raw / 10
         pos += 2
-    for i, bit in enumerate((0x20, 0x40, 0x80, 0x100)):
-        if flags & bit:
-            raw = data[pos] | data[pos + 1] << 8
-            masses[i] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
-            pos += 2
+    if flags & 0x1E0:
+        for i, bit in _BCS_MASS_BITS:
+            if flags & bit:
+                raw = data[pos] | data[pos + 1] << 8
+                masses[i] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
+                pos += 2
     if flags & 0x200:
         impedance = (data[pos] | data[pos + 1] << 8) / 10
         if not 50.0 <= impedance <= 3000.0:
