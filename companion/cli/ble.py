@@ -72,7 +72,7 @@ def _decode(args: argparse.Namespace) -> int:
     data = _parse_hex(args.hex)
     try:
         if args.characteristic:
-            decoded = decode_characteristic(args.characteristic, data)
+            decoded = decode_characteristic(args.characteristic, data, name=args.name)
         elif args.service_data:
             decoded = decode_service_data(args.service_data, data)
         else:

@@ -52,7 +52,7 @@ async def test_pair_registers_consents_sets_clock_and_stores_first_reading(store
     stored = store.measurements.latest(profile.id)[0]
     assert stored.weight_kg == pytest.approx(84.3)
     assert stored.impedance_ohm == pytest.approx(512.0)
-    assert stored.body_fat_pct == pytest.approx(30.0)  # measured by the scale, not derived
+    assert 5 < stored.body_fat_pct < 75  # measured by the scale (its own BIA), not derived
     from companion.domain.model import Metric
 
     assert Metric.BODY_FAT not in stored.derived and Metric.BMI in stored.derived
@@ -174,3 +174,51 @@ async def test_measure_once_without_consent_stores_nothing(store, profile, mi_sc
     await stepping
     assert recorded.status == "not-allowed" and "consent" in recorded.message
     assert store.measurements.count() == 0
+
+
+async def test_bad_packets_are_rejected_logged_and_do_not_stop_the_worker(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    from companion.ble.protocols import sig
+
+    store.consents.record("diagnostics", "grant", "1.0", "test")
+    found = await _found(SIG_SCALE_ADDRESS)
+    await session.pair(store, found, profile, rng=random.Random(7))
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    for _ in range(200):
+        if any(e.kind == "status" and "Connected" in e.text for e in events):
+            break
+        await asyncio.sleep(0.02)
+    bad = [
+        bytes.fromhex("02 30"),  # truncated
+        bytes.fromhex("00 30 2a 00 00"),  # over-long
+        bytes.fromhex("f0 30 2a"),  # unknown flags
+        bytes.fromhex("00 ff ff"),  # measurement unsuccessful
+    ]
+    for payload in bad:
+        await sig_scale.indicate_raw(sig.WEIGHT_MEASUREMENT, payload)
+    await sig_scale.indicate_raw(
+        sig.BODY_COMPOSITION_MEASUREMENT, bytes.fromhex("00 02 2c 01 05 00")
+    )  # 0.5 ohm
+    await sig_scale.step_on(82.0, user_index=0)
+    for _ in range(200):
+        if any(e.kind == "stored" for e in events):
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    rejected = [e.text for e in events if e.kind == "rejected"]
+    assert (
+        len(rejected) == 5
+        and any("truncated" in r for r in rejected)
+        and any("impedance" in r for r in rejected)
+    )
+    assert store.measurements.count(profile.id) == 1
+    assert store.measurements.latest(profile.id)[0].weight_kg == 82.0
+    logged = BleRepository(store).decode_errors()
+    assert len(logged) == 5 and logged[-1].payload_hex == "0230"
+
+
+async def test_decode_errors_are_not_kept_without_diagnostics_consent(store) -> None:  # type: ignore[no-untyped-def]
+    assert not BleRepository(store).log_decode_error("AA", "2a9d", b"\x02", "truncated")
+    assert BleRepository(store).decode_errors() == []

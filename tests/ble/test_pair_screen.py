@@ -96,3 +96,26 @@ async def _platform_bluetooth_available() -> bool:
             return True
     except Exception:
         return False
+
+
+async def test_palette_command_simulates_a_weigh_in_in_demo_mode(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from companion.tui.app import make_app
+    from companion.tui.widgets.ble_live import LiveWeight
+
+    monkeypatch.setenv("COMPANION_BLE", "emulated")
+    app = make_app(demo=True, demo_years=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        profile = app.active_profile()
+        before = app.store.measurements.count(profile.id)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"simulate a weigh")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        live = app.screen.query_one(LiveWeight)
+        await _wait(pilot, lambda: live.stored_count >= 1, timeout=15)
+        assert app.store.measurements.count(profile.id) == before + 1
+        latest = app.store.measurements.latest(profile.id)[0]
+        assert latest.source == "ble:sig" and latest.impedance_ohm is not None

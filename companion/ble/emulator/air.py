@@ -73,7 +73,9 @@ class VirtualAir:
             self._advert_listeners.remove(listener)
             self._scan_users -= 1
             if self._scan_users == 0 and self.adapter.scanning:
-                await self.adapter.stop_scanning()
+                # Shielded: a cancelled caller must not cancel the HCI command under Bumble's host (its late
+                # response would then hit a cancelled future).
+                await asyncio.shield(self.adapter.stop_scanning())
 
 
 _AIRS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualAir] = weakref.WeakKeyDictionary()

@@ -222,7 +222,7 @@ class BumbleClient(BaseBleakClient):
         self._peer = None
         if connection is not None:
             try:
-                await connection.disconnect()
+                await asyncio.shield(connection.disconnect())
             except Exception:
                 pass
 

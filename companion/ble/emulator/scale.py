@@ -324,12 +324,33 @@ class SigScale:
                 out.append(connection)
         return out
 
+    async def indicate_raw(self, characteristic: int, payload: bytes) -> None:
+        """Send arbitrary bytes (bad-input tests: truncated, contradictory, impossible packets)."""
+        target = {sig.WEIGHT_MEASUREMENT: self.wm, sig.BODY_COMPOSITION_MEASUREMENT: self.bcm}[characteristic]
+        await self.device.indicate_subscribers(target, payload)
+
+    def _body_fat(self, user_index: int | None, weight_kg: float, impedance_ohm: float | None) -> float:
+        """What a BIA scale would compute for the registered user (Mi Fit model), else a plain 30 %."""
+        from companion.ble import bodycomp
+
+        user = self.users.get(user_index) if user_index is not None else None
+        data = user.data if user is not None else {}
+        if impedance_ohm is None or not {"dob", "gender", "height"} <= set(data):
+            return 30.0
+        born = int.from_bytes(data["dob"][:2], "little")
+        age = max(18, self.now().year - born)
+        height_cm = int.from_bytes(data["height"][:2], "little")
+        if not 100 <= height_cm <= 250:
+            return 30.0
+        inputs = bodycomp.BodyInputs(weight_kg, height_cm, age, data["gender"][:1] == b"\x00", impedance_ohm)
+        return round(bodycomp.body_fat_pct(inputs), 1)
+
     async def step_on(
         self,
         weight_kg: float,
         *,
         impedance_ohm: float | None = 500.0,
-        body_fat_pct: float = 30.0,
+        body_fat_pct: float | None = None,
         user_index: int | None = None,
         split: bool = False,
         disconnect_midway: bool = False,
@@ -338,6 +359,8 @@ class SigScale:
         """A person steps on: the stable reading is indicated to consented clients or kept in memory."""
         if user_index is None and self._consented:
             user_index = next(iter(self._consented.values()))
+        if body_fat_pct is None:
+            body_fat_pct = self._body_fat(user_index, weight_kg, impedance_ohm)
         reading = WeighIn(
             weight_kg,
             at or self.now(),

@@ -78,8 +78,14 @@ _MANUFACTURER: Mapping[int, Callable[[bytes], Decoded]] = {
 }
 
 
-def decode_characteristic(uuid: str, data: bytes) -> Decoded:
-    decoder = _CHARACTERISTICS.get(normalize_uuid(uuid))
+def decode_characteristic(uuid: str, data: bytes, *, name: str | None = None) -> Decoded:
+    """Decode a characteristic value; ``name`` (the advertised name) settles vendor UUIDs shared by families."""
+    short = normalize_uuid(uuid)
+    if name and short in ("fff1", "ffe1"):
+        kind = identify_scale(name, [], {}, {})
+        if kind is not None and kind.protocol == "qn":
+            return qn.decode_weight_frame(bytes(data))
+    decoder = _CHARACTERISTICS.get(short)
     if decoder is None:
         raise DecodeError(f"no decoder for characteristic {uuid}")
     return decoder(bytes(data))
