@@ -79,7 +79,7 @@ _MANUFACTURER: Mapping[int, Callable[[bytes], Decoded]] = {
 
 
 def decode_characteristic(uuid: str, data: bytes, *, name: str | None = None) -> Decoded:
-    """Decode a characteristic value; ``name`` (the advertised name) settles vendor UUIDs shared by families."""
+    """Decode a characteristic value; ``name`` (the advertised name) settles shared vendor UUIDs."""
     short = normalize_uuid(uuid)
     if name and short in ("fff1", "ffe1"):
         kind = identify_scale(name, [], {}, {})
