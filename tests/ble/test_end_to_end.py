@@ -222,3 +222,26 @@ async def test_bad_packets_are_rejected_logged_and_do_not_stop_the_worker(store,
 async def test_decode_errors_are_not_kept_without_diagnostics_consent(store) -> None:  # type: ignore[no-untyped-def]
     assert not BleRepository(store).log_decode_error("AA", "2a9d", b"\x02", "truncated")
     assert BleRepository(store).decode_errors() == []
+
+
+async def test_qn_vendor_scale_handshake_and_stable_frame(store, profile, air):  # type: ignore[no-untyped-def]
+    from companion.ble.emulator.scale import QN_SCALE_ADDRESS
+
+    qn_scale = air.scales[QN_SCALE_ADDRESS]
+    found = await _found(QN_SCALE_ADDRESS)
+    assert found.kind.protocol == "qn"
+
+    async def person() -> None:
+        while not qn_scale.configured:
+            await asyncio.sleep(0.01)
+        await qn_scale.step_on(92.4, impedance_ohm=505)
+
+    events: list[session.ScaleEvent] = []
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0, on_event=events.append)
+    await stepping
+    assert qn_scale.events[:2] == ["configured", "clock-set"]  # 0x13 config then 0x20 time, as the scale asks
+    assert outcome.first is not None and outcome.first.status == "stored"
+    assert [e.reading.stabilized for e in events if e.kind == "live"][-1] is True
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 92.4 and m.impedance_ohm == 505 and m.source == "ble:qn"

@@ -20,12 +20,13 @@ from bumble import gatt
 from bumble.device import AdvertisingType, Connection
 
 from companion.ble.emulator.air import VirtualAir, make_device
-from companion.ble.protocols import sig, xiaomi
+from companion.ble.protocols import qn, sig, xiaomi
 
 log = logging.getLogger("companion.ble.emulator")
 
 SIG_SCALE_ADDRESS = "C0:5C:A1:E0:00:01"
 MI_SCALE_ADDRESS = "C0:5C:A1:E0:00:02"
+QN_SCALE_ADDRESS = "C0:5C:A1:E0:00:03"
 _UNSET_CLOCK = datetime(2000, 1, 1)  # what a scale shows before anyone sets its clock
 
 
@@ -522,8 +523,88 @@ class MiBroadcastScale:
         self.events.append("off")
 
 
+class QnScale:
+    """A QN-family scale (Renpho ES-26M / FITINDEX style, GATT type 2: 0xFFF0, notify FFF1, write FFF2).
+
+    On subscription it sends the 0x12 info frame and expects the client's 0x13 config and 0x20 time before it
+    streams 0x10 weight frames (openScale ``QNHandler.kt``; shared/reference/ble_scales.md section 2).
+    """
+
+    kind = "gatt"
+    PROTO = 0x15
+
+    def __init__(self, air: VirtualAir, *, name: str = "QN-Scale", address: str = QN_SCALE_ADDRESS) -> None:
+        self.air = air
+        self.name = name
+        self.address = address
+        self.device = make_device(air.link, name, address)
+        self.started = False
+        self.events: list[str] = []
+        self.configured = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        P = gatt.Characteristic.Properties
+        self.notify: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(0xFFF1), P.NOTIFY, gatt.Characteristic.READABLE, b""
+        )
+        self.notify.on(self.notify.EVENT_SUBSCRIPTION, self._on_subscription)
+        write: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(0xFFF2),
+            P.WRITE | P.WRITE_WITHOUT_RESPONSE,
+            gatt.Characteristic.WRITEABLE,
+            gatt.CharacteristicValue[Any](write=self._on_write),
+        )
+        self.device.add_services([gatt.Service(sig.full_uuid(0xFFF0), [self.notify, write])])
+        self.device.advertising_data = (
+            _ad(0x01, b"\x06") + _ad(0x03, _u16_uuids(0xFFF0)) + _ad(0x09, name.encode()[:16])
+        )
+        air.add_scale(self)
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        self.started = True
+        await self.device.start_advertising(
+            auto_restart=True, advertising_interval_min=20, advertising_interval_max=20
+        )
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_subscription(self, _bearer: Any, notify: bool, _indicate: bool) -> None:
+        if notify:
+            self.configured = False
+            info = bytes([0, 0, 0, 0, 0, 0, 0, 1])  # byte[10] == 1: weights in 1/100 kg
+            self._spawn(self.device.notify_subscribers(self.notify, qn.frame(qn.OP_INFO, self.PROTO, info)))
+
+    def _on_write(self, _connection: Connection, value: bytes) -> None:
+        data = bytes(value)
+        if data[:1] == bytes([qn.OP_CONFIG]):
+            self.events.append("configured")
+            self._spawn(
+                self.device.notify_subscribers(self.notify, qn.frame(qn.OP_CONFIG_ACK, self.PROTO, b"\0"))
+            )
+        elif data[:1] == bytes([qn.OP_TIME]):
+            self.events.append("clock-set")
+            self.configured = True
+
+    async def step_on(self, weight_kg: float, *, impedance_ohm: int = 520, unstable_steps: int = 3) -> None:
+        """Live frames creeping up, then a stable frame with the resistance."""
+        for i in range(unstable_steps):
+            creeping = weight_kg * (0.7 + 0.3 * (i + 1) / (unstable_steps + 1))
+            await self.device.notify_subscribers(
+                self.notify, qn.encode_weight_frame(creeping, stable=False, proto=self.PROTO)
+            )
+            await asyncio.sleep(0.02)
+        await self.device.notify_subscribers(
+            self.notify,
+            qn.encode_weight_frame(weight_kg, stable=True, impedance_ohm=impedance_ohm, proto=self.PROTO),
+        )
+        self.events.append("stable")
+
+
 def populate_default(air: VirtualAir) -> None:
-    """The demo population: one SIG body-composition scale and one Mi broadcast scale.
+    """The demo population: a SIG body-composition scale, a Mi broadcast scale and a QN-family scale.
 
     ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they
     step on
@@ -536,6 +617,7 @@ def populate_default(air: VirtualAir) -> None:
     home = os.environ.get("COMPANION_HOME")
     sig_scale = SigScale(air, memory=Path(home) / "emulator" / "sig-scale.json" if home else None)
     mi_scale = MiBroadcastScale(air)
+    QnScale(air)
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
     if not scripted:
         return
