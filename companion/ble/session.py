@@ -540,6 +540,7 @@ class LiveListener:
         self.sink = sink
         self.reconnect_delay = reconnect_delay
         self._links: dict[str, asyncio.Task[None]] = {}
+        self.refused: set[str] = set()  # scales that refused our consent code: wait for a new pairing
 
     async def run(self) -> None:
         from companion.store.ble import BleRepository
@@ -554,7 +555,7 @@ class LiveListener:
 
         def seen(address: str, advert: AdvertisementData) -> None:
             scale = gatt.get(address)
-            if scale is None:
+            if scale is None or address in self.refused:
                 return
             task = self._links.get(address)
             if task is None or task.done():
@@ -597,6 +598,7 @@ class LiveListener:
                     else None
                 )
                 if slot is None or not await link.consent(slot.user_index, slot.consent_code):
+                    self.refused.add(scale.address)
                     self.sink(
                         ScaleEvent(
                             "status",
