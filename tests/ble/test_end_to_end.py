@@ -245,3 +245,22 @@ async def test_qn_vendor_scale_handshake_and_stable_frame(store, profile, air): 
     assert [e.reading.stabilized for e in events if e.kind == "live"][-1] is True
     m = store.measurements.latest(profile.id)[0]
     assert m.weight_kg == 92.4 and m.impedance_ohm == 505 and m.source == "ble:qn"
+
+
+async def test_live_listener_with_a_forgotten_consent_code_asks_to_pair_again(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    found = await _found(SIG_SCALE_ADDRESS)
+    outcome = await session.pair(store, found, profile, rng=random.Random(8))
+    sig_scale.users[outcome.user_index].consent_code = 1  # e.g. batteries out: the scale lost its user table
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    for _ in range(200):
+        if listener.refused:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert SIG_SCALE_ADDRESS in listener.refused
+    assert sum(1 for e in events if "pair it again" in e.text) == 1  # said once, no retry storm
+    assert sig_scale.events.count("consent-denied") == 1
