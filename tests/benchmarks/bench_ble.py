@@ -52,7 +52,9 @@ PACKETS: dict[str, tuple[Callable[[bytes], object], bytes]] = {
 @pytest.mark.parametrize("name", sorted(PACKETS))
 def test_decode_throughput(benchmark, name: str) -> None:  # type: ignore[no-untyped-def]
     decoder, packet = PACKETS[name]
-    batch = 1000
+    # Small rounds (~0.3-0.7 ms) so that, on a shared machine, a round is rarely split by the scheduler and
+    # the median measures the decoder rather than other processes' time slices.
+    batch = 200
 
     def run() -> None:
         for _ in range(batch):
@@ -62,6 +64,7 @@ def test_decode_throughput(benchmark, name: str) -> None:  # type: ignore[no-unt
     benchmark(run)
     rate = batch / benchmark.stats.stats.median
     benchmark.extra_info["packets_per_second"] = round(rate)
+    benchmark.extra_info["packets_per_second_best_round"] = round(batch / benchmark.stats.stats.min)
     print(f"\n{name}: {rate:,.0f} packets/s")
     assert rate >= 200_000
 

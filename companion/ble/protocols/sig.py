@@ -59,7 +59,7 @@ _WEIGHT_RES_KG = {1: 0.5, 2: 0.2, 3: 0.1, 4: 0.05, 5: 0.02, 6: 0.01, 7: 0.005}
 _HEIGHT_RES_M = {1: 0.01, 2: 0.005, 3: 0.001}
 
 
-def _mass(raw: int, imperial: bool) -> float:
+def _mass(raw: int, imperial: int) -> float:
     # Wire unit: 0.005 kg (SI) or 0.01 lb (imperial), whatever the Feature's resolution says.
     # raw / 200 is the float nearest the exact decimal (no 0.005-multiplication noise).
     return round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
@@ -216,9 +216,6 @@ _BCS_LENGTH = tuple(_bcs_length(f << 1) for f in range(2048))  # by flag bits 1.
 _BCS_NAMES = ("bmr", "muscle_pct", "muscle_mass", "ffm", "slm", "water_mass", "impedance", "weight", "height")
 
 
-_BCS_MASS_BITS = ((0, 0x20), (1, 0x40), (2, 0x80), (3, 0x100))  # muscle, fat-free, soft lean, water
-
-
 def decode_body_composition(data: bytes) -> Reading:
     """Body Composition Measurement 0x2A9C: flags u16, body fat u16 x0.1 %, optional fields by flag bit.
 
@@ -246,7 +243,7 @@ def decode_body_composition(data: bytes) -> Reading:
     # Masses: raw / 200 kg is exact to the wire's 0.005 kg (no float noise); imperial converts from 0.01 lb.
     pos = 4
     timestamp = user = bmr = muscle_pct = impedance = height = None
-    masses: list[float | None] = [None, None, None, None, None]  # muscle, FFM, SLM, water, weight
+    muscle = fat_free = soft_lean = water = weight = None
     if flags & 0x02:
         timestamp = parse_date_time(data, 4, what)
         pos = 11
@@ -264,12 +261,22 @@ def decode_body_composition(data: bytes) -> Reading:
             raise DecodeError(f"{what}: impossible muscle percentage {raw / 10:g} %")
         muscle_pct = raw / 10
         pos += 2
-    if flags & 0x1E0:
-        for i, bit in _BCS_MASS_BITS:
-            if flags & bit:
-                raw = data[pos] | data[pos + 1] << 8
-                masses[i] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
-                pos += 2
+    if flags & 0x20:
+        raw = data[pos] | data[pos + 1] << 8
+        muscle = raw / 200 if not imperial else round(raw * 0.01 * LB_TO_KG, 4)
+        pos += 2
+    if flags & 0x40:
+        raw = data[pos] | data[pos + 1] << 8
+        fat_free = raw / 200 if not imperial else round(raw * 0.01 * LB_TO_KG, 4)
+        pos += 2
+    if flags & 0x80:
+        raw = data[pos] | data[pos + 1] << 8
+        soft_lean = raw / 200 if not imperial else round(raw * 0.01 * LB_TO_KG, 4)
+        pos += 2
+    if flags & 0x100:
+        raw = data[pos] | data[pos + 1] << 8
+        water = raw / 200 if not imperial else round(raw * 0.01 * LB_TO_KG, 4)
+        pos += 2
     if flags & 0x200:
         impedance = (data[pos] | data[pos + 1] << 8) / 10
         if not 50.0 <= impedance <= 3000.0:
@@ -277,7 +284,7 @@ def decode_body_composition(data: bytes) -> Reading:
         pos += 2
     if flags & 0x400:
         raw = data[pos] | data[pos + 1] << 8
-        masses[4] = round(raw * 0.01 * LB_TO_KG, 4) if imperial else raw / 200
+        weight = raw / 200 if not imperial else round(raw * 0.01 * LB_TO_KG, 4)
         pos += 2
     if flags & 0x800:
         height = _height(data[pos] | data[pos + 1] << 8, bool(imperial))
@@ -290,11 +297,11 @@ def decode_body_composition(data: bytes) -> Reading:
         user_index=user,
         bmr_kcal=bmr,
         muscle_pct=muscle_pct,
-        muscle_mass_kg=masses[0],
-        fat_free_mass_kg=masses[1],
-        soft_lean_mass_kg=masses[2],
-        body_water_mass_kg=masses[3],
-        weight_kg=masses[4],
+        muscle_mass_kg=muscle,
+        fat_free_mass_kg=fat_free,
+        soft_lean_mass_kg=soft_lean,
+        body_water_mass_kg=water,
+        weight_kg=weight,
         impedance_ohm=impedance,
         height_m=height,
         multi_packet=True if flags & BCS_MULTI_PACKET else None,
