@@ -264,3 +264,30 @@ async def test_live_listener_with_a_forgotten_consent_code_asks_to_pair_again(st
     assert SIG_SCALE_ADDRESS in listener.refused
     assert sum(1 for e in events if "pair it again" in e.text) == 1  # said once, no retry storm
     assert sig_scale.events.count("consent-denied") == 1
+
+
+async def test_etekcity_scale_identified_by_manufacturer_data_and_measured(store, profile, air):  # type: ignore[no-untyped-def]
+    from companion.ble.emulator.scale import ETEKCITY_ADDRESS
+
+    scale = air.scales[ETEKCITY_ADDRESS]
+    found = await _found(ETEKCITY_ADDRESS)
+    assert found.kind.protocol == "etekcity-esf551"
+    await session.pair(store, found, profile)
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    for _ in range(200):
+        if any(e.kind == "status" and "Connected" in e.text for e in events):
+            break
+        await asyncio.sleep(0.02)
+    await scale.step_on(88.8, impedance_ohm=530)
+    for _ in range(200):
+        if any(e.kind == "stored" for e in events):
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    live = [e.reading for e in events if e.kind == "live" and e.reading is not None]
+    assert [r.stabilized for r in live][:2] == [False, False], [(e.kind, e.text) for e in events]
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 88.8 and m.impedance_ohm == 530 and m.source == "ble:etekcity-esf551"

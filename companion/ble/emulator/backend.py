@@ -177,6 +177,12 @@ class BumbleClient(BaseBleakClient):
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         peer = self._peer = Peer(connection)
+        # BlueZ, CoreBluetooth and WinRT all exchange a larger ATT MTU on connect; so do we (ESF-551 frames
+        # are 22 bytes, more than the default 23-byte MTU allows in one notification).
+        try:
+            await peer.request_mtu(247)
+        except Exception:  # a peer that refuses keeps the default MTU
+            pass
         await peer.discover_all()
         self.services = self._service_collection(peer)
 

@@ -20,13 +20,14 @@ from bumble import gatt
 from bumble.device import AdvertisingType, Connection
 
 from companion.ble.emulator.air import VirtualAir, make_device
-from companion.ble.protocols import qn, sig, xiaomi
+from companion.ble.protocols import etekcity, qn, sig, xiaomi
 
 log = logging.getLogger("companion.ble.emulator")
 
 SIG_SCALE_ADDRESS = "C0:5C:A1:E0:00:01"
 MI_SCALE_ADDRESS = "C0:5C:A1:E0:00:02"
 QN_SCALE_ADDRESS = "C0:5C:A1:E0:00:03"
+ETEKCITY_ADDRESS = "C0:5C:A1:E0:00:04"
 _UNSET_CLOCK = datetime(2000, 1, 1)  # what a scale shows before anyone sets its clock
 
 
@@ -603,8 +604,61 @@ class QnScale:
         self.events.append("stable")
 
 
+class EtekcityScale:
+    """An Etekcity ESF-551: notify 0xFFF1 / write 0xFFF2, no handshake; 22-byte ``A5 02`` frames.
+
+    Advertises manufacturer data of company 1744 with its reversed MAC and model id (etekcity_esf551_ble).
+    """
+
+    kind = "gatt"
+
+    def __init__(
+        self, air: VirtualAir, *, name: str = "Etekcity Scale", address: str = ETEKCITY_ADDRESS
+    ) -> None:
+        self.air = air
+        self.name = name
+        self.address = address
+        self.device = make_device(air.link, name, address)
+        self.started = False
+        self.events: list[str] = []
+        P = gatt.Characteristic.Properties
+        self.notify: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(0xFFF1), P.NOTIFY, gatt.Characteristic.READABLE, b""
+        )
+        write: gatt.Characteristic[Any] = gatt.Characteristic(
+            sig.full_uuid(0xFFF2), P.WRITE, gatt.Characteristic.WRITEABLE, b""
+        )
+        self.device.add_services([gatt.Service(sig.full_uuid(0xFFF0), [self.notify, write])])
+        mac = bytes(int(part, 16) for part in reversed(address.split(":")))
+        manufacturer = etekcity.COMPANY_ID.to_bytes(2, "little") + b"\x00" + mac + (551).to_bytes(2, "big")
+        self.device.advertising_data = (
+            _ad(0x01, b"\x06") + _ad(0xFF, manufacturer) + _ad(0x09, name.encode()[:14])
+        )
+        air.add_scale(self)
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        self.started = True
+        await self.device.start_advertising(
+            auto_restart=True, advertising_interval_min=20, advertising_interval_max=20
+        )
+
+    async def step_on(self, weight_kg: float, *, impedance_ohm: int = 540, unit: int = 0) -> None:
+        """Two unstable frames, a stable weight, then the stable frame with impedance."""
+        for factor in (0.8, 0.95):
+            frame = etekcity.encode_notification(weight_kg * factor, stable=False, unit=unit)
+            await self.device.notify_subscribers(self.notify, frame)
+            await asyncio.sleep(0.02)
+        await self.device.notify_subscribers(
+            self.notify,
+            etekcity.encode_notification(weight_kg, stable=True, impedance_ohm=impedance_ohm, unit=unit),
+        )
+        self.events.append("stable")
+
+
 def populate_default(air: VirtualAir) -> None:
-    """The demo population: a SIG body-composition scale, a Mi broadcast scale and a QN-family scale.
+    """The demo population: a SIG body-composition scale, a Mi broadcast scale, a QN-family scale and an
+    Etekcity ESF-551.
 
     ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they
     step on
@@ -618,6 +672,7 @@ def populate_default(air: VirtualAir) -> None:
     sig_scale = SigScale(air, memory=Path(home) / "emulator" / "sig-scale.json" if home else None)
     mi_scale = MiBroadcastScale(air)
     QnScale(air)
+    EtekcityScale(air)
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
     if not scripted:
         return
