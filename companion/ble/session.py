@@ -430,7 +430,14 @@ async def pair(
                 user_index = await link.register(code)
                 if not await link.consent(user_index, code):
                     raise ConsentRefused(_("The scale did not accept the new consent code."))
-                await link.write_user_data(profile, store.clock.now())
+                if store.consents.is_granted("health-data"):
+                    # The scale needs birth date, sex and height for its own body-composition estimate.
+                    await link.write_user_data(profile, store.clock.now())
+                    store.audit.record(
+                        "share",
+                        f"scale {found.address}",
+                        "date of birth, sex and height written to the scale",
+                    )
                 registered = True
                 scale = repo.remember(found.address, found.name, found.kind.protocol, "gatt")
                 repo.set_slot(found.address, user_index, code, profile.id)

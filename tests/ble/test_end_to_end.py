@@ -47,6 +47,8 @@ async def test_pair_registers_consents_sets_clock_and_stores_first_reading(store
     slot = BleRepository(store).slot_for_profile(SIG_SCALE_ADDRESS, profile.id)
     assert slot is not None and slot.consent_code == sig_scale.users[0].consent_code
     assert sig_scale.users[0].data["height"] == (168).to_bytes(2, "little")
+    audit = store.audit.events()
+    assert audit[0].action == "share" and "1980" not in audit[0].summary  # what kind of data, never the data
     assert store.profiles.get(profile.id).scale_user_index == 0
     assert outcome.first is not None and outcome.first.status == "stored"
     stored = store.measurements.latest(profile.id)[0]
