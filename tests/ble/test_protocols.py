@@ -181,3 +181,23 @@ def test_uuid_normalisation_and_identification() -> None:
     assert identify_scale("Headphones", [], {}, {}) is None
     with pytest.raises(DecodeError):
         decode_service_data("180f", b"\x64")
+
+
+# Published captures: Bluetooth-Devices/xiaomi-ble tests/test_parser.py (test_Xiaomi_Scale2,
+# test_Xiaomi_Scale2_non_stabilized, test_Xiaomi_Scale1_mass_removed, test_Xiaomi_Scale1_non_stabilized).
+def test_mi_scale_2_captured_stable_with_impedance() -> None:
+    r = xiaomi.decode_mi_scale_v2(h("02 26 b2 07 05 04 0f 02 01 ac 01 86 42"))
+    assert r.weight_kg == 85.15 and r.impedance_ohm == 428 and r.stabilized and not r.load_removed
+    assert r.timestamp == datetime(1970, 5, 4, 15, 2, 1)  # the scale's clock was never set
+
+
+def test_mi_scale_2_captured_not_stabilized() -> None:
+    r = xiaomi.decode_mi_scale_v2(h("02 04 b2 07 01 01 12 10 1a 00 00 a8 52"))
+    assert r.weight_kg == 105.8 and not r.stabilized and r.impedance_ohm is None
+
+
+def test_mi_scale_1_captured_mass_removed_and_not_stabilized() -> None:
+    removed = xiaomi.decode_mi_scale_v1(h("a2 20 44 b2 07 01 01 0a 1a 15"))
+    assert removed.weight_kg == 87.2 and removed.load_removed and not removed.is_final
+    settling = xiaomi.decode_mi_scale_v1(h("82 14 00 e5 07 04 0b 10 17 08"))
+    assert settling.weight_kg == 0.1 and settling.timestamp == datetime(2021, 4, 11, 16, 23, 8)
