@@ -201,3 +201,21 @@ def test_mi_scale_1_captured_mass_removed_and_not_stabilized() -> None:
     assert removed.weight_kg == 87.2 and removed.load_removed and not removed.is_final
     settling = xiaomi.decode_mi_scale_v1(h("82 14 00 e5 07 04 0b 10 17 08"))
     assert settling.weight_kg == 0.1 and settling.timestamp == datetime(2021, 4, 11, 16, 23, 8)
+
+
+# Vectors from RonanB96/bluetooth-sig-python tests/gatt/characteristics/test_weight_measurement.py (tests 1-3).
+def test_weight_measurement_bluetooth_sig_python_vectors() -> None:
+    assert sig.decode_weight_measurement(h("00 b0 36")).weight_kg == 70.0
+    imperial = sig.decode_weight_measurement(h("01 54 3d"))  # 157.00 lb
+    assert imperial.unit == "lb" and imperial.weight_kg == pytest.approx(157 * 0.45359237, abs=1e-4)
+    stamped = sig.decode_weight_measurement(h("02 b0 36 e7 07 0c 19 0e 1e 2d"))
+    assert stamped.timestamp == datetime(2023, 12, 25, 14, 30, 45)
+
+
+def test_weight_measurement_follows_gss_not_split_bmi_height_flags() -> None:
+    # bluetooth-sig-python (tests 4-6) splits BMI (bit 3) and height (bit 4); GSS 3.252 defines bit 3 as
+    # "BMI and Height present" and bits 4-7 as reserved. We follow the specification and say why.
+    with pytest.raises(DecodeError, match="truncated"):
+        sig.decode_weight_measurement(h("0c b0 36 05 f5 00"))
+    with pytest.raises(DecodeError, match="reserved"):
+        sig.decode_weight_measurement(h("10 b0 36 d6 06"))
