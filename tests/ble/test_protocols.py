@@ -203,7 +203,8 @@ def test_mi_scale_1_captured_mass_removed_and_not_stabilized() -> None:
     assert settling.weight_kg == 0.1 and settling.timestamp == datetime(2021, 4, 11, 16, 23, 8)
 
 
-# Vectors from RonanB96/bluetooth-sig-python tests/gatt/characteristics/test_weight_measurement.py (tests 1-3).
+# Vectors from RonanB96/bluetooth-sig-python
+# tests/gatt/characteristics/test_weight_measurement.py (tests 1-3).
 def test_weight_measurement_bluetooth_sig_python_vectors() -> None:
     assert sig.decode_weight_measurement(h("00 b0 36")).weight_kg == 70.0
     imperial = sig.decode_weight_measurement(h("01 54 3d"))  # 157.00 lb
