@@ -412,8 +412,8 @@ async def pair(
     await link.open()
     try:
         pipe.assembler.expects_composition = link.has_bcs
-        say(_("Setting the scale's clock..."))
         if link.has_uds or found.kind.protocol == "sig":
+            say(_("Setting the scale's clock..."))
             await link.set_clock(store.clock.now().astimezone())
         if link.has_uds:
             slot = repo.slot_for_profile(found.address, profile.id)
@@ -439,11 +439,10 @@ async def pair(
                         "date of birth, sex and height written to the scale",
                     )
                 registered = True
-                scale = repo.remember(found.address, found.name, found.kind.protocol, "gatt")
-                repo.set_slot(found.address, user_index, code, profile.id)
-                from dataclasses import replace
-
-                store.profiles.update(replace(profile, scale_user_index=user_index))
+                # Device, slot (with its consent code) and the profile's user index: one transaction.
+                repo.remember_user_slot(
+                    found.address, found.name, found.kind.protocol, user_index, code, profile
+                )
         scale = repo.remember(found.address, found.name, found.kind.protocol, "gatt")
         first = None
         if first_reading_timeout > 0:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from companion.domain.model import Measurement
+from companion.domain.model import Measurement, Profile
 
 if TYPE_CHECKING:
     from companion.store.db import Store
@@ -115,6 +115,24 @@ class BleRepository:
                 "profile_id = excluded.profile_id",
                 (address, user_index, consent_code, profile_id),
             )
+
+    def remember_user_slot(
+        self,
+        address: str,
+        name: str | None,
+        protocol: str,
+        user_index: int,
+        consent_code: int,
+        profile: Profile,
+    ) -> None:
+        """A new UDS registration: device, slot with its consent code and the profile's index, at once."""
+        from dataclasses import replace
+
+        assert profile.id is not None
+        with self._store.transaction():
+            self.remember(address, name, protocol, "gatt")
+            self.set_slot(address, user_index, consent_code, profile.id)
+            self._store.profiles.update(replace(profile, scale_user_index=user_index))
 
     def slot_for_profile(self, address: str, profile_id: int) -> UserSlot | None:
         row = self._store.query_one(
