@@ -581,6 +581,28 @@ class LiveListener:
             for task in self._links.values():
                 task.cancel()
 
+    async def _consent_all(self, link: GattLink, address: str) -> bool:
+        """Set the clock, then consent as every household member with a slot on this scale, in turn.
+
+        A UDS scale hands over the readings it stored for a user when that user consents, so each profile's
+        history is collected; the active profile goes last and stays consented for live readings. Returns
+        whether the active profile's consent was accepted.
+        """
+        from companion.store.ble import BleRepository
+
+        await link.set_clock(self.store.clock.now().astimezone())
+        active = self.store.profiles.active()
+        slots = BleRepository(self.store).slots(address)
+        slots.sort(key=lambda slot: active is not None and slot.profile_id == active.id)
+        accepted = False
+        for slot in slots:
+            ok = await link.consent(slot.user_index, slot.consent_code)
+            if active is not None and slot.profile_id == active.id:
+                accepted = ok
+            elif ok:
+                await asyncio.sleep(0.05)  # let the scale hand over this user's stored readings
+        return accepted
+
     async def _gatt(self, scale: PairedScale, pipe: _ReadingPipe) -> None:
         from companion.store.ble import BleRepository
 
@@ -595,27 +617,16 @@ class LiveListener:
             return
         try:
             pipe.assembler.expects_composition = link.has_bcs
-            if link.has_uds:
-                await link.set_clock(self.store.clock.now().astimezone())
-                profile = self.store.profiles.active()
-                slot = (
-                    BleRepository(self.store).slot_for_profile(scale.address, profile.id)
-                    if (profile is not None and profile.id is not None)
-                    else None
-                )
-                if slot is None or not await link.consent(slot.user_index, slot.consent_code):
-                    self.refused.add(scale.address)
-                    self.sink(
-                        ScaleEvent(
-                            "status",
-                            _(
-                                "The scale did not accept your consent code; pair it again on the Pair "
-                                "screen."
-                            ),
-                            address=scale.address,
-                        )
+            if link.has_uds and not await self._consent_all(link, scale.address):
+                self.refused.add(scale.address)
+                self.sink(
+                    ScaleEvent(
+                        "status",
+                        _("The scale did not accept your consent code; pair it again on the Pair screen."),
+                        address=scale.address,
                     )
-                    return
+                )
+                return
             self.sink(
                 ScaleEvent(
                     "status",

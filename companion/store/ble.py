@@ -142,6 +142,14 @@ class BleRepository:
         )
         return None if row is None else UserSlot(*row)
 
+    def slots(self, address: str) -> list[UserSlot]:
+        rows = self._store.query(
+            "SELECT address, user_index, consent_code, profile_id FROM ble_user_slot WHERE address = ? "
+            "ORDER BY user_index",
+            (address,),
+        )
+        return [UserSlot(*r) for r in rows]
+
     def slot_for_index(self, address: str, user_index: int) -> UserSlot | None:
         row = self._store.query_one(
             "SELECT address, user_index, consent_code, profile_id FROM ble_user_slot "

@@ -293,3 +293,29 @@ async def test_etekcity_scale_identified_by_manufacturer_data_and_measured(store
     assert [r.stabilized for r in live][:2] == [False, False], [(e.kind, e.text) for e in events]
     m = store.measurements.latest(profile.id)[0]
     assert m.weight_kg == 88.8 and m.impedance_ohm == 530 and m.source == "ble:etekcity-esf551"
+
+
+async def test_household_history_is_collected_for_every_profile_with_a_slot(store, profile, sig_scale):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from companion.domain import Profile, Sex
+
+    partner = store.profiles.add(Profile("Bo", Sex.MALE, date(1978, 2, 2), 185.0))
+    found = await _found(SIG_SCALE_ADDRESS)
+    mine = await session.pair(store, found, profile, rng=random.Random(9))
+    theirs = await session.pair(store, found, partner, rng=random.Random(10))
+    assert mine.user_index != theirs.user_index
+    now = sig_scale.now()
+    await sig_scale.step_on(71.0, user_index=mine.user_index, at=now - timedelta(hours=5))
+    await sig_scale.step_on(98.0, user_index=theirs.user_index, at=now - timedelta(hours=4))
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    for _ in range(200):
+        if sum(1 for e in events if e.kind == "stored") >= 2:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert store.measurements.latest(profile.id)[0].weight_kg == 71.0
+    assert store.measurements.latest(partner.id)[0].weight_kg == 98.0
