@@ -1,0 +1,206 @@
+"""``companion ble decode``, ``companion pair`` and ``companion measure`` (contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from companion.i18n import _
+
+
+def register(subparsers: Any) -> None:
+    ble = subparsers.add_parser("ble", help=_("Bluetooth scale tools"))
+    sub = ble.add_subparsers(dest="ble_command", metavar="ACTION", required=True)
+    decode = sub.add_parser("decode", help=_("decode one scale packet and print it as JSON"))
+    source = decode.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--characteristic", metavar="UUID", help=_("the GATT characteristic the value came from")
+    )
+    source.add_argument(
+        "--service-data", metavar="UUID", help=_("the service UUID of advertisement service data")
+    )
+    source.add_argument(
+        "--manufacturer-data",
+        metavar="COMPANY_ID",
+        help=_("the company id of advertisement manufacturer data (decimal or 0x...)"),
+    )
+    decode.add_argument("hex", metavar="HEX", help=_("the payload in hex; spaces and colons are allowed"))
+    decode.add_argument("--name", default=None, help=_("the advertised name, if known"))
+    decode.set_defaults(handler=_decode)
+
+    pair = subparsers.add_parser("pair", help=_("find and pair a Bluetooth scale"))
+    pair.add_argument("--address", default=None, help=_("pair this scale without asking"))
+    pair.add_argument("--scan-seconds", type=float, default=5.0, metavar="S")
+    pair.add_argument(
+        "--first-reading",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help=_("wait this many seconds for a first reading after pairing"),
+    )
+    pair.add_argument("--json", action="store_true")
+    pair.set_defaults(handler=_pair)
+
+    measure = subparsers.add_parser("measure", help=_("take one measurement from a paired scale"))
+    measure.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    measure.add_argument("--json", action="store_true")
+    measure.set_defaults(handler=_measure)
+
+
+def _parse_hex(text: str) -> bytes:
+    from companion.cli._common import CliError
+
+    cleaned = "".join(text.replace(":", " ").replace("-", " ").split())
+    if cleaned.lower().startswith("0x"):
+        cleaned = cleaned[2:]
+    try:
+        return bytes.fromhex(cleaned)
+    except ValueError:
+        raise CliError(_("cannot decode: {reason}").format(reason=_("not a hex string"))) from None
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from companion.ble.protocols import (
+        DecodeError,
+        decode_characteristic,
+        decode_manufacturer_data,
+        decode_service_data,
+    )
+    from companion.cli._common import CliError, print_json
+
+    data = _parse_hex(args.hex)
+    try:
+        if args.characteristic:
+            decoded = decode_characteristic(args.characteristic, data, name=args.name)
+        elif args.service_data:
+            decoded = decode_service_data(args.service_data, data)
+        else:
+            text = str(args.manufacturer_data).strip().lower()
+            try:
+                company = int(text, 16) if text.startswith("0x") else int(text)
+            except ValueError:
+                raise DecodeError(f"not a company id: {args.manufacturer_data}") from None
+            decoded = decode_manufacturer_data(company, data)
+    except DecodeError as exc:
+        raise CliError(_("cannot decode: {reason}").format(reason=exc.reason)) from None
+    print_json(decoded.to_json())
+    return 0
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _measurement_json(m: Any) -> dict[str, Any]:
+    from companion.domain.model import METRIC_ORDER
+
+    out: dict[str, Any] = {
+        "id": m.id,
+        "timestamp": m.timestamp.isoformat(),
+        "source": m.source,
+        "profile_id": m.profile_id,
+    }
+    for metric in METRIC_ORDER:
+        value = m.value(metric)
+        if value is not None:
+            out[metric.value] = value
+    if m.impedance_ohm is not None:
+        out["impedance_ohm"] = m.impedance_ohm
+    out["derived"] = sorted(d.value for d in m.derived)
+    return out
+
+
+def _pair(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from companion.ble import session
+    from companion.cli._common import CliError, open_store, print_json, require_profile
+
+    store = open_store()
+    try:
+        profile = require_profile(store)
+
+        async def run() -> session.PairOutcome:
+            _say(_("Looking for scales for {seconds} seconds...").format(seconds=int(args.scan_seconds)))
+            until = (lambda f: f.address.upper() == args.address.upper()) if args.address else None
+            found = await session.scan(args.scan_seconds, until=until)
+            if not found:
+                raise CliError(_("No scale found. Wake it by stepping on it, keep it close, and try again."))
+            if args.address:
+                chosen = next((f for f in found if f.address.upper() == args.address.upper()), None)
+                if chosen is None:
+                    raise CliError(_("Scale {address} was not found.").format(address=args.address))
+            elif len(found) == 1 or not sys.stdin.isatty():
+                chosen = found[0]
+            else:
+                for i, f in enumerate(found, 1):
+                    _say(f"{i}. {f.label}  [{f.kind.label}]  {f.rssi} dBm  {f.address}")
+                answer = input(_("Which scale? [1] ")).strip() or "1"
+                if not answer.isdigit() or not 1 <= int(answer) <= len(found):
+                    raise CliError(_("No such scale."), code=2)
+                chosen = found[int(answer) - 1]
+            return await session.pair(
+                store, chosen, profile, progress=_say, first_reading_timeout=args.first_reading
+            )
+
+        try:
+            outcome = asyncio.run(run())
+        except session.ScaleError as exc:
+            raise CliError(str(exc)) from None
+        result: dict[str, Any] = {
+            "address": outcome.scale.address,
+            "name": outcome.scale.name,
+            "protocol": outcome.scale.protocol,
+            "transport": outcome.scale.transport,
+            "user_index": outcome.user_index,
+            "registered": outcome.registered,
+        }
+        if outcome.first is not None and outcome.first.measurement is not None:
+            result["first_measurement"] = _measurement_json(outcome.first.measurement)
+        if args.json:
+            print_json(result)
+        else:
+            print(
+                _("Paired with {name} ({protocol}).").format(
+                    name=outcome.scale.name or outcome.scale.address, protocol=outcome.scale.protocol
+                )
+            )
+        return 0
+    finally:
+        store.close()
+
+
+def _measure(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from companion.ble import session
+    from companion.cli._common import CliError, open_store, print_json, require_profile
+
+    store = open_store()
+    try:
+        require_profile(store)
+        from companion.store.ble import BleRepository
+
+        if not BleRepository(store).paired():
+            raise CliError(_("No scale is paired yet; run `companion pair` first."))
+        if not args.json:
+            _say(_("Step on the scale..."))
+        try:
+            recorded = asyncio.run(session.measure_once(store, timeout=args.timeout))
+        except session.ScaleError as exc:
+            raise CliError(str(exc)) from None
+        if recorded.measurement is None:
+            raise CliError(recorded.message or _("The reading was not stored."))
+        if args.json:
+            print_json(_measurement_json(recorded.measurement))
+        else:
+            m = recorded.measurement
+            print(
+                _("Stored {weight} kg at {time}.").format(
+                    weight=f"{m.weight_kg:.1f}", time=m.timestamp.strftime("%Y-%m-%d %H:%M")
+                )
+            )
+        return 0
+    finally:
+        store.close()
