@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from companion.clinics.model import Address, Clinic
 from companion.i18n import _
+from companion.text import plain
 
 if TYPE_CHECKING:
     from companion.clinics.index import GridIndex
@@ -104,7 +105,7 @@ def _text(value: Any, limit: int = _MAX_TEXT) -> str:
         value = str(value)
     if not isinstance(value, str):
         return ""
-    return " ".join(value.split())[:limit]
+    return " ".join(plain(value).split())[:limit]  # escape sequences and control characters removed
 
 
 def _str_list(value: Any) -> tuple[str, ...]:

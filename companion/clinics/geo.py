@@ -38,7 +38,9 @@ def check_coordinates(lat: float, lon: float) -> tuple[float, float]:
 
 
 def normalize_lon(lon: float) -> float:
-    """Longitude in [-180, 180)."""
+    """Longitude in [-180, 180) (unchanged, bit for bit, when it already is)."""
+    if -180.0 <= lon < 180.0:
+        return lon
     value = math.fmod(lon + 180.0, 360.0)
     if value < 0:
         value += 360.0

@@ -26,6 +26,7 @@ from typing import Any
 from companion.clinics.directory import DirectoryError, DirectoryProblem, directory_to_geojson
 from companion.clinics.model import Address, Clinic
 from companion.i18n import _
+from companion.text import plain
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 
@@ -62,7 +63,7 @@ def _tag(tags: dict[str, Any], *keys: str) -> str:
     for key in keys:
         value = tags.get(key)
         if isinstance(value, str) and value.strip():
-            return " ".join(value.split())[:300]
+            return " ".join(plain(value).split())[:300]
     return ""
 
 

@@ -26,13 +26,22 @@ def feature(fid: str, name: str | None, lon: Any, lat: Any, **props: Any) -> dic
     properties = dict(props)
     if name is not None:
         properties["name"] = name
-    return {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": properties,
+    }
 
 
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "schema_version": 1, "generated": "2026-11-25T00:00:00Z",
-            "attribution": ["test"], "features": list(features)}
+    return {
+        "type": "FeatureCollection",
+        "schema_version": 1,
+        "generated": "2026-11-25T00:00:00Z",
+        "attribution": ["test"],
+        "features": list(features),
+    }
 
 
 @pytest.fixture
@@ -64,11 +73,15 @@ class GeoServer:
 
 @pytest.fixture
 def geo_server() -> Iterator[GeoServer]:
-    state = GeoServer(places={
-        "amsterdam": [(52.3730796, 4.8924534, "Amsterdam, Noord-Holland, Nederland")],
-        "sheffield": [(53.3806626, -1.4702278, "Sheffield, England, United Kingdom"),
-                      (-41.3, 146.3, "Sheffield, Tasmania, Australia")],
-    })
+    state = GeoServer(
+        places={
+            "amsterdam": [(52.3730796, 4.8924534, "Amsterdam, Noord-Holland, Nederland")],
+            "sheffield": [
+                (53.3806626, -1.4702278, "Sheffield, England, United Kingdom"),
+                (-41.3, 146.3, "Sheffield, Tasmania, Australia"),
+            ],
+        }
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -77,10 +90,14 @@ def geo_server() -> Iterator[GeoServer]:
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            state.requests.append({
-                "path": parts.path, "query": query, "t": time.monotonic(),
-                "user_agent": self.headers.get("User-Agent", ""),
-            })
+            state.requests.append(
+                {
+                    "path": parts.path,
+                    "query": query,
+                    "t": time.monotonic(),
+                    "user_agent": self.headers.get("User-Agent", ""),
+                }
+            )
             if state.delay_s:
                 time.sleep(state.delay_s)
             if state.status != 200:
@@ -93,19 +110,46 @@ def geo_server() -> Iterator[GeoServer]:
             if state.body is not None:
                 payload = state.body
             elif parts.path.endswith("/api"):  # Photon: GeoJSON FeatureCollection
-                payload = json.dumps({"type": "FeatureCollection", "features": [
-                    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                     "properties": {"name": label.split(",")[0], "country": label.split(",")[-1].strip(),
-                                    "osm_id": 1, "osm_type": "R"}}
-                    for lat, lon, label in hits]})
+                payload = json.dumps(
+                    {
+                        "type": "FeatureCollection",
+                        "features": [
+                            {
+                                "type": "Feature",
+                                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                                "properties": {
+                                    "name": label.split(",")[0],
+                                    "country": label.split(",")[-1].strip(),
+                                    "osm_id": 1,
+                                    "osm_type": "R",
+                                },
+                            }
+                            for lat, lon, label in hits
+                        ],
+                    }
+                )
             else:  # Nominatim: https://nominatim.org/release-docs/latest/api/Search/ (format=json)
-                payload = json.dumps([
-                    {"place_id": 1000 + i, "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
-                     "osm_type": "relation", "osm_id": 47811, "lat": str(lat), "lon": str(lon),
-                     "class": "boundary", "type": "administrative", "place_rank": 16, "importance": 0.8,
-                     "addresstype": "city", "name": label.split(",")[0], "display_name": label,
-                     "boundingbox": [str(lat - 0.1), str(lat + 0.1), str(lon - 0.1), str(lon + 0.1)]}
-                    for i, (lat, lon, label) in enumerate(hits)])
+                payload = json.dumps(
+                    [
+                        {
+                            "place_id": 1000 + i,
+                            "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+                            "osm_type": "relation",
+                            "osm_id": 47811,
+                            "lat": str(lat),
+                            "lon": str(lon),
+                            "class": "boundary",
+                            "type": "administrative",
+                            "place_rank": 16,
+                            "importance": 0.8,
+                            "addresstype": "city",
+                            "name": label.split(",")[0],
+                            "display_name": label,
+                            "boundingbox": [str(lat - 0.1), str(lat + 0.1), str(lon - 0.1), str(lon + 0.1)],
+                        }
+                        for i, (lat, lon, label) in enumerate(hits)
+                    ]
+                )
             data = payload.encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -52,7 +52,9 @@ async def test_place_to_results_to_select(home: Path, located_store, clock, tmp_
     assert "SAMPLE" in svg
 
 
-async def test_withdrawn_location_consent_blocks_search_until_granted(home: Path, located_store, clock) -> None:
+async def test_withdrawn_location_consent_blocks_search_until_granted(
+    home: Path, located_store, clock
+) -> None:
     located_store.consents.record("location", "withdraw", "1.0", "test")
     app = _app(home, located_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
