@@ -28,12 +28,6 @@ class Filters:
     open_now: bool = False
     max_km: float | None = None
 
-    def describe_kind(self) -> str:
-        """What is sought (health data: never sent anywhere; used only locally)."""
-        return " ".join(
-            part for part in (self.service, self.language, "open" if self.open_now else "") if part
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class ClinicResult:

@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Link, Select, St
 from companion.clinics.finder import ClinicFinder, LocationError, Resolution
 from companion.clinics.model import LANGUAGES, Location, service_label
 from companion.clinics.search import ClinicResult, Filters, SearchResult
-from companion.i18n import N_, _
+from companion.i18n import N_, _, ngettext
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.clinics_radar import ClinicsRadar
@@ -292,11 +292,13 @@ class ClinicsScreen(CompanionScreen):
                 km=_format_km(result.filters.max_km or 0), place=place
             )
         elif result.filters.max_km is not None:
-            line = _("{n} clinics within {km} km of {place}").format(
-                n=count, km=_format_km(result.filters.max_km), place=place
-            )
+            line = ngettext(
+                "{n} clinic within {km} km of {place}", "{n} clinics within {km} km of {place}", count
+            ).format(n=count, km=_format_km(result.filters.max_km), place=place)
         else:
-            line = _("{n} clinics nearest to {place}").format(n=count, place=place)
+            line = ngettext("{n} clinic nearest to {place}", "{n} clinics nearest to {place}", count).format(
+                n=count, place=place
+            )
         text = Text(line, style="bold")
         if any(r.clinic.sample for r in result.results):
             text.append("  " + _("SAMPLE DATA"), style="reverse")
