@@ -9,9 +9,13 @@ from pathlib import Path
 from companion.i18n import parse_po
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = [*sorted((ROOT / "companion" / "clinics").glob("*.py")), ROOT / "companion" / "cli" / "clinics.py",
-         ROOT / "companion" / "store" / "clinics.py", ROOT / "companion" / "tui" / "screens" / "clinics.py",
-         *sorted((ROOT / "companion" / "tui" / "widgets").glob("clinics_*.py"))]
+FILES = [
+    *sorted((ROOT / "companion" / "clinics").glob("*.py")),
+    ROOT / "companion" / "cli" / "clinics.py",
+    ROOT / "companion" / "store" / "clinics.py",
+    ROOT / "companion" / "tui" / "screens" / "clinics.py",
+    *sorted((ROOT / "companion" / "tui" / "widgets").glob("clinics_*.py")),
+]
 
 
 def _marked() -> set[str]:
@@ -19,7 +23,11 @@ def _marked() -> set[str]:
     for path in FILES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_"):
-                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                if (
+                    node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
                     found.add(node.args[0].value)
     return found
 
