@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from companion.clinics.directory import ClinicDirectory
 from companion.clinics.geo import geodesic_km, haversine_km
-from companion.clinics.index import GridIndex, brute_force_nearest
+from companion.clinics.index import SPLIT_AT, GridIndex, brute_force_nearest
 from companion.clinics.model import Clinic
 from companion.clinics.search import Filters, nearest_clinics
 
@@ -144,3 +144,46 @@ def test_service_language_and_open_now_filters() -> None:
     assert ids(Filters(language="NL")) == ["a", "c"]
     assert ids(Filters(service="allurion_balloon", open_now=True)) == ["c"]  # Wednesday 11:00
     assert ids(Filters(service="psychology")) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(lats, lons), min_size=1, max_size=3),
+    st.floats(min_value=0.001, max_value=3.0),
+    lats,
+    lons,
+    st.integers(min_value=1, max_value=15),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_crowded_cells_use_exact_subgrids(centres, spread, lat, lon, k, seed) -> None:  # type: ignore[no-untyped-def]
+    """Clustered data (cities): cells over SPLIT_AT points get a finer sub-grid; results stay exact."""
+    rng = random.Random(seed)
+    la: list[float] = []
+    lo: list[float] = []
+    for c_lat, c_lon in centres:
+        for _ in range(1000):
+            la.append(max(-90.0, min(90.0, c_lat + rng.gauss(0, spread))))
+            lo.append((c_lon + rng.gauss(0, spread) + 180.0) % 360.0 - 180.0)
+    index = GridIndex(la, lo, cell_deg=20.0)
+    near_centre = (centres[0][0], centres[0][1])
+    for q_lat, q_lon in ((lat, lon), near_centre):
+        assert _distances(index.nearest(q_lat, q_lon, k)) == _distances(
+            brute_force_nearest(la, lo, q_lat, q_lon, k)
+        )
+    if max(len(m) for m in index._members.values()) > SPLIT_AT:
+        assert index._subgrids  # the crowded path was exercised
+    got = sorted(i for _d, i in index.within(near_centre[0], near_centre[1], 50.0))
+    want = sorted(
+        i for i, (a, b) in enumerate(zip(la, lo, strict=True)) if haversine_km(*near_centre, a, b) <= 50.0
+    )
+    assert got == want
+
+
+def test_city_cluster_goes_through_a_subgrid() -> None:
+    rng = random.Random(11)
+    la = [52.37 + rng.gauss(0, 0.05) for _ in range(3000)] + [-33.0, 10.0]
+    lo = [4.89 + rng.gauss(0, 0.05) for _ in range(3000)] + [151.0, 179.99]
+    index = GridIndex(la, lo, cell_deg=10.0)
+    for q in ((52.37, 4.89), (52.5, 5.2), (52.0, 4.0), (10.0, -179.99), (-40.0, 150.0)):
+        assert _distances(index.nearest(*q, 12)) == _distances(brute_force_nearest(la, lo, *q, 12))
+    assert index._subgrids
