@@ -52,29 +52,83 @@ async def test_place_to_results_to_select(home: Path, located_store, clock, tmp_
     assert "SAMPLE" in svg
 
 
+async def _search(pilot, screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    place = screen.query_one("#place", Input)
+    place.value = text
+    place.focus()
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_withdrawn_location_consent_blocks_search_until_granted(
     home: Path, located_store, clock
 ) -> None:
-    located_store.consents.record("location", "withdraw", "1.0", "test")
     app = _app(home, located_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_clinics(pilot)
+        await _search(pilot, screen, "Amsterdam")
+        table = screen.query_one("#results", DataTable)
+        assert table.row_count > 0 and not screen.query_one("#consent-needed").display
+        # The user withdraws the location consent (e.g. on the Privacy screen): searching stops.
+        located_store.consents.record("location", "withdraw", "1.0", "test")
+        await _search(pilot, screen, "Rotterdam")
         assert screen.query_one("#consent-needed").display
-        place = screen.query_one("#place", Input)
-        place.value = "Amsterdam"
-        place.focus()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.query_one("#results", DataTable).row_count == 0
+        assert not screen.query_one("#clinics-main").display
+        assert "consent" in str(screen.query_one("#consent-text").render())
+        await _search(pilot, screen, "52.37, 4.89")  # coordinates are location too
         assert screen.query_one("#consent-needed").display
         # Granting again (the button records the consent in the ledger) makes the search work.
         await pilot.click("#grant-location")
         await pilot.pause()
         assert located_store.consents.is_granted("location")
-        place.value = "52.37, 4.89"
-        place.focus()
-        await pilot.press("enter")
+        assert located_store.consents.latest("location").method == "tui-clinics"
+        await _search(pilot, screen, "Rotterdam")
+        assert screen.query_one("#clinics-main").display
+        assert screen._found.result.results[0].clinic.id == "sample:nl-rtm-1"
+
+
+async def test_filters_candidates_and_radius(home: Path, located_store, clock) -> None:
+    from textual.widgets import Checkbox, Select
+
+    app = _app(home, located_store, clock)  # clock: Wednesday 09:00 UTC (10:00 in Amsterdam)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_clinics(pilot)
+        await _search(pilot, screen, "Amsterdam")
+        table = screen.query_one("#results", DataTable)
+        everything = table.row_count
+        candidates = screen.query_one("#candidates", Select)
+        assert candidates.display  # Amsterdam, NY is listed too
+        screen.query_one("#service", Select).value = "allurion_balloon"
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.query_one("#results", DataTable).row_count > 0
+        assert 0 < table.row_count < everything
+        screen.query_one("#open-now", Checkbox).value = True
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.row_count >= 1
+        # Another candidate: Amsterdam, NY has no sample clinic within 50 km; the nearest few are shown.
+        candidates.value = 1
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "nearest are shown" in str(screen.query_one("#status").render())
+        assert 1 <= table.row_count <= 3
+        # Filters never trigger another place lookup; unknown places give a specific message.
+        await _search(pilot, screen, "Xyzzyville")
+        assert "No town called 'Xyzzyville'" in str(screen.query_one("#status").render())
+        await _search(pilot, screen, "95, 4")
+        assert "Latitude 95" in str(screen.query_one("#status").render())
+
+
+async def test_dutch_screen(home: Path, located_store, clock) -> None:
+    from dataclasses import replace
+
+    located_store.profiles.update(replace(located_store.profiles.active(), language="nl"))
+    app = _app(home, located_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_clinics(pilot)
+        await _search(pilot, screen, "Utrecht")
+        assert "klinieken binnen 50 km" in str(screen.query_one("#status").render())
+    from companion.i18n import set_language
+
+    set_language("en")

@@ -289,12 +289,12 @@ class ClinicsScreen(CompanionScreen):
             line = _("No clinic matches these filters near {place}.").format(place=place)
         elif result.none_in_radius:
             line = _("No clinic within {km} km of {place}; the nearest are shown.").format(
-                km=_format_km(result.filters.max_km or 0), place=place
+                km=f"{result.filters.max_km or 0:g}", place=place
             )
         elif result.filters.max_km is not None:
             line = ngettext(
                 "{n} clinic within {km} km of {place}", "{n} clinics within {km} km of {place}", count
-            ).format(n=count, km=_format_km(result.filters.max_km), place=place)
+            ).format(n=count, km=f"{result.filters.max_km:g}", place=place)
         else:
             line = ngettext("{n} clinic nearest to {place}", "{n} clinics nearest to {place}", count).format(
                 n=count, place=place
