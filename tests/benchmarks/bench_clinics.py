@@ -4,9 +4,10 @@
 
 - 1,000,000 clinics, k = 10: grid index build and query (uniform on the sphere, and city-clustered), and the
   full search (index + exact WGS-84 geodesics for the candidates shown).
-- Baseline: brute-force geopy ``geodesic`` over the same directory. One full pass takes minutes, so by default it
-  is timed on 20,000 clinics and scaled linearly (the cost is exactly one geodesic per clinic); set
-  ``COMPANION_BENCH_FULL_BRUTE=1`` to time the real million. Pure-Python haversine brute force is timed in full.
+- Baseline: brute-force geopy ``geodesic`` over the same directory. One full pass takes minutes, so by
+  default it is timed on 20,000 clinics and scaled linearly (the cost is exactly one geodesic per clinic);
+  set ``COMPANION_BENCH_FULL_BRUTE=1`` to time the real million. Pure-Python haversine brute force is timed
+  in full.
 - Loading the bundled SAMPLE directory (and the gazetteer), which happens lazily on first use, not at start.
 """
 
