@@ -225,3 +225,24 @@ def test_overpass_any_elements_never_crash(elements: list[Any]) -> None:
     result = import_overpass({"elements": elements}, generated="x")
     assert result.imported + len(result.problems) == len(elements)
     parse_directory(result.geojson)
+
+
+def _schema() -> dict[str, Any]:
+    from importlib import resources
+
+    return json.loads((resources.files("companion.clinics.data") / "directory.schema.json").read_text())
+
+
+def test_files_we_write_follow_the_documented_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from importlib import resources
+
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    bundled = json.loads((resources.files("companion.clinics.data") / "sample_clinics.geojson").read_text())
+    jsonschema.validate(bundled, schema)
+    jsonschema.validate(import_overpass(OVERPASS, generated="2026-11-25T00:00:00Z").geojson, schema)
+    written = directory_to_geojson(bundled_directory().clinics, generated="x", sample=True)
+    jsonschema.validate(written, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(collection(feature("x", "Swapped", 52.0, 95.0)), schema)

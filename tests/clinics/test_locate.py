@@ -126,3 +126,44 @@ def test_last_location_kept_only_when_opted_in(home: Path, located_store, clock)
     assert finder.saved_location() is None  # not used without consent
     records.set_remember_location(False)
     assert records.saved_location() is None  # opting out forgets it
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_place_text_gives_a_place_or_a_location_error(text: str) -> None:
+    from datetime import UTC, datetime
+
+    from companion.clinics.search import nearest_clinics
+
+    finder = ClinicFinder(None, Path("/nonexistent-companion-home"))
+    try:
+        found = finder.locate(text)
+    except LocationError as exc:
+        assert str(exc)
+        return
+    loc = found.location
+    assert -90 <= loc.lat <= 90 and -180 <= loc.lon <= 180
+    result = nearest_clinics(
+        finder.directory(), loc.lat, loc.lon, now=datetime(2026, 1, 1, tzinfo=UTC), limit=2
+    )
+    assert len(result.results) == 2
+
+
+@pytest.mark.parametrize(
+    ("place", "nearest"),
+    [
+        ("-17.5, -179.5", "sample:fj-suv-1"),  # east of the antimeridian, Suva is west of it
+        ("-13.9, 179.9", "sample:fj-suv-1"),  # west of it: still Suva, then Apia across the line
+        ("89.9, -120", "sample:no-lyr-1"),  # near the North Pole
+        ("-89.9, 0", "sample:nz-akl-1"),  # South Pole: the southernmost clinic, any meridian
+    ],
+)
+def test_search_across_antimeridian_and_poles(
+    home: Path, located_store, clock, place: str, nearest: str
+) -> None:  # type: ignore[no-untyped-def]
+    finder = ClinicFinder(located_store, home, clock=clock)
+    found = finder.search(finder.locate(place).location, limit=3)
+    assert found.results[0].clinic.id == nearest
+    assert found.results[0].distance_km < 2000 or place.startswith("-89")
+    if "179" in place:
+        assert found.results[1].clinic.id == "sample:ws-api-1" and found.results[1].distance_km < 1100
