@@ -179,3 +179,11 @@ def test_directories_add_list_remove(capsys: pytest.CaptureFixture[str], write_g
     bad = write_geojson("{oops", "bad.geojson")
     code, _out, err = _run(capsys, "clinics", "directories", "add", str(bad))
     assert code == 1 and "not valid JSON" in err
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["clinics", "--help"]) == 0
+    assert "import-overpass" in capsys.readouterr().out
+    assert main(["clinics", "near", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--place" in out and "--directory" in out and "--json" in out

@@ -132,3 +132,16 @@ async def test_dutch_screen(home: Path, located_store, clock) -> None:
     from companion.i18n import set_language
 
     set_language("en")
+
+
+async def test_remembered_location_is_searched_on_open(home: Path, located_store, clock) -> None:
+    records = ClinicRecords(located_store)
+    records.set_remember_location(True)
+    records.save_location(51.9225, 4.4792, "Rotterdam, The Netherlands", "gazetteer")
+    app = _app(home, located_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_clinics(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.query_one("#place", Input).value == "Rotterdam, The Netherlands"
+        assert screen._found.result.results[0].clinic.id == "sample:nl-rtm-1"
