@@ -21,6 +21,7 @@ sample is loaded on first use (``bundled_directory()``) and its index is built o
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import math
@@ -215,18 +216,24 @@ def parse_directory(data: Any, *, name: str = "") -> ClinicDirectory:
     clinics: list[Clinic] = []
     problems: list[DirectoryProblem] = []
     seen: set[str] = set()
-    for position, feature in enumerate(features):
-        item = clinic_from_feature(feature, position)
-        if isinstance(item, DirectoryProblem):
-            problems.append(item)
-            continue
-        if item.id in seen:
-            problems.append(DirectoryProblem(position, item.id, _("duplicate id; the first one is kept")))
-            continue
-        seen.add(item.id)
-        if sample:
-            item = _as_sample(item)
-        clinics.append(item)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # many small objects at once (a large directory): skip the repeated cyclic collections
+    try:
+        for position, feature in enumerate(features):
+            item = clinic_from_feature(feature, position)
+            if isinstance(item, DirectoryProblem):
+                problems.append(item)
+                continue
+            if item.id in seen:
+                problems.append(DirectoryProblem(position, item.id, _("duplicate id; the first one is kept")))
+                continue
+            seen.add(item.id)
+            if sample:
+                item = _as_sample(item)
+            clinics.append(item)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     attribution = data.get("attribution")
     return ClinicDirectory(
         clinics=clinics,

@@ -43,6 +43,7 @@ async def test_place_to_results_to_select(home: Path, located_store, clock, tmp_
         assert profile.clinic == "Sample Weight Centre Amsterdam-Zuid"
         current = ClinicRecords(located_store).current_selection(profile.id)
         assert current is not None and current.clinic_id == "sample:nl-ams-2"
+        assert str(table.get_row_at(1)[0]) == "2★" and str(table.get_row_at(0)[0]) == "1"
         await pilot.press("up", "s")
         await pilot.pause()
         history = ClinicRecords(located_store).selections(profile.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -84,6 +84,7 @@ class ClinicsScreen(CompanionScreen):
         super().__init__()
         self._finder: ClinicFinder | None = None
         self._found: _Found | None = None
+        self._number_column: Any = None
 
     # ----- layout --------------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -146,7 +147,9 @@ class ClinicsScreen(CompanionScreen):
         super().on_mount()
         self._finder = ClinicFinder(self.store, self.companion.context.home, clock=self.companion.clock)
         self.query_one("#candidates", Select).display = False
-        self.query_one("#results", DataTable).add_columns("#", _("km"), _("Clinic"), _("Open"))
+        self._number_column = self.query_one("#results", DataTable).add_columns(
+            "#", _("km"), _("Clinic"), _("Open")
+        )[0]
         self._show_intro()
         self._load_options()
 
@@ -265,9 +268,10 @@ class ClinicsScreen(CompanionScreen):
         table = self.query_one("#results", DataTable)
         table.clear()
         now = self.companion.clock.now()
+        mine = self._mine()
         for number, item in enumerate(result.results, start=1):
             table.add_row(
-                str(number),
+                _number(number, item.clinic.id == mine),
                 _format_km(item.distance_km),
                 safe_text(item.clinic.name, max_length=28),
                 _open_cell(item, now),
@@ -412,6 +416,20 @@ class ClinicsScreen(CompanionScreen):
             return
         self.notify(_("Your clinic is now {name}.").format(name=selection.name))
         self.post_message(self.ClinicSelected(selection.clinic_id, selection.name))
+        self._mark_mine()
+
+    def _mine(self) -> str:
+        current = self._finder.current() if self._finder is not None else None
+        return current.clinic_id if current is not None else ""
+
+    def _mark_mine(self) -> None:
+        """Star the row of the user's clinic (after a change of clinic)."""
+        if self._found is None:
+            return
+        table = self.query_one("#results", DataTable)
+        mine = self._mine()
+        for number, item in enumerate(self._found.result.results, start=1):
+            table.update_cell(item.clinic.id, self._number_column, _number(number, item.clinic.id == mine))
 
     def action_open_map(self) -> None:
         current = self._current()
@@ -433,6 +451,10 @@ class ClinicsScreen(CompanionScreen):
 
     def action_focus_search(self) -> None:
         self.query_one("#place", Input).focus()
+
+
+def _number(number: int, mine: bool) -> Text:
+    return Text(f"{number}★", style="bold") if mine else Text(str(number))
 
 
 def _format_km(km: float) -> str:
