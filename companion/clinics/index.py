@@ -141,7 +141,8 @@ class GridIndex:
             last = m - 1
             for idx in ids:
                 si = min(last, max(0, int((self._lats[idx] - lat_s) / sub.dlat)))
-                sj = min(last, max(0, int((self._lons[idx] - lon_w) / sub.dlon)))
+                # (lon + 180) % 360 puts longitude 180 with -180, as the cell keys do
+                sj = min(last, max(0, int((((self._lons[idx] + 180.0) % 360.0) - 180.0 - lon_w) / sub.dlon)))
                 groups.setdefault(si * m + sj, []).append(idx)
             sub.cells = {sk: self._vectors(group) for sk, group in groups.items()}
             self._subgrids[key] = sub

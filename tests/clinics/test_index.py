@@ -187,3 +187,12 @@ def test_city_cluster_goes_through_a_subgrid() -> None:
     for q in ((52.37, 4.89), (52.5, 5.2), (52.0, 4.0), (10.0, -179.99), (-40.0, 150.0)):
         assert _distances(index.nearest(*q, 12)) == _distances(brute_force_nearest(la, lo, *q, 12))
     assert index._subgrids
+
+
+def test_longitude_180_is_longitude_minus_180_in_crowded_cells() -> None:
+    la = [0.0] * 300 + [0.0]
+    lo = [-179.9] * 300 + [180.0]
+    index = GridIndex(la, lo, cell_deg=10.0)
+    ((km, idx),) = index.nearest(0.0, -180.0, 1)
+    assert idx == 300 and km < 1e-6
+    assert [i for _km, i in index.within(0.0, -180.0, 1.0)] == [300]
