@@ -179,7 +179,7 @@ def _print_table(label: str, result: Any, now: Any) -> None:
     for number, item in enumerate(result.results, start=1):
         clinic = item.clinic
         hours = (
-            item.open_state.describe(now)
+            item.open_state.describe(clinic.local_time(now))
             if item.open_state
             else plain(clinic.opening_hours, single_line=True)
         )

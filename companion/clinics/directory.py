@@ -9,8 +9,8 @@ Layout (``schema_version`` 1; foreign members are allowed by RFC 7946 §6.1)::
                    "properties": {"name": "…", "addr": {"street", "city", "postcode", "country"},
                                   "phone", "email", "website", "opening_hours" (OSM syntax),
                                   "services": ["allurion_balloon", …], "languages": ["nl", "en"],
-                                  "matrix_id": "@clinic:example.org", "source": "osm", "verified":
-                                  "YYYY-MM-DD"}}]}
+                                  "matrix_id": "@clinic:example.org", "source": "osm",
+                                  "verified": "YYYY-MM-DD", "timezone": "Europe/Amsterdam"}}]}
 
 Loading is forgiving feature by feature: a feature with bad coordinates, no name or a duplicate id is skipped
 with a specific ``DirectoryProblem`` and the rest of the directory still loads. Only a file that is not JSON
@@ -151,6 +151,15 @@ def _fallback_id(name: str, lat: float, lon: float) -> str:
     return f"anon:{digest}"
 
 
+_TZ_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
+
+
+def _timezone(value: Any) -> str:
+    """An IANA time zone name, or "" (checked for shape only; unknown zones fall back to local time)."""
+    text = _text(value, 60)
+    return text if _TZ_NAME.match(text) else ""
+
+
 def clinic_from_feature(feature: Any, position: int) -> Clinic | DirectoryProblem:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return DirectoryProblem(position, "", _("not a GeoJSON Feature"))
@@ -193,6 +202,7 @@ def clinic_from_feature(feature: Any, position: int) -> Clinic | DirectoryProble
         matrix_id=matrix_id,
         source=_text(props.get("source"), 40),
         verified=_text(props.get("verified"), 20),
+        timezone=_timezone(props.get("timezone")),
     )
 
 
@@ -320,7 +330,7 @@ def clinic_to_feature(clinic: Clinic) -> dict[str, Any]:
     }
     if addr:
         props["addr"] = addr
-    for key in ("phone", "email", "website", "opening_hours", "matrix_id", "source", "verified"):
+    for key in ("phone", "email", "website", "opening_hours", "matrix_id", "source", "verified", "timezone"):
         value = getattr(clinic, key)
         if value:
             props[key] = value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from companion.i18n import N_
 
@@ -72,6 +73,18 @@ class Clinic:
     source: str = ""
     verified: str = ""
     sample: bool = False
+    timezone: str = ""  # IANA name (e.g. Europe/Amsterdam); "" means: the user's own time zone
+
+    def local_time(self, now: datetime) -> datetime:
+        """``now`` on the clinic's clock (for "open now"); unchanged without a known time zone."""
+        if not self.timezone:
+            return now
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return now.astimezone(ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return now
 
     def osm_url(self) -> str:
         from companion.clinics.geo import osm_url

@@ -65,7 +65,7 @@ def _predicate(directory: ClinicDirectory, filters: Filters, now: datetime) -> C
         if language and language not in clinic.languages:
             return False
         if filters.open_now:
-            state = open_state(clinic.opening_hours, now) if clinic.opening_hours else None
+            state = open_state(clinic.opening_hours, clinic.local_time(now)) if clinic.opening_hours else None
             if state is None or not state.is_open:
                 return False
         return True
@@ -105,7 +105,7 @@ def nearest_clinics(
     for km, _cid, i in measured:
         clinic = directory.clinics[i]
         inside = filters.max_km is None or km <= filters.max_km
-        state = open_state(clinic.opening_hours, now) if clinic.opening_hours else None
+        state = open_state(clinic.opening_hours, clinic.local_time(now)) if clinic.opening_hours else None
         results.append(ClinicResult(clinic, km, inside, state))
     in_radius = sum(1 for r in results if r.within_radius)
     if filters.max_km is not None:

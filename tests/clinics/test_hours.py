@@ -105,3 +105,17 @@ def test_generated_rules_agree_with_a_direct_check(d1, d2, t1, t2, minute) -> No
         (day * 1440 + start) <= m + shift < (day * 1440 + end) for day in selected for shift in (0, week)
     )
     assert state.is_open is expected
+
+
+def test_open_now_uses_the_clinics_time_zone() -> None:
+    from companion.clinics.model import Clinic
+
+    sydney = Clinic(
+        "s", "Sydney", -33.87, 151.21, opening_hours="Mo-Fr 08:00-17:00", timezone="Australia/Sydney"
+    )
+    floating = Clinic("f", "Local", -33.87, 151.21, opening_hours="Mo-Fr 08:00-17:00")
+    broken = Clinic("b", "Broken", -33.87, 151.21, opening_hours="Mo-Fr 08:00-17:00", timezone="Mars/Olympus")
+    now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 12:00 in Sydney (AEDT), 01:00 UTC
+    assert open_state(sydney.opening_hours, sydney.local_time(now)).is_open  # type: ignore[union-attr]
+    assert not open_state(floating.opening_hours, floating.local_time(now)).is_open  # type: ignore[union-attr]
+    assert broken.local_time(now) == now

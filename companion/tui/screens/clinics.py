@@ -380,7 +380,7 @@ class ClinicsScreen(CompanionScreen):
         text = Text()
         text.append_text(safe_text(clinic.name, max_length=120, style="bold"))
         text.append(f"  {_format_km(item.distance_km)} km\n")
-        hours = item.open_state.describe(now) if item.open_state else clinic.opening_hours
+        hours = item.open_state.describe(clinic.local_time(now)) if item.open_state else clinic.opening_hours
         languages = ", ".join(LANGUAGES.get(code, code) for code in clinic.languages)
         lines = [
             clinic.address.line(),
