@@ -146,3 +146,19 @@ async def test_remembered_location_is_searched_on_open(home: Path, located_store
         await pilot.pause()
         assert screen.query_one("#place", Input).value == "Rotterdam, The Netherlands"
         assert screen._found.result.results[0].clinic.id == "sample:nl-rtm-1"
+
+
+async def test_app_start_loads_no_clinic_data(home: Path, located_store, clock) -> None:
+    """The directory, its index and the gazetteer load on first use of the Clinics screen, not at start."""
+    from companion.clinics.directory import bundled_directory
+    from companion.clinics.gazetteer import gazetteer
+
+    bundled_directory.cache_clear()
+    gazetteer.cache_clear()
+    app = _app(home, located_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert bundled_directory.cache_info().currsize == 0 and gazetteer.cache_info().currsize == 0
+        await _open_clinics(pilot)
+        await app.workers.wait_for_complete()
+        assert bundled_directory.cache_info().currsize == 1  # the screen's worker loaded it
