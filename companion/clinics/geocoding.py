@@ -187,7 +187,8 @@ class OnlineGeocoder:
                     "works."
                 ).format(host=self.config.target)
             ) from None
-        except geopy_exc.GeocoderParseError:
+        except (geopy_exc.GeocoderParseError, ValueError, TypeError, KeyError, AttributeError, IndexError):
+            # geopy parses the provider's JSON assuming its documented shape; anything else lands here.
             raise GeocodeError(
                 _("The geocoder {host} sent an answer Companion cannot read.").format(host=self.config.target)
             ) from None
@@ -197,6 +198,11 @@ class OnlineGeocoder:
             ) from None
         results: list[Location] = []
         for item in found or []:
+            raw = getattr(item, "raw", None)
+            if self.config.kind == "nominatim" and not (
+                isinstance(raw, dict) and "lat" in raw and "lon" in raw
+            ):
+                continue  # geopy fills in 0, 0 for a result without coordinates
             try:
                 lat, lon = float(item.latitude), float(item.longitude)
             except (TypeError, ValueError):

@@ -177,3 +177,29 @@ def test_throttle_waits_between_calls() -> None:
     throttle.wait()
     throttle.wait()
     assert slept == [0.75, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("nominatim", '[{"lat": "x", "lon": "1"}]'),
+        ("nominatim", "[1, 2]"),
+        ("nominatim", '"text"'),
+        ("photon", "[]"),
+        ("photon", '{"features": [{"geometry": {}}]}'),
+        ("photon", '{"features": 5}'),
+    ],
+)
+def test_malformed_answers_are_reported_not_raised(geo_server: GeoServer, provider: str, body: str) -> None:
+    geo_server.body = body
+    geocoder = OnlineGeocoder(GeocoderConfig(f"{provider}-self-hosted", geo_server.url), throttle=Throttle(0))
+    with pytest.raises(GeocodeError, match="cannot read"):
+        geocoder.search("Amsterdam")
+
+
+def test_results_without_coordinates_are_dropped(geo_server: GeoServer) -> None:
+    geo_server.body = (
+        '[{"display_name": "No coordinates"}, {"lat": "1.5", "lon": "2.5", "display_name": "Here"}]'
+    )
+    geocoder = OnlineGeocoder(GeocoderConfig("nominatim-self-hosted", geo_server.url), throttle=Throttle(0))
+    assert [loc.label for loc in geocoder.search("x")] == ["Here"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,6 +21,8 @@ from companion.i18n import N_, _, ngettext
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.clinics_radar import ClinicsRadar
+
+log = logging.getLogger("companion.clinics")
 
 DEFAULT_RADIUS_KM = 50.0
 RESULT_LIMIT = 10
@@ -247,6 +250,10 @@ class ClinicsScreen(CompanionScreen):
             return
         except LocationError as exc:
             self.post_message(self.Searched(None, str(exc)))
+            return
+        except Exception as exc:  # never leave the screen at "Searching…"
+            log.exception("clinic search failed")
+            self.post_message(self.Searched(None, _("The search failed: {error}").format(error=exc)))
             return
         self.post_message(self.Searched(_Found(resolution, result)))
 
