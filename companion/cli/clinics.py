@@ -297,22 +297,13 @@ def _dirs_list(args: argparse.Namespace) -> int:
 
 
 def _dirs_add(args: argparse.Namespace) -> int:
-    from companion.cli._common import CliError, home, open_store
-    from companion.clinics.directory import DirectoryError, load_directory
-    from companion.store.clinics import ClinicRecords
+    from companion.cli._common import CliError, open_store
+    from companion.clinics.directory import DirectoryError
 
     source: str = args.source
     with open_store() as store:
         try:
-            if source.startswith(("https://", "http://")):
-                from companion.clinics.fetch import download_directory
-
-                copy, directory = download_directory(source, home() / "clinics")
-                ClinicRecords(store).add_directory(source, "url", str(copy))
-            else:
-                path = Path(source).expanduser().resolve()
-                directory = load_directory(path)
-                ClinicRecords(store).add_directory(str(path), "file")
+            directory = _finder(store, None).add_directory(source)
         except DirectoryError as exc:
             raise CliError(str(exc)) from None
     print(_("Added {count} clinics from {source}.").format(count=len(directory), source=source))

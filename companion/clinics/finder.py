@@ -283,6 +283,25 @@ class ClinicFinder:
                 profile.id, clinic.id, clinic.name, clinic.matrix_id, clinic_to_feature(clinic)
             )
 
+    def add_directory(self, source: str) -> ClinicDirectory:
+        """Add a directory file or http(s) URL for future searches (checked first; ``DirectoryError``)."""
+        from companion.store.clinics import ClinicRecords
+
+        if self.store is None:
+            raise LocationError(_("No profile yet; run `companion` or `companion profile init` first."))
+        source = source.strip()
+        if source.startswith(("https://", "http://")):
+            from companion.clinics.fetch import download_directory
+
+            copy, directory = download_directory(source, self.home / "clinics")
+            ClinicRecords(self.store).add_directory(source, "url", str(copy))
+        else:
+            path = Path(source).expanduser().resolve()
+            directory = load_directory(path)
+            ClinicRecords(self.store).add_directory(str(path), "file")
+        self._directory = None  # the next search merges it in
+        return directory
+
     def current(self) -> ClinicSelection | None:
         if self.store is None:
             return None

@@ -162,3 +162,32 @@ async def test_app_start_loads_no_clinic_data(home: Path, located_store, clock) 
         await _open_clinics(pilot)
         await app.workers.wait_for_complete()
         assert bundled_directory.cache_info().currsize == 1  # the screen's worker loaded it
+
+
+async def test_add_a_directory_from_the_screen(home: Path, located_store, clock, write_geojson) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import collection, feature
+
+    path = write_geojson(
+        collection(feature("own:1", "My Own Clinic", 4.8924, 52.3731, services=["psychology"]))
+    )
+    app = _app(home, located_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_clinics(pilot)
+        await _search(pilot, screen, "Amsterdam")
+        screen.query_one("#results", DataTable).focus()
+        await pilot.press("d")
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one(Input).value = "/no/such/file.geojson"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [d.location for d in ClinicRecords(located_store).directories()] == []
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [d.location for d in ClinicRecords(located_store).directories()] == [str(path.resolve())]
+        assert screen._found.result.results[0].clinic.id == "own:1"  # the search was refreshed

@@ -45,7 +45,8 @@ class ClinicsScreen(CompanionScreen):
         "The list is ordered by distance (WGS-84). When no clinic is inside the radius, the nearest few are "
         "shown anyway. The radar shows you (`@`) in the middle and the clinics by number.\n\n"
         "Keys: **Enter** search, **s** make the highlighted clinic your clinic, **o** open it on "
-        "OpenStreetMap in your browser, **c** copy its address, **/** back to the search field.\n\n"
+        "OpenStreetMap in your browser, **c** copy its address, **d** add a clinic directory (file or URL), "
+        "**/** back to the search field.\n\n"
         "Finding clinics uses your location and needs the *Finding clinics nearby* consent (Privacy, F8). "
         "The clinics shipped with Companion are SAMPLE data."
     )
@@ -59,6 +60,13 @@ class ClinicsScreen(CompanionScreen):
         ),
         Binding("o", "open_map", N_("Map"), id="clinics-map", tooltip=N_("Open the clinic on OpenStreetMap")),
         Binding("c", "copy_address", N_("Copy"), id="clinics-copy", tooltip=N_("Copy the clinic's address")),
+        Binding(
+            "d",
+            "add_directory",
+            N_("Add list"),
+            id="clinics-add-directory",
+            tooltip=N_("Add a clinic directory file or URL"),
+        ),
         Binding(
             "slash",
             "focus_search",
@@ -455,6 +463,38 @@ class ClinicsScreen(CompanionScreen):
             ", ".join(p for p in (clinic.name, clinic.address.line(), clinic.phone) if p)
         )
         self.notify(_("Address copied."))
+
+    def action_add_directory(self) -> None:
+        from companion.tui.widgets.clinics_directory import AddDirectoryModal
+
+        self.app.push_screen(AddDirectoryModal(), self._directory_chosen)
+
+    def _directory_chosen(self, source: str | None) -> None:
+        if source:
+            self._add_directory(source)
+
+    @work(thread=True, exclusive=True, group="clinics-directory", exit_on_error=False)
+    def _add_directory(self, source: str) -> None:
+        from companion.clinics.directory import DirectoryError
+
+        assert self._finder is not None
+        try:
+            directory = self._finder.add_directory(source)
+        except (DirectoryError, LocationError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            return
+        message = _("Added {count} clinics from {source}.").format(count=len(directory), source=source)
+        if directory.problems:
+            message += " " + _("{count} entries were skipped, e.g. {problem}").format(
+                count=len(directory.problems), problem=directory.problems[0].describe()
+            )
+        self.app.call_from_thread(self.notify, message, timeout=8)
+        self.app.call_from_thread(self._set_services, self._finder.directory().services())
+        if self._found is not None:
+            found = self._found
+            self.app.call_from_thread(
+                self._search, "", self._filters(), found.resolution.location, found.resolution
+            )
 
     def action_focus_search(self) -> None:
         self.query_one("#place", Input).focus()
