@@ -10,6 +10,6 @@ CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "measurements": ("measurement", "ble_reading_seen", "ble_user_slot", "ble_device"),
     "health-data": ("sample", "sample_rollup", "sleep_session", "workout", "import_file"),
     "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync"),
-    "location": ("location_cache", "geocode_cache", "saved_location"),
+    "location": ("geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),
 }

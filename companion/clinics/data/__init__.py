@@ -1,0 +1,1 @@
+"""Package data: the SAMPLE clinic directory and the GeoNames gazetteer (CC BY 4.0)."""
