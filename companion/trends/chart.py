@@ -220,7 +220,7 @@ def build_chart(layers: Layers, window: Window, width: int, height: int, *, tz: 
     ph = height - 2
     labels: list[tuple[int, str]] = []
     if y_range is not None:
-        step = nice_step(y_range[1] - y_range[0], max(ph // 2, 1))
+        step = nice_step(y_range[1] - y_range[0], max(ph // 2, 3))
         decimals = _decimals(step)
         v = math.ceil(y_range[0] / step) * step
         while v <= y_range[1] + 1e-9:

@@ -4,10 +4,12 @@ so switching ranges never goes back to the database for measurements."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 
-from companion.domain.model import METRIC_ORDER, Metric, Profile
+from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
+from companion.domain.units import WeightUnit, convert_weight
+from companion.trends.chart import Layers, Marker
 from companion.trends.figures import DashboardFigures, LatestValue, dashboard_figures
 from companion.trends.outcomes import BmiScheme
 from companion.trends.series import PreparedSeries, prepare
@@ -101,3 +103,61 @@ def chart_keys(data: TrendData) -> list[ChartKey]:
     keys = [ChartKey(metric=m) for m in METRIC_ORDER]
     keys += [ChartKey(sample_kind=k) for k in data.sample_kinds()]
     return keys
+
+
+# ----- chart inputs -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChartInput:
+    """Everything a chart of one series needs apart from the window: layers in the display unit (for the eight
+    metrics: the whole history, sliced per window; for samples: fetched per window from the rollups)."""
+
+    key: ChartKey
+    title: str  # untranslated label
+    unit: str  # display unit
+    layers: Layers
+    extent: tuple[int, int] | None
+    placement: date | None
+    sampled: bool = False
+
+
+def markers_for(milestones: list[Milestone], tz: tzinfo) -> list[Marker]:
+    from companion.store.trends import MILESTONE_LABELS, MILESTONE_TAGS
+
+    return [
+        Marker(int(datetime.combine(m.day, time(12), tz).timestamp()), MILESTONE_TAGS[m.kind],
+               m.label or MILESTONE_LABELS[m.kind])
+        for m in milestones
+    ]
+
+
+def metric_input(data: TrendData, metric: Metric, unit: WeightUnit, tz: tzinfo) -> ChartInput:
+    metric = Metric(metric)
+    s = data.series(metric)
+    info = METRIC_INFO[metric]
+    goal = data.goal(metric)
+    if info.is_mass:
+        values = [convert_weight(v, unit) for v in s.values]
+        trend = [convert_weight(v, unit) for v in s.trend]
+        goal = convert_weight(goal, unit) if goal is not None else None
+        shown_unit = unit.value
+    else:
+        values, trend, shown_unit = s.values, s.trend, info.unit
+    layers = Layers(s.ts, values, s.flagged, trend, goal=goal, markers=markers_for(data.milestones(), tz))
+    return ChartInput(ChartKey(metric=metric), info.label, shown_unit, layers, s.extent, data.profile.placement_date)
+
+
+def sample_input(data: TrendData, kind: str, tz: tzinfo) -> ChartInput:
+    from companion.store.samples import SAMPLE_LABELS, SAMPLE_UNITS, SampleKind
+
+    k = SampleKind(kind)
+    layers = Layers(markers=markers_for(data.milestones(), tz))
+    return ChartInput(ChartKey(sample_kind=k.value), SAMPLE_LABELS[k], SAMPLE_UNITS[k], layers,
+                      data.sample_extent(k.value), data.profile.placement_date, sampled=True)
+
+
+def sample_layers(data: TrendData, chart: ChartInput, start: int, end: int, dot_columns: int) -> Layers:
+    """Rollup buckets for the window (a few per dot column at most) as a low/high band with the mean line."""
+    assert chart.key.sample_kind is not None
+    series = data.samples(chart.key.sample_kind, start, end, max(dot_columns * 2, 16))
+    return Layers(series.ts, series.mean, frozenset(), None, low=series.low, high=series.high,
+                  markers=chart.layers.markers)

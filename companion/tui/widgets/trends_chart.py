@@ -1,0 +1,236 @@
+"""The trend chart widget: braille plot drawn by ``companion.trends.chart`` and coloured from the theme.
+
+Why Textual's own rendering rather than plotext/textual-plotext: the geometry stays pure and testable without a
+terminal, the same layers feed the SVG progress report, every colour comes from the Textual theme through
+component classes (light and dark themes just work), snapshots are deterministic, and the work per frame depends
+only on the plot size (we control downsampling), with no extra dependency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from companion.i18n import _
+from companion.trends.chart import ChartModel, Layers, build_chart
+from companion.trends.ranges import RANGE_LABELS, RangeKey, Window, resolve
+
+if TYPE_CHECKING:
+    from companion.trends.data import ChartInput, TrendData
+
+RANGE_KEYS: tuple[RangeKey, ...] = tuple(RangeKey)
+ROLES = ("point", "trend", "goal", "milestone", "tag", "band", "outlier", "axis", "label", "message", "empty")
+
+
+def _fmt_day(ts: int, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d")
+
+
+class TrendChart(Widget, can_focus=True):
+    """A chart of one series with ranges, zoom and pan. Feed it with ``show(data, chart_input)``."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"trend-chart--{r}" for r in ROLES} | {"trend-chart--title"}
+    DEFAULT_CSS = """
+    TrendChart { height: 1fr; min-height: 6; }
+    TrendChart:focus { background-tint: $foreground 3%; }
+    TrendChart > .trend-chart--title { text-style: bold; color: $text; }
+    TrendChart > .trend-chart--point { color: $secondary; }
+    TrendChart > .trend-chart--trend { color: $primary; text-style: bold; }
+    TrendChart > .trend-chart--band { color: $secondary 70%; }
+    TrendChart > .trend-chart--goal { color: $success; }
+    TrendChart > .trend-chart--milestone { color: $warning 60%; }
+    TrendChart > .trend-chart--tag { color: $warning; text-style: bold; }
+    TrendChart > .trend-chart--outlier { color: $error; text-style: bold; }
+    TrendChart > .trend-chart--axis { color: $foreground-muted; }
+    TrendChart > .trend-chart--label { color: $foreground-muted; }
+    TrendChart > .trend-chart--message { color: $foreground-muted; text-style: italic; }
+    TrendChart > .trend-chart--empty { color: $foreground; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(i + 1), f"set_range('{key.value}')", _(RANGE_LABELS[key]), show=False,
+                  id=f"trends-range-{key.value}", tooltip=_("Show {range}").format(range=_(RANGE_LABELS[key])))
+          for i, key in enumerate(RANGE_KEYS)),
+        Binding("plus,equals_sign", "zoom(0.5)", _("Zoom in"), id="trends-zoom-in", tooltip=_("Zoom in")),
+        Binding("minus", "zoom(2)", _("Zoom out"), id="trends-zoom-out", tooltip=_("Zoom out")),
+        Binding("left,h", "pan(-0.25)", _("Earlier"), id="trends-pan-left", tooltip=_("Move to earlier dates"),
+                show=False),
+        Binding("right,l", "pan(0.25)", _("Later"), id="trends-pan-right", tooltip=_("Move to later dates"),
+                show=False),
+        Binding("0", "reset", _("Reset zoom"), id="trends-reset", tooltip=_("Back to the whole range"), show=False),
+    ]
+
+    range_key: reactive[RangeKey] = reactive(RangeKey.MONTH)
+    window: reactive[Window | None] = reactive(None)
+
+    class RangeChanged(Message):
+        def __init__(self, chart: TrendChart, key: RangeKey, window: Window) -> None:
+            super().__init__()
+            self.chart = chart
+            self.key = key
+            self.window = window
+
+    class CustomRangeRequested(Message):
+        def __init__(self, chart: TrendChart) -> None:
+            super().__init__()
+            self.chart = chart
+
+    def __init__(self, *, show_title: bool = True, show_legend: bool = True, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.show_title = show_title
+        self.show_legend = show_legend
+        self.data: TrendData | None = None
+        self.input: ChartInput | None = None
+        self.custom: Window | None = None
+        self.chart_layers: Layers | None = None  # for sampled series: the layers of the current window
+        self.last_model: ChartModel | None = None
+        self.renders = 0
+        self._loaded_window: Window | None = None
+
+    # ----- feeding ------------------------------------------------------------------------------------
+    @property
+    def tz(self) -> tzinfo:
+        tz = self._now().tzinfo
+        assert tz is not None
+        return tz
+
+    def _now(self) -> datetime:
+        clock = getattr(self.app, "clock", None)
+        return clock.now() if clock is not None else datetime.now().astimezone()
+
+    def show(self, data: TrendData, chart: ChartInput, range_key: RangeKey | None = None) -> None:
+        self.data = data
+        self.input = chart
+        self.chart_layers = None if chart.sampled else chart.layers
+        self._loaded_window = None
+        self.apply_range(range_key or self.range_key)
+
+    def apply_range(self, key: RangeKey, custom: Window | None = None) -> None:
+        key = RangeKey(key)
+        if custom is not None:
+            self.custom = custom
+        if self.input is None:
+            self.range_key = key
+            return
+        window = resolve(key, self._now(), self.input.extent, self.input.placement, self.custom)
+        self.range_key = key
+        self.set_window(window)
+
+    def set_window(self, window: Window) -> None:
+        self.window = window
+        if self.input is not None and self.input.sampled:
+            self._load_samples(window)
+        else:
+            self.refresh()
+        self.post_message(self.RangeChanged(self, self.range_key, window))
+
+    @work(exclusive=True, group="trend-samples", thread=True, exit_on_error=False)
+    def _load_samples(self, window: Window) -> None:
+        if self.data is None or self.input is None:
+            return
+        width = max(self.content_size.width, 20)
+        layers = _sample_layers(self.data, self.input, window, width * 2)
+        self.app.call_from_thread(self._samples_loaded, window, layers)
+
+    def _samples_loaded(self, window: Window, layers: Layers) -> None:
+        self.chart_layers = layers
+        self._loaded_window = window
+        self.refresh()
+
+    # ----- actions ------------------------------------------------------------------------------------
+    def action_set_range(self, key: str) -> None:
+        if RangeKey(key) is RangeKey.CUSTOM and self.custom is None:
+            self.post_message(self.CustomRangeRequested(self))
+            return
+        self.apply_range(RangeKey(key))
+
+    def action_zoom(self, factor: float) -> None:
+        if self.window is not None:
+            self.set_window(self.window.zoom(float(factor)))
+
+    def action_pan(self, fraction: float) -> None:
+        if self.window is not None:
+            self.set_window(self.window.pan(float(fraction)))
+
+    def action_reset(self) -> None:
+        self.apply_range(self.range_key)
+
+    # ----- drawing ------------------------------------------------------------------------------------
+    def build_model(self, width: int, height: int) -> ChartModel | None:
+        if self.input is None or self.window is None:
+            return None
+        layers = self.chart_layers if self.chart_layers is not None else Layers(markers=self.input.layers.markers)
+        return build_chart(layers, self.window, width, height, tz=self.tz,
+                           empty_message=_("No data in this range"))
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        text = Text(no_wrap=True, overflow="crop")
+        if self.input is None or self.window is None:
+            text.append(_("Loading…"), self.get_component_rich_style("trend-chart--message"))
+            return text
+        styles: dict[str, Style] = {}
+
+        def style(role: str) -> Style:
+            found = styles.get(role)
+            if found is None:
+                found = styles[role] = self.get_component_rich_style(f"trend-chart--{role}")
+            return found
+
+        chart_height = height - (1 if self.show_title else 0) - (1 if self.show_legend else 0)
+        if self.show_title:
+            unit = f" ({self.input.unit})" if self.input.unit else ""
+            span = f"{_fmt_day(self.window.start, self.tz)} – {_fmt_day(self.window.end - 1, self.tz)}"
+            title = f"{_(self.input.title)}{unit} · {_(RANGE_LABELS[self.range_key])} · {span}"
+            text.append(title[:width], style("title"))
+            text.append("\n")
+        model = self.build_model(width, max(chart_height, 4))
+        assert model is not None
+        self.last_model = model
+        self.renders += 1
+        for row in model.rows[: max(chart_height, 4)]:
+            for run, role in row:
+                text.append(run, style(role))
+            text.append("\n")
+        if self.show_legend:
+            self._legend(text, style, width)
+        text.rstrip()
+        return text
+
+    def _legend(self, text: Text, style: object, width: int) -> None:
+        assert self.input is not None
+        get = style  # type: ignore[assignment]
+        parts: list[tuple[str, str]] = []
+        if self.input.sampled:
+            parts += [("⡇ ", "band"), (_("range") + "  ", "label"), ("⠉⠒ ", "trend"), (_("average") + "  ", "label")]
+        else:
+            parts += [("⠂ ", "point"), (_("readings") + "  ", "label"), ("⠉⠒ ", "trend"), (_("trend") + "  ", "label")]
+        layers = self.input.layers
+        if layers.goal is not None:
+            parts += [("┄ ", "goal"), (_("goal {value:g}").format(value=round(layers.goal, 1)) + "  ", "label")]
+        if layers.flagged:
+            parts += [("✕ ", "outlier"), (_("outlier") + "  ", "label")]
+        tags = sorted({(m.tag, m.label) for m in layers.markers if self.window and
+                       self.window.start <= m.ts < self.window.end})
+        for tag, label in tags[:4]:
+            parts += [(tag + " ", "tag"), (_(label) + "  ", "label")]
+        used = 0
+        for chunk, role in parts:
+            if used + len(chunk) > width:
+                break
+            text.append(chunk, get(role))  # type: ignore[operator]
+            used += len(chunk)
+
+
+def _sample_layers(data: TrendData, chart: ChartInput, window: Window, dot_columns: int) -> Layers:
+    from companion.trends.data import sample_layers
+
+    return sample_layers(data, chart, window.start, window.end, dot_columns)
