@@ -60,7 +60,7 @@ class TrendData:
         m = page[0]
         value = m.value(metric)
         assert value is not None
-        return LatestValue(int(m.timestamp.timestamp()), value, m.is_derived(metric))
+        return LatestValue(int(m.timestamp.timestamp()), value, m.is_derived(metric), m.timestamp)
 
     def figures(self, now: datetime) -> DashboardFigures:
         from companion.store.trends import Trends

@@ -30,6 +30,7 @@ class LatestValue:
     ts: int
     value: float
     derived: bool
+    when: datetime | None = None  # the reading's own local time (where it was taken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class MetricRow:
 class DashboardFigures:
     rows: list[MetricRow]
     latest_ts: int | None
+    latest_when: datetime | None
     weigh_ins: int
     reference: Reference | None
     outcome: Outcome | None
@@ -93,7 +95,8 @@ def dashboard_figures(
             change_30d=change_over(s.ts, s.values, 30, flagged),
             since_start=None if start is None else last.value - start,
         ))
-    latest_ts = max((v.ts for v in latest.values()), default=None)
+    newest = max(latest.values(), key=lambda v: v.ts, default=None)
+    latest_ts = newest.ts if newest is not None else None
     weight = series.get(Metric.WEIGHT)
     reference = out = progress = None
     trend_weight = None
@@ -118,7 +121,7 @@ def dashboard_figures(
     if profile.placement_date is not None:
         days = (now.date() - profile.placement_date).days
     return DashboardFigures(
-        rows=rows, latest_ts=latest_ts, weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
+        rows=rows, latest_ts=latest_ts, latest_when=newest.when if newest is not None else None, weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
         bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme),
         trend_weight=trend_weight, days_since_placement=days,
     )

@@ -264,7 +264,7 @@ class DashboardScreen(CompanionScreen):
         top.display = True
         chart_widget.display = True
         assert figures.latest_ts is not None
-        when = datetime.fromtimestamp(figures.latest_ts, self.companion.clock.now().tzinfo)
+        when = figures.latest_when or datetime.fromtimestamp(figures.latest_ts, self.companion.clock.now().tzinfo)
         title.update(Text.assemble(
             name, " · ", _("latest weigh-in {when}").format(when=when.strftime("%Y-%m-%d %H:%M")), " · ",
             _("{n} weigh-ins").format(n=figures.weigh_ins)))
