@@ -58,6 +58,7 @@ class DashboardFigures:
     bmi: float | None
     bmi_derived: bool
     bmi_class: BmiClass | None
+    bmi_scheme: BmiScheme
     trend_weight: float | None
     days_since_placement: int | None
 
@@ -122,6 +123,6 @@ def dashboard_figures(
         days = (now.date() - profile.placement_date).days
     return DashboardFigures(
         rows=rows, latest_ts=latest_ts, latest_when=newest.when if newest is not None else None, weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
-        bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme),
+        bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme), bmi_scheme=bmi_scheme,
         trend_weight=trend_weight, days_since_placement=days,
     )

@@ -129,6 +129,7 @@ def outcome_lines(figures: DashboardFigures, profile: Profile) -> list[Text]:
         line.append(f"{mark}{figures.bmi:.1f}")
         if figures.bmi_class is not None:
             line.append(f"  {_(figures.bmi_class.label)}")
+            line.append(f" ({_(BMI_SCHEME_LABELS[figures.bmi_scheme])})", "dim")
         if figures.trend_weight is not None:
             line.append("   " + _("trend {weight}").format(weight=format_weight(figures.trend_weight, unit)))
         if figures.days_since_placement is not None and figures.days_since_placement >= 0:

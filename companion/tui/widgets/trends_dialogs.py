@@ -69,7 +69,7 @@ class FormDialog(ModalScreen[Any]):
             yield Static(self.form_title, classes="dialog-title")
             if self.note:
                 yield Static(self.note, classes="muted")
-            with VerticalScroll():
+            with VerticalScroll(can_focus=False):
                 for f in self.fields:
                     with Horizontal(classes="dialog-row"):
                         yield Label(f.label)
@@ -82,6 +82,10 @@ class FormDialog(ModalScreen[Any]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Cancel"), id="dialog-cancel-button")
                 yield Button(self.submit_label, variant="primary", id="dialog-submit")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].id}").focus()
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}
