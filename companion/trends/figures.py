@@ -122,7 +122,8 @@ def dashboard_figures(
     if profile.placement_date is not None:
         days = (now.date() - profile.placement_date).days
     return DashboardFigures(
-        rows=rows, latest_ts=latest_ts, latest_when=newest.when if newest is not None else None, weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
+        rows=rows, latest_ts=latest_ts, latest_when=newest.when if newest is not None else None,
+        weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
         bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme), bmi_scheme=bmi_scheme,
         trend_weight=trend_weight, days_since_placement=days,
     )

@@ -105,7 +105,8 @@ class MeasurementsScreen(CompanionScreen):
     def reload(self) -> None:
         profile = self.profile
         if profile is not None and profile.id is not None:
-            self._load(profile, self.page_offset, self.order_by, self.newest_first, self.metric_filter, self.source_filter)
+            self._load(profile, self.page_offset, self.order_by, self.newest_first, self.metric_filter,
+                       self.source_filter)
 
     @work(exclusive=True, group="measurements-load", thread=True, exit_on_error=False)
     def _load(self, profile: Profile, offset: int, order_by: str, newest_first: bool, metric: Metric | None,
