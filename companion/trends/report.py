@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from companion.domain.model import METRIC_INFO, Metric, Profile
 from companion.domain.units import WeightUnit, convert_weight, format_weight
-from companion.i18n import N_, _
+from companion.i18n import _
 from companion.text import plain
 from companion.trends.chart import Layers, _x_ticks, build_chart, nice_step
 from companion.trends.downsample import lttb, minmax_buckets
@@ -316,5 +316,5 @@ def write_reports(store: Store, profile: Profile, now: datetime, directory: Path
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
         paths.append(path)
-    store.audit.record("export", "progress-report", N_("progress report") + f" ({', '.join(formats)})")
+    store.audit.record("export", "progress-report", f"progress report ({', '.join(formats)})")
     return paths
