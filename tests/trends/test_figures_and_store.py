@@ -133,3 +133,24 @@ def test_report_escapes_untrusted_names(store, profile) -> None:  # type: ignore
     data = collect(store, evil, NOW)
     assert "<script>" not in render_svg(data) and "\x1b" not in render_markdown(data)
     assert "\\*bold\\*" in render_markdown(data)
+
+
+def test_figures_with_duplicates_and_a_gap_of_months(store, profile) -> None:  # type: ignore[no-untyped-def]
+    at = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+    items = [
+        weigh_in(date(2026, 1, 9), 100.0),
+        weigh_in(date(2026, 3, 1), 95.0).with_values(timestamp=at),
+        weigh_in(date(2026, 3, 1), 95.4).with_values(timestamp=at, source="manual"),  # same second, other source
+        weigh_in(date(2026, 11, 24), 90.0),  # eight months later
+        weigh_in(date(2026, 11, 25), 89.8),
+    ]
+    store.measurements.add_many(items, profile.id)
+    data = TrendData(store, profile)
+    figures = data.figures(NOW)
+    weight = figures.rows[0]
+    assert weight.change_7d is None and weight.change_30d is None  # nothing 7/30 days back: no figure
+    assert weight.since_previous == pytest.approx(-0.2)
+    assert figures.outcome is not None and figures.outcome.reference.weight_kg == 100.0
+    series = data.series(Metric.WEIGHT)
+    assert series.flagged == frozenset() and len(series.trend) == 5
+    assert series.trend[1] == series.trend[2]  # duplicates share one trend value

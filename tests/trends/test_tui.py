@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from companion.domain.model import Metric
 from companion.trends.ranges import RangeKey
@@ -196,3 +196,33 @@ async def test_palette_commands_and_help(app_factory, store, profile, known_seri
         titles = [t for t, _h, _c in app.screen.palette_commands()]  # type: ignore[attr-defined]
         assert all(t.startswith("Measurements: ") for t in titles)
         assert "50 per page" in app.screen.help_markdown()  # type: ignore[attr-defined]
+
+
+async def test_heart_rate_chart_from_rollups_and_light_theme(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    from companion.store.samples import Samples
+    from companion.trends.chart import BAND
+
+    start = int(datetime(2026, 10, 26, tzinfo=UTC).timestamp())
+    Samples(store).add_many(profile.id, "heart_rate", "test", ((start + i * 60, 60 + (i % 50)) for i in range(43200)))
+    app = app_factory(store)
+    async with app.run_test(size=(90, 26)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        screen = app.screen
+        assert [k.id for k in screen.keys][-1] == "sample:heart_rate"  # type: ignore[attr-defined]
+        await pilot.press("left_square_bracket")  # wraps round to the last series: heart rate
+        await settle(pilot)
+        chart = screen.query_one(TrendChart)
+        assert chart.input is not None and chart.input.sampled
+        for key in "1245":
+            await pilot.press(key)
+            await settle(pilot)
+            model = chart.last_model
+            assert model is not None and model.drawn_points <= model.plot_cells
+            assert any(role == BAND for row in model.rows for _t, role in row)
+        dark = chart.get_component_rich_style("trend-chart--trend")
+        app.theme = "textual-light"
+        await settle(pilot)
+        assert chart.get_component_rich_style("trend-chart--trend") != dark
+        assert chart.last_model is not None

@@ -277,16 +277,17 @@ class DashboardScreen(CompanionScreen):
         table = self.query_one("#dash-metrics", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column(_("Metric"), key="metric")
-        table.add_column(_("Latest"), key="latest")
-        table.add_column(_("vs prev."), key="prev")
-        table.add_column(_("7 d"), key="7d")
-        table.add_column(_("30 d"), key="30d")
-        table.add_column(_("Since start"), key="start")
         unit = profile.weight_unit
         latest_day = (datetime.fromtimestamp(figures.latest_ts).date() if figures.latest_ts else None)
-        for row in figures.rows:
-            table.add_row(*self._cells(row, unit, latest_day), key=row.metric.value)
+        rows = [self._cells(row, unit, latest_day) for row in figures.rows]
+        headers = [(_("Metric"), "metric"), (_("Latest"), "latest"), (_("vs prev."), "prev"), (_("7 d"), "7d"),
+                   (_("30 d"), "30d"), (_("Since start"), "start")]
+        for i, (label, key) in enumerate(headers):
+            # fixed widths from the content: the table looks the same on every render (no auto-size race)
+            width = max([len(label)] + [r[i].cell_len for r in rows])
+            table.add_column(label, key=key, width=width)
+        for row, cells in zip(figures.rows, rows, strict=True):
+            table.add_row(*cells, key=row.metric.value)
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
 

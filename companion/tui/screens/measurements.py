@@ -346,7 +346,17 @@ class MeasurementsScreen(CompanionScreen):
             (_("Measurements: previous page"), _("The previous {n} readings").format(n=PAGE_SIZE),
              lambda: self.action_page(-1)),
             (_("Measurements: filter"), _("By metric or source"), self.action_filter),
+            (_("Measurements: switch profile"), _("Show another person's data"), self.action_switch_profile),
         ]
+
+    def action_switch_profile(self) -> None:
+        from companion.tui.screens.dashboard import switch_profile
+
+        def then() -> None:
+            self.page_offset = 0
+            self.reload()
+
+        switch_profile(self, then)
 
 
 __all__ = ["MeasurementsScreen", "METRIC_INFO", "datetime"]
