@@ -14,20 +14,36 @@ if TYPE_CHECKING:
     from companion.store.db import Store
 
 
+FOLLOW_UP_LABELS = {6: N_("6 months after removal"), 12: N_("12 months after removal")}
+
+
 class MilestoneKind(StrEnum):
     PLACEMENT = "placement"
     REMOVAL = "removal"
     VISIT = "visit"
     CUSTOM = "custom"
+    FOLLOW_UP = "follow-up"  # derived: removal + 6 and + 12 months (never stored)
 
 
 MILESTONE_LABELS: dict[MilestoneKind, str] = {
     MilestoneKind.PLACEMENT: N_("Balloon placed"), MilestoneKind.REMOVAL: N_("Balloon removed"),
     MilestoneKind.VISIT: N_("Clinic visit"), MilestoneKind.CUSTOM: N_("Milestone"),
+    MilestoneKind.FOLLOW_UP: N_("Follow-up after removal"),
 }
 MILESTONE_TAGS: dict[MilestoneKind, str] = {
     MilestoneKind.PLACEMENT: "P", MilestoneKind.REMOVAL: "R", MilestoneKind.VISIT: "V", MilestoneKind.CUSTOM: "*",
+    MilestoneKind.FOLLOW_UP: "F",
 }
+# Regain after removal is the worry, so clinics look again 6 and 12 months later (health_data.md 6.3).
+FOLLOW_UP_MONTHS = (6, 12)
+
+
+def add_months(day: date, months: int) -> date:
+    import calendar
+
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,9 @@ class Trends:
             found.append(Milestone(profile.placement_date, MilestoneKind.PLACEMENT))
         if profile.removal_date is not None:
             found.append(Milestone(profile.removal_date, MilestoneKind.REMOVAL))
+            for months in FOLLOW_UP_MONTHS:
+                found.append(Milestone(add_months(profile.removal_date, months), MilestoneKind.FOLLOW_UP,
+                                       FOLLOW_UP_LABELS[months]))
         if profile.id is not None:
             found += self.stored_milestones(profile.id)
         return sorted(found, key=lambda m: (m.day, m.kind.value))

@@ -154,3 +154,14 @@ def test_figures_with_duplicates_and_a_gap_of_months(store, profile) -> None:  #
     series = data.series(Metric.WEIGHT)
     assert series.flagged == frozenset() and len(series.trend) == 5
     assert series.trend[1] == series.trend[2]  # duplicates share one trend value
+
+
+def test_follow_up_milestones_after_removal(store, profile) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from companion.store.trends import add_months
+
+    removed = replace(profile, removal_date=date(2026, 8, 31))
+    days = [(m.kind, m.day) for m in Trends(store).milestones(removed)]
+    assert (MilestoneKind.FOLLOW_UP, date(2027, 2, 28)) in days and (MilestoneKind.FOLLOW_UP, date(2027, 8, 31)) in days
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)

@@ -19,7 +19,7 @@ from companion.domain.units import WeightUnit, convert_weight, format_weight, we
 from companion.i18n import N_, _
 from companion.trends.figures import DashboardFigures, MetricRow
 from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
-from companion.trends.ranges import RangeKey, parse_custom
+from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.trends_chart import TrendChart
@@ -170,6 +170,12 @@ class DashboardScreen(CompanionScreen):
         Binding("m", "add_milestone", _("Milestone"), id="trends-milestone",
                 tooltip=_("Add a clinic visit or another milestone"), show=False),
         Binding("r", "report", _("Report"), id="trends-report", tooltip=_("Save a progress report (SVG and Markdown)")),
+        *(Binding(str(i + 1), f"chart_range('{key.value}')", _(RANGE_LABELS[key]), show=False,
+                  id=f"dashboard-range-{key.value}", tooltip=_("Show {range}").format(range=_(RANGE_LABELS[key])))
+          for i, key in enumerate(RangeKey)),
+        Binding("plus,equals_sign", "chart_zoom(0.5)", _("Zoom in"), id="dashboard-zoom-in", tooltip=_("Zoom in"),
+                show=False),
+        Binding("minus", "chart_zoom(2)", _("Zoom out"), id="dashboard-zoom-out", tooltip=_("Zoom out"), show=False),
     ]
     DEFAULT_CSS = """
     DashboardScreen #dash { height: 1fr; padding: 0 1; }
@@ -331,6 +337,12 @@ class DashboardScreen(CompanionScreen):
     def _custom_range(self, event: TrendChart.CustomRangeRequested) -> None:
         ask_custom_range(self, event.chart)
 
+    def action_chart_range(self, key: str) -> None:
+        self.query_one("#dash-chart", TrendChart).action_set_range(key)
+
+    def action_chart_zoom(self, factor: float) -> None:
+        self.query_one("#dash-chart", TrendChart).action_zoom(factor)
+
     def action_set_goal(self) -> None:
         profile = self.profile
         if profile is not None:
@@ -382,8 +394,6 @@ def trends_palette(screen: Any) -> list[PaletteCommand]:
         (_("Trends: move earlier"), _("Pan the chart to earlier dates"), lambda: chart.action_pan(-0.25)),
         (_("Trends: move later"), _("Pan the chart to later dates"), lambda: chart.action_pan(0.25)),
     ]
-    from companion.trends.ranges import RANGE_LABELS
-
     for key in RangeKey:
         commands.append((
             _("Trends: range {range}").format(range=_(RANGE_LABELS[key])), _("Change the chart's time range"),

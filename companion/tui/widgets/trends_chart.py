@@ -218,16 +218,24 @@ class TrendChart(Widget, can_focus=True):
             parts += [("┄ ", "goal"), (_("goal {value:g}").format(value=round(layers.goal, 1)) + "  ", "label")]
         if layers.flagged:
             parts += [("✕ ", "outlier"), (_("outlier") + "  ", "label")]
-        tags = sorted({(m.tag, m.label) for m in layers.markers if self.window and
-                       self.window.start <= m.ts < self.window.end})
-        for tag, label in tags[:4]:
-            parts += [(tag + " ", "tag"), (_(label) + "  ", "label")]
+        from companion.store.trends import MILESTONE_LABELS, MILESTONE_TAGS
+
+        by_tag = {tag: MILESTONE_LABELS[kind] for kind, tag in MILESTONE_TAGS.items()}
+        seen: list[str] = []
+        for m in sorted(layers.markers, key=lambda m: m.ts):
+            if self.window and self.window.start <= m.ts < self.window.end and m.tag not in seen:
+                seen.append(m.tag)
+        for tag in seen:
+            parts += [(tag + " ", "tag"), (_(by_tag.get(tag, "Milestone")) + "  ", "label")]
         used = 0
-        for chunk, role in parts:
-            if used + len(chunk) > width:
+        for k in range(0, len(parts), 2):  # (symbol, label) pairs: shown whole or not at all
+            pair = parts[k:k + 2]
+            size = sum(len(chunk) for chunk, _role in pair)
+            if used + size > width:
                 break
-            text.append(chunk, get(role))  # type: ignore[operator]
-            used += len(chunk)
+            for chunk, role in pair:
+                text.append(chunk, get(role))  # type: ignore[operator]
+            used += size
 
 
 def _sample_layers(data: TrendData, chart: ChartInput, window: Window, dot_columns: int) -> Layers:
