@@ -226,3 +226,32 @@ async def test_heart_rate_chart_from_rollups_and_light_theme(app_factory, store,
         await settle(pilot)
         assert chart.get_component_rich_style("trend-chart--trend") != dark
         assert chart.last_model is not None
+
+
+async def test_report_from_the_tui_and_inbox_hook(app_factory, store, profile, known_series, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import types
+
+    messages = types.ModuleType("companion.store.messages")
+    messages.unread_count = lambda _store: 3  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "companion.store.messages", messages)
+    app = app_factory(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one("#dash-inbox")
+        assert inbox.display and "Messages: 3 unread" in str(inbox.render())
+        await pilot.press("r")
+        await settle(pilot)
+        reports = sorted(p.name for p in (store.home / "reports").iterdir())
+        assert reports == ["progress-2026-11-25.md", "progress-2026-11-25.svg"]
+
+
+async def test_dutch_dashboard(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    store.profiles.update(replace(profile, language="nl"))  # the app switches to the profile's language
+    app = app_factory(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = str(app.screen.query_one("#dash-outcome").render())
+        assert "Referentie: weging op de dag van plaatsing 2026-01-10" in text and "Obesitas klasse I" in text

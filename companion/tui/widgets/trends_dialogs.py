@@ -46,13 +46,16 @@ class FormDialog(ModalScreen[Any]):
     FormDialog > Vertical { width: 72; max-width: 95%; height: auto; max-height: 95%; border: round $primary;
                             background: $surface; padding: 0 1; }
     FormDialog .dialog-title { text-style: bold; color: $primary; margin-bottom: 1; }
-    FormDialog .dialog-row { height: auto; }
-    FormDialog .dialog-row Label { width: 22; padding: 1 1 0 0; }
+    FormDialog .dialog-row { height: auto; margin-bottom: 1; }
+    FormDialog .dialog-row Label { width: 22; padding: 0 1 0 0; }
     FormDialog .dialog-row Input, FormDialog .dialog-row Select { width: 1fr; }
+    FormDialog .dialog-row Input:focus { background: $primary 20%; }
     FormDialog #dialog-error { color: $error; height: auto; }
+    FormDialog .muted { margin-bottom: 1; }
     FormDialog .dialog-buttons { height: auto; align-horizontal: right; }
-    FormDialog .dialog-buttons Button { margin-left: 1; }
-    FormDialog VerticalScroll { height: auto; max-height: 16; }
+    FormDialog .dialog-buttons Button { margin-left: 2; }
+    FormDialog .dialog-row Input, FormDialog .dialog-row Select { background: $boost; }
+    FormDialog VerticalScroll { height: auto; max-height: 14; }
     """
 
     def __init__(self, title: str, fields: Sequence[Field], validate: Callable[[dict[str, str]], Any],
@@ -75,13 +78,13 @@ class FormDialog(ModalScreen[Any]):
                         yield Label(f.label)
                         if f.options:
                             yield Select([(lbl, val) for lbl, val in f.options], value=f.default or f.options[0][1],
-                                         allow_blank=False, id=f"field-{f.id}")
+                                         allow_blank=False, id=f"field-{f.id}", compact=True)
                         else:
-                            yield Input(f.default, placeholder=f.placeholder, id=f"field-{f.id}")
+                            yield Input(f.default, placeholder=f.placeholder, id=f"field-{f.id}", compact=True)
             yield Static("", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Cancel"), id="dialog-cancel-button")
-                yield Button(self.submit_label, variant="primary", id="dialog-submit")
+                yield Button(_("Cancel"), id="dialog-cancel-button", compact=True)
+                yield Button(self.submit_label, variant="primary", id="dialog-submit", compact=True)
 
     def on_mount(self) -> None:
         if self.fields:
