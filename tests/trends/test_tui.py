@@ -255,3 +255,43 @@ async def test_dutch_dashboard(app_factory, store, profile, known_series) -> Non
         await settle(pilot)
         text = str(app.screen.query_one("#dash-outcome").render())
         assert "Referentie: weging op de dag van plaatsing 2026-01-10" in text and "Obesitas klasse I" in text
+
+
+async def test_command_palette_lists_screen_actions(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    app = app_factory(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = app.screen.query_one(TrendChart).window
+        app.action_command_palette()
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"zoom in")
+        await pilot.pause(0.5)
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        index = next(i for i, p in enumerate(prompts) if "Trends: zoom in" in p)
+        options.highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+        chart = app.screen.query_one(TrendChart)
+        assert chart.window is not None and before is not None and chart.window.span == before.span // 2
+
+
+async def test_pan_stops_near_the_data(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        chart = app.screen.query_one(TrendChart)
+        await pilot.press("1")
+        for _ in range(200):
+            chart.action_pan(-0.25)
+        first = known_series[0].timestamp.timestamp()
+        assert chart.window.start >= first - chart.window.span  # type: ignore[union-attr]
+        for _ in range(200):
+            chart.action_pan(0.25)
+        assert chart.window.end <= app.clock.now().timestamp() + chart.window.span  # type: ignore[union-attr]

@@ -157,8 +157,17 @@ class TrendChart(Widget, can_focus=True):
             self.set_window(self.window.zoom(float(factor)))
 
     def action_pan(self, fraction: float) -> None:
-        if self.window is not None:
-            self.set_window(self.window.pan(float(fraction)))
+        if self.window is None:
+            return
+        moved = self.window.pan(float(fraction))
+        if self.input is not None and self.input.extent is not None:
+            # never further than half a window beyond the first or the last reading (or today)
+            first, last = self.input.extent
+            last = max(last, int(self._now().timestamp()))
+            half = self.window.span // 2
+            moved = moved.clamp(first - half, last + half)
+        if moved != self.window:
+            self.set_window(moved)
 
     def action_reset(self) -> None:
         self.apply_range(self.range_key)
