@@ -298,7 +298,6 @@ def build_chart(layers: Layers, window: Window, width: int, height: int, *, tz: 
                 canvas.put(cx, cy, "┊", MILESTONE)
     if y_range is None or hi_i == lo_i:
         message = empty_message[:pw]
-        canvas.put(0, ph // 2, "", MESSAGE)
         row = ph // 2
         start = max((pw - len(message)) // 2, 0)
         for k, char in enumerate(message):

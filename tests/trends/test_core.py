@@ -234,3 +234,20 @@ def test_chart_marks_milestones_and_goal() -> None:
         Window(T0, T0 + 60 * DAY), 70, 14)
     text = model.text()
     assert "P" in text.splitlines()[-2] and "┄" in text and "┊" in text
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(0, 3650), st.integers(3600, 20 * 365 * DAY), st.integers(12, 260), st.integers(4, 70),
+    st.lists(st.floats(20, 300), max_size=60), st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30))]),
+)
+def test_chart_never_fails(offset_days: int, span: int, width: int, height: int, values: list[float],
+                           tz: timezone) -> None:
+    ts = [T0 + i * 3 * DAY for i in range(len(values))]
+    p = prepare(ts, values)
+    window = Window(T0 - offset_days * DAY, T0 - offset_days * DAY + span)
+    model = build_chart(Layers(p.ts, p.values, p.flagged, p.trend, goal=80.0,
+                               markers=[Marker(T0 + DAY, "P", "placement")]), window, width, height, tz=tz)
+    assert len(model.rows) == height
+    assert all(sum(len(t) for t, _ in row) == width for row in model.rows[:-1])
+    assert model.drawn_points <= max(model.plot_cells, 4 * width)
