@@ -61,7 +61,7 @@ class MeasurementsScreen(CompanionScreen):
     DEFAULT_CSS = """
     MeasurementsScreen #m-body { height: 1fr; padding: 0 1; }
     MeasurementsScreen #m-filters { height: auto; }
-    MeasurementsScreen #m-filters Select { width: 1fr; }
+    MeasurementsScreen #m-filters Select { width: 1fr; margin-right: 2; }
     MeasurementsScreen #m-info { height: 1; color: $foreground-muted; }
     MeasurementsScreen #m-table { height: 1fr; }
     MeasurementsScreen #m-empty { height: auto; color: $foreground-muted; margin: 1 0; }
@@ -87,8 +87,8 @@ class MeasurementsScreen(CompanionScreen):
         with Vertical(id="m-body"):
             with Horizontal(id="m-filters"):
                 yield Select([(_("All metrics"), ALL)] + [(_(SHORT_LABELS[m]), m.value) for m in METRIC_ORDER],
-                             value=ALL, allow_blank=False, id="m-metric")
-                yield Select([(_("All sources"), ALL)], value=ALL, allow_blank=False, id="m-source")
+                             value=ALL, allow_blank=False, id="m-metric", compact=True)
+                yield Select([(_("All sources"), ALL)], value=ALL, allow_blank=False, id="m-source", compact=True)
             yield Static(id="m-info")
             yield Static(id="m-empty")
             yield DataTable(id="m-table", cursor_type="row", zebra_stripes=True)
