@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from companion.i18n import _
@@ -94,6 +95,8 @@ class TrendChart(Widget, can_focus=True):
         self.last_model: ChartModel | None = None
         self.renders = 0
         self._loaded_window: Window | None = None
+        self._lines: list[Strip] = []
+        self._lines_key: object = None
 
     # ----- feeding ------------------------------------------------------------------------------------
     @property
@@ -180,43 +183,57 @@ class TrendChart(Widget, can_focus=True):
         return build_chart(layers, self.window, width, height, tz=self.tz,
                            empty_message=_("No data in this range"))
 
-    def render(self) -> Text:
-        width, height = self.content_size.width, self.content_size.height
-        text = Text(no_wrap=True, overflow="crop")
+    def _styles(self) -> dict[str, Style]:
+        base = self.rich_style
+        return {role: base + self.get_component_rich_style(f"trend-chart--{role}")
+                for role in (*ROLES, "title", "tag")}
+
+    def _build_lines(self, width: int, height: int) -> list[Strip]:
+        """The whole chart as strips (the line API: no Text → Content → Strip conversion per frame)."""
+        styles = self._styles()
+        lines: list[Strip] = []
         if self.input is None or self.window is None:
-            text.append(_("Loading…"), self.get_component_rich_style("trend-chart--message"))
-            return text
-        styles: dict[str, Style] = {}
-
-        def style(role: str) -> Style:
-            found = styles.get(role)
-            if found is None:
-                found = styles[role] = self.get_component_rich_style(f"trend-chart--{role}")
-            return found
-
+            lines.append(Strip([Segment(_("Loading…"), styles["message"])]).adjust_cell_length(width))
+            return lines
         chart_height = height - (1 if self.show_title else 0) - (1 if self.show_legend else 0)
         if self.show_title:
             unit = f" ({self.input.unit})" if self.input.unit else ""
             span = f"{_fmt_day(self.window.start, self.tz)} – {_fmt_day(self.window.end - 1, self.tz)}"
             title = f"{_(self.input.title)}{unit} · {_(RANGE_LABELS[self.range_key])} · {span}"
-            text.append(title[:width], style("title"))
-            text.append("\n")
+            lines.append(Strip([Segment(title[:width], styles["title"])]).adjust_cell_length(width, self.rich_style))
         model = self.build_model(width, max(chart_height, 4))
         assert model is not None
         self.last_model = model
         self.renders += 1
         for row in model.rows[: max(chart_height, 4)]:
-            for run, role in row:
-                text.append(run, style(role))
-            text.append("\n")
+            lines.append(Strip([Segment(run, styles[role]) for run, role in row]).adjust_cell_length(
+                width, self.rich_style))
         if self.show_legend:
-            self._legend(text, style, width)
-        text.rstrip()
-        return text
+            segments = [Segment(chunk, styles[role]) for chunk, role in self._legend(width)]
+            lines.append(Strip(segments).adjust_cell_length(width, self.rich_style))
+        return lines
 
-    def _legend(self, text: Text, style: object, width: int) -> None:
+    def render_line(self, y: int) -> Strip:
+        width, height = self.content_size.width, self.content_size.height
+        key = (width, height, self.window, id(self.chart_layers), id(self.input), self.range_key, self.app.theme,
+               self.has_focus)
+        if key != self._lines_key:
+            self._lines = self._build_lines(width, height)
+            self._lines_key = key
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(width, self.rich_style)
+
+    def render_text(self) -> str:
+        """What the chart shows, as plain text (for tests and debugging)."""
+        width, height = self.content_size.width, self.content_size.height
+        return "\n".join(line.text for line in self._build_lines(width, height))
+
+    def _legend(self, width: int) -> list[tuple[str, str]]:
+        """(text, role) runs of the legend line, cut to whole entries that fit ``width``."""
         assert self.input is not None
-        get = style  # type: ignore[assignment]
+        from companion.store.trends import MILESTONE_LABELS, MILESTONE_TAGS
+
         parts: list[tuple[str, str]] = []
         if self.input.sampled:
             parts += [("⡇ ", "band"), (_("range") + "  ", "label"), ("⠉⠒ ", "trend"), (_("average") + "  ", "label")]
@@ -227,8 +244,6 @@ class TrendChart(Widget, can_focus=True):
             parts += [("┄ ", "goal"), (_("goal {value:g}").format(value=round(layers.goal, 1)) + "  ", "label")]
         if layers.flagged:
             parts += [("✕ ", "outlier"), (_("outlier") + "  ", "label")]
-        from companion.store.trends import MILESTONE_LABELS, MILESTONE_TAGS
-
         by_tag = {tag: MILESTONE_LABELS[kind] for kind, tag in MILESTONE_TAGS.items()}
         seen: list[str] = []
         for m in sorted(layers.markers, key=lambda m: m.ts):
@@ -236,15 +251,16 @@ class TrendChart(Widget, can_focus=True):
                 seen.append(m.tag)
         for tag in seen:
             parts += [(tag + " ", "tag"), (_(by_tag.get(tag, "Milestone")) + "  ", "label")]
+        out: list[tuple[str, str]] = []
         used = 0
         for k in range(0, len(parts), 2):  # (symbol, label) pairs: shown whole or not at all
             pair = parts[k:k + 2]
             size = sum(len(chunk) for chunk, _role in pair)
             if used + size > width:
                 break
-            for chunk, role in pair:
-                text.append(chunk, get(role))  # type: ignore[operator]
+            out += pair
             used += size
+        return out
 
 
 def _sample_layers(data: TrendData, chart: ChartInput, window: Window, dot_columns: int) -> Layers:
