@@ -106,7 +106,9 @@ def dashboard_figures(
     if weight is not None and len(weight):
         reference = find_reference(weight.ts, weight.values, profile.placement_date, profile.start_weight_kg,
                                    tz_offset_s, set(weight.flagged))
-        current = weight.values[-1]
+        # outcome figures use the newest reading that is not flagged (a child on the scale changes nothing)
+        last_ok = next((i for i in range(len(weight) - 1, -1, -1) if i not in weight.flagged), len(weight) - 1)
+        current = weight.values[last_ok]
         trend_weight = weight.trend[-1]
         if reference is not None:
             out = outcome(reference, current, profile.height_cm)
@@ -116,7 +118,8 @@ def dashboard_figures(
         bmi_derived = True
     last_bmi = latest.get(Metric.BMI)
     last_weight = latest.get(Metric.WEIGHT)
-    if last_bmi is not None and (last_weight is None or last_bmi.ts >= last_weight.ts):
+    weight_flagged = weight is not None and len(weight) > 0 and (len(weight) - 1) in weight.flagged
+    if last_bmi is not None and (last_weight is None or last_bmi.ts >= last_weight.ts) and not weight_flagged:
         current_bmi, bmi_derived = last_bmi.value, last_bmi.derived
     days = None
     if profile.placement_date is not None:
@@ -124,6 +127,7 @@ def dashboard_figures(
     return DashboardFigures(
         rows=rows, latest_ts=latest_ts, latest_when=newest.when if newest is not None else None,
         weigh_ins=weigh_ins, reference=reference, outcome=out, goal=progress,
-        bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme), bmi_scheme=bmi_scheme,
+        bmi=current_bmi, bmi_derived=bmi_derived, bmi_class=bmi_class(current_bmi, bmi_scheme),
+        bmi_scheme=bmi_scheme,
         trend_weight=trend_weight, days_since_placement=days,
     )

@@ -88,6 +88,7 @@ def key_figures(r: ReportData) -> list[tuple[str, str]]:
         rows.append(("%TBWL", _pct(f.outcome.tbwl)))
         rows.append(("%EWL", _pct(f.outcome.ewl) + " " + _("(ideal {weight} = BMI 25)").format(
             weight=format_weight(f.outcome.ideal_kg, unit))))
+        rows.append(("%EBMIL", _pct(f.outcome.ebmil)))
     if f.goal is not None:
         g = f.goal
         progress = _("reached") if g.reached else (

@@ -165,3 +165,13 @@ def test_follow_up_milestones_after_removal(store, profile) -> None:  # type: ig
     days = [(m.kind, m.day) for m in Trends(store).milestones(removed)]
     assert (MilestoneKind.FOLLOW_UP, date(2027, 2, 28)) in days and (MilestoneKind.FOLLOW_UP, date(2027, 8, 31)) in days
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def test_latest_reading_flagged_does_not_move_the_outcome(store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    child = weigh_in(date(2026, 11, 25), 24.0).with_values(
+        timestamp=datetime(2026, 11, 25, 8, 0, tzinfo=UTC), bmi=8.5)
+    store.measurements.add(child, profile.id)
+    figures = TrendData(store, profile).figures(NOW)
+    assert figures.rows[0].value == 24.0 and figures.rows[0].outlier  # shown, flagged
+    assert figures.outcome is not None and figures.outcome.tbwl == pytest.approx(15.95 / 110 * 100)
+    assert figures.bmi == pytest.approx(94.05 / 1.68**2) and figures.bmi_derived
