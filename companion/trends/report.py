@@ -88,7 +88,6 @@ def key_figures(r: ReportData) -> list[tuple[str, str]]:
         rows.append(("%TBWL", _pct(f.outcome.tbwl)))
         rows.append(("%EWL", _pct(f.outcome.ewl) + " " + _("(ideal {weight} = BMI 25)").format(
             weight=format_weight(f.outcome.ideal_kg, unit))))
-        rows.append(("%EBMIL", _pct(f.outcome.ebmil)))
     if f.goal is not None:
         g = f.goal
         progress = _("reached") if g.reached else (
@@ -206,10 +205,18 @@ def render_svg(r: ReportData) -> str:
     y += 10
     for i, (label, value) in enumerate(rows):
         y += 22
+        detail = ""
+        if len(value) > 30 and " (" in value:  # keep the value column narrow: the explanation goes below
+            value, detail = value.split(" (", 1)
+            detail = "(" + detail
+        height = 38 if detail else 22
         if i % 2 == 0:
-            out.append(f'<rect x="44" y="{y - 16}" width="420" height="22" fill="#f1f4f8"/>')
+            out.append(f'<rect x="44" y="{y - 16}" width="420" height="{height}" fill="#f1f4f8"/>')
         out.append(f'<text x="52" y="{y}" font-size="13" fill="#1b2a41">{escape(label)}</text>')
         out.append(f'<text x="210" y="{y}" font-size="13" font-weight="bold" fill="#1b2a41">{escape(value)}</text>')
+        if detail:
+            y += 16
+            out.append(f'<text x="210" y="{y}" font-size="11" fill="#5b6770">{escape(detail)}</text>')
     cy = 130
     out.append(f'<text x="490" y="{cy}" font-size="16" font-weight="bold" fill="#1f5fbf">'
                f'{escape(_("Body composition (latest)"))}</text>')
@@ -255,7 +262,7 @@ def _svg_chart(r: ReportData, x0: int, y0: int, w: int, h: int) -> list[str]:
         return round(y0 + (hi - v) / (hi - lo) * h, 1)
 
     out.append(f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#c9d1db"/>')
-    step = nice_step(hi - lo, 6)
+    step = nice_step(hi - lo, 8)
     decimals = 0 if step >= 1 else 1 if step >= 0.1 else 2
     v = (int(lo / step) + 1) * step
     while v < hi:
@@ -269,12 +276,20 @@ def _svg_chart(r: ReportData, x0: int, y0: int, w: int, h: int) -> list[str]:
         out.append(f'<line x1="{xx}" y1="{y0 + h}" x2="{xx}" y2="{y0 + h + 5}" stroke="#8a96a3"/>')
         out.append(f'<text x="{xx}" y="{y0 + h + 18}" font-size="11" text-anchor="middle" fill="#5b6770">'
                    f'{escape(label)}</text>')
+    placed: list[tuple[float, float, int]] = []  # label extents, so labels never overlap
     for t, tag, label in r.milestones:
         if window.start <= t < window.end:
             xx = px(t)
+            text = f"{tag} {_(label)}"
+            size = len(text) * 6.2  # ~width of an 11 px sans-serif character
+            left = xx + 3 if xx + 3 + size <= x0 + w else xx - 3 - size
+            row = 0
+            while any(row == r_ and left < b and a < left + size for a, b, r_ in placed):
+                row += 1
+            placed.append((left, left + size, row))
             out.append(f'<line x1="{xx}" y1="{y0}" x2="{xx}" y2="{y0 + h}" stroke="#d08b00" stroke-dasharray="3 3"/>')
-            out.append(f'<text x="{xx + 3}" y="{y0 + 12}" font-size="11" fill="#d08b00">'
-                       f'{escape(tag)} {escape(_(label))}</text>')
+            out.append(f'<text x="{round(left, 1)}" y="{y0 + 12 + 14 * row}" font-size="11" fill="#d08b00">'
+                       f'{escape(text)}</text>')
     if layers.goal is not None and lo <= layers.goal <= hi:
         gy = py(layers.goal)
         out.append(f'<line x1="{x0}" y1="{gy}" x2="{x0 + w}" y2="{gy}" stroke="#2e8b57" stroke-dasharray="6 4"/>')
