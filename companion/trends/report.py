@@ -129,7 +129,7 @@ def _composition(r: ReportData) -> list[tuple[str, str, str]]:
 
 def _md_escape(text: str) -> str:
     value = plain(text, single_line=True)
-    for char in "\\`*_{}[]<>()#+!|":
+    for char in "\\`*_[]<>|":
         value = value.replace(char, "\\" + char)
     return value
 
@@ -151,7 +151,8 @@ def render_markdown(r: ReportData) -> str:
     model = build_chart(layers, window, 76, 16, tz=_tz(r))
     lines += ["", f"## {_('Weight')} ({unit.value})", "", "```text", model.text(), "```", "",
               _("Dots: weigh-ins; line: trend (exponentially weighted moving average); dashed: goal; "
-                "P/R/V: balloon placed, removed, clinic visit; ✕: flagged reading, not used for the trend."), "",
+                "P/R/V/F: balloon placed, removed, clinic visit, follow-up after removal; ✕: flagged reading, not used for "
+                "the trend."), "",
               _("%TBWL = (reference − current) / reference × 100. %EWL = (reference − current) / (reference − "
                 "ideal) × 100, ideal = the weight at BMI 25. Reference: the weigh-in on the balloon placement day."),
               ""]
