@@ -151,8 +151,8 @@ def render_markdown(r: ReportData) -> str:
     model = build_chart(layers, window, 76, 16, tz=_tz(r))
     lines += ["", f"## {_('Weight')} ({unit.value})", "", "```text", model.text(), "```", "",
               _("Dots: weigh-ins; line: trend (exponentially weighted moving average); dashed: goal; "
-                "P/R/V/F: balloon placed, removed, clinic visit, follow-up after removal; ✕: flagged reading, not used for "
-                "the trend."), "",
+                "P/R/V/F: balloon placed, removed, clinic visit, follow-up after removal; "
+                "✕: flagged reading, not used for the trend."), "",
               _("%TBWL = (reference − current) / reference × 100. %EWL = (reference − current) / (reference − "
                 "ideal) × 100, ideal = the weight at BMI 25. Reference: the weigh-in on the balloon placement day."),
               ""]
