@@ -269,10 +269,15 @@ async def test_command_palette_lists_screen_actions(app_factory, store, profile,
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"zoom in")
-        await pilot.pause(0.5)
         options = app.screen.query_one(OptionList)
-        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        index = next(i for i, p in enumerate(prompts) if "Trends: zoom in" in p)
+        index = None
+        for _ in range(100):  # the palette searches asynchronously: wait for the hit (up to 10 s on a busy machine)
+            await pilot.pause(0.1)
+            prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            index = next((i for i, p in enumerate(prompts) if "Trends: zoom in" in p), None)
+            if index is not None:
+                break
+        assert index is not None
         options.highlighted = index
         await pilot.press("enter")
         await settle(pilot)

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
 from companion.domain.units import WeightUnit, convert_weight, format_weight, weight_to_kg
@@ -83,6 +84,14 @@ def inbox_line(store: Any) -> str | None:
         except Exception:
             pass
     return "  ·  ".join(parts) if parts else None
+
+
+def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
+    """Failures of the loading workers surface as a notification, never a traceback."""
+    if event.state is WorkerState.ERROR:
+        error = event.worker.error
+        screen.notify(_("Could not load your data: {error}").format(error=str(error) or type(error).__name__),
+                      severity="error")
 
 
 def progress_bar(fraction: float, width: int = 16) -> str:
@@ -214,6 +223,9 @@ class DashboardScreen(CompanionScreen):
 
     def on_screen_resume(self) -> None:
         self.refresh_data()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_failure(self, event)
 
     # ----- data ---------------------------------------------------------------------------------------
     def refresh_data(self) -> None:
@@ -624,6 +636,9 @@ class TrendsScreen(CompanionScreen):
         if self.data is not None:
             self.data.invalidate()
             self._show_current()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_failure(self, event)
 
     @work(exclusive=True, group="trends-load", thread=True, exit_on_error=False)
     def _load(self) -> None:

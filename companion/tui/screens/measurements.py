@@ -101,6 +101,11 @@ class MeasurementsScreen(CompanionScreen):
     def on_screen_resume(self) -> None:
         self.reload()
 
+    def on_worker_state_changed(self, event: Any) -> None:
+        from companion.tui.screens.dashboard import notify_worker_failure
+
+        notify_worker_failure(self, event)
+
     # ----- loading ------------------------------------------------------------------------------------
     def reload(self) -> None:
         profile = self.profile
