@@ -300,3 +300,29 @@ async def test_pan_stops_near_the_data(app_factory, store, profile, known_series
         for _ in range(200):
             chart.action_pan(0.25)
         assert chart.window.end <= app.clock.now().timestamp() + chart.window.span  # type: ignore[union-attr]
+
+
+async def test_measurements_sort_and_filters(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Select
+
+    store.measurements.add(weigh_in(date(2026, 6, 1), 99.0).with_values(source="manual", body_fat_pct=None,
+                                                                         bmi=None), profile.id)
+    app = app_factory(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MeasurementsScreen)
+        await pilot.press("s")  # sort by weight, heaviest first
+        await settle(pilot)
+        weights = [m.weight_kg for m in screen.rows]
+        assert screen.order_by == "weight_kg" and weights == sorted(weights, reverse=True) and weights[0] == 110.0
+        screen.query_one("#m-source", Select).value = "manual"
+        await settle(pilot)
+        assert [m.source for m in screen.rows] == ["manual"]
+        screen.query_one("#m-source", Select).value = "*"
+        screen.query_one("#m-metric", Select).value = Metric.BODY_FAT.value
+        await settle(pilot)
+        assert screen.rows and all(m.body_fat_pct is not None for m in screen.rows)
+        assert all(m.source != "manual" for m in screen.rows)
