@@ -184,10 +184,17 @@ def test_chart_over_30_million_samples(benchmark: Any, year_of_heart_rate: Any) 
         layers = sample_layers(data, chart, window.start, window.end, plot_w * 2)
         return build_chart(layers, window, WIDTH, HEIGHT, tz=UTC)
 
+    import tracemalloc
+
     gc.collect()
     rss0 = _rss_mb()
     model = benchmark.pedantic(draw, args=(year,), rounds=30, iterations=1, warmup_rounds=2)
     rss1 = _rss_mb()
+    tracemalloc.start()
+    draw(year)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    benchmark.extra_info["peak_python_alloc_mb"] = peak / 2**20
     assert model.drawn_points <= model.plot_cells
     windows = [Window(start + d * 86400, start + (d + span) * 86400) for d, span in ((0, 7), (100, 30), (200, 90))]
     per_window = {}
@@ -213,7 +220,8 @@ def test_chart_over_30_million_samples(benchmark: Any, year_of_heart_rate: Any) 
         "raw_30d_ms": raw_month * 1000, "raw_30d_read_ms": t_read * 1000, "raw_30d_points": drawn,
         "raw_year_estimate_ms": raw_month * 1000 * 365 / 30,
     })
-    print(f"\n31.5M samples, 1 year chart: median {year_ms:.1f} ms, RSS growth {rss1 - rss0:.1f} MB; "
+    print(f"\n31.5M samples, 1 year chart: median {year_ms:.1f} ms, RSS growth {rss1 - rss0:.1f} MB, "
+          f"peak Python allocations per chart {peak / 2**20:.2f} MB; "
           f"windows {per_window}; raw 30 days ({drawn} points): {raw_month * 1000:.0f} ms "
           f"(read {t_read * 1000:.0f} ms), downsampled 30 days: {per_window['30d_ms']:.1f} ms, "
           f"ratio {raw_month * 1000 / per_window['30d_ms']:.0f}x; raw year estimated "

@@ -97,6 +97,7 @@ class TrendChart(Widget, can_focus=True):
         self._loaded_window: Window | None = None
         self._lines: list[Strip] = []
         self._lines_key: object = None
+        self._version = 0  # bumped whenever the data shown changes
 
     # ----- feeding ------------------------------------------------------------------------------------
     @property
@@ -112,6 +113,7 @@ class TrendChart(Widget, can_focus=True):
     def show(self, data: TrendData, chart: ChartInput, range_key: RangeKey | None = None) -> None:
         self.data = data
         self.input = chart
+        self._version += 1
         self.chart_layers = None if chart.sampled else chart.layers
         self._loaded_window = None
         self.apply_range(range_key or self.range_key)
@@ -145,6 +147,7 @@ class TrendChart(Widget, can_focus=True):
 
     def _samples_loaded(self, window: Window, layers: Layers) -> None:
         self.chart_layers = layers
+        self._version += 1
         self._loaded_window = window
         self.refresh()
 
@@ -215,8 +218,7 @@ class TrendChart(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size.width, self.content_size.height
-        key = (width, height, self.window, id(self.chart_layers), id(self.input), self.range_key, self.app.theme,
-               self.has_focus)
+        key = (width, height, self.window, self._version, self.range_key, self.app.theme, self.has_focus)
         if key != self._lines_key:
             self._lines = self._build_lines(width, height)
             self._lines_key = key
