@@ -6,7 +6,8 @@ import json
 from datetime import date
 
 from companion.cli import main
-from tests.trends.conftest import weigh_in
+
+from .conftest import weigh_in
 
 
 def _with_weigh_ins(home, clock) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ from companion.trends.data import TrendData, metric_input
 from companion.trends.manual import parse_manual_entry
 from companion.trends.outcomes import BmiScheme
 from companion.trends.report import collect, render_markdown, render_svg, write_reports
-from tests.trends.conftest import NOW, weigh_in
+
+from .conftest import NOW, weigh_in
 
 
 def test_dashboard_figures_for_a_known_series(store, profile, known_series) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.trends.conftest import settle
+from .conftest import settle
 
 
 async def _ready(pilot: Any) -> None:

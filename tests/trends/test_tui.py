@@ -10,7 +10,8 @@ from companion.tui.screens.dashboard import DashboardScreen, TrendsScreen
 from companion.tui.screens.measurements import MeasurementsScreen
 from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_dialogs import FormDialog
-from tests.trends.conftest import settle, weigh_in
+
+from .conftest import settle, weigh_in
 
 DAY = 86400
 
