@@ -327,3 +327,16 @@ async def test_measurements_sort_and_filters(app_factory, store, profile, known_
         await settle(pilot)
         assert screen.rows and all(m.body_fat_pct is not None for m in screen.rows)
         assert all(m.source != "manual" for m in screen.rows)
+
+
+async def test_no_consent_shows_the_reason_not_the_data(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    store.consents.record("health-data", "withdraw", "1.0", "test")
+    app = app_factory(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "consent" in str(app.screen.query_one("#dash-empty").render())
+        assert not app.screen.query_one("#dash-top").display
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.rows == []  # type: ignore[attr-defined]
+        assert "consent" in str(app.screen.query_one("#m-empty").render())

@@ -116,10 +116,16 @@ class MeasurementsScreen(CompanionScreen):
     @work(exclusive=True, group="measurements-load", thread=True, exit_on_error=False)
     def _load(self, profile: Profile, offset: int, order_by: str, newest_first: bool, metric: Metric | None,
               source: str | None) -> None:
+        from companion.privacy import ProcessingNotAllowed, require
         from companion.trends.series import prepare
 
         assert profile.id is not None
         store = self.store
+        try:
+            require(store, "health-data")
+        except ProcessingNotAllowed as exc:
+            self.app.call_from_thread(self._blocked, str(exc))
+            return
         rows = store.measurements.page(profile.id, offset=offset, limit=PAGE_SIZE, newest_first=newest_first,
                                        order_by=order_by, metric=metric, source=source)
         total = store.measurements.count(profile.id)
@@ -128,6 +134,13 @@ class MeasurementsScreen(CompanionScreen):
         prepared = prepare(ts, values)
         flagged = {prepared.ts[i] for i in prepared.flagged}
         self.app.call_from_thread(self._loaded, profile, rows, total, sources, flagged)
+
+    def _blocked(self, message: str) -> None:
+        self.rows = []
+        self.query_one("#m-table", DataTable).clear(columns=True)
+        empty = self.query_one("#m-empty", Static)
+        empty.update(safe_text(message))
+        empty.display = True
 
     def _loaded(self, profile: Profile, rows: list[Measurement], total: int, sources: list[str],
                 flagged: set[int]) -> None:
