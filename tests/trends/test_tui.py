@@ -340,3 +340,21 @@ async def test_no_consent_shows_the_reason_not_the_data(app_factory, store, prof
         await settle(pilot)
         assert app.screen.rows == []  # type: ignore[attr-defined]
         assert "consent" in str(app.screen.query_one("#m-empty").render())
+
+
+async def test_zoom_survives_help(app_factory, store, profile, known_series) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        chart = app.screen.query_one(TrendChart)
+        await pilot.press("plus", "left")
+        await pilot.pause()
+        window = chart.window
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Trend chart" in app.screen.query_one("Markdown").source  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert chart.window == window

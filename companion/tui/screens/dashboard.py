@@ -633,9 +633,13 @@ class TrendsScreen(CompanionScreen):
         self._load()
 
     def on_screen_resume(self) -> None:
-        if self.data is not None:
+        if self.data is not None:  # data may have changed elsewhere; keep the zoom the person chose
+            chart = self.query_one(TrendChart)
+            window, shown = chart.window, chart.input.key if chart.input is not None else None
             self.data.invalidate()
             self._show_current()
+            if window is not None and chart.input is not None and chart.input.key == shown:
+                chart.set_window(window)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_failure(self, event)
