@@ -1,78 +1,755 @@
-"""Dashboard: the latest weigh-in (all eight metrics) and the change since the previous one."""
+"""Dashboard: the latest weigh-in (all eight metrics) with its changes, the programme's outcome figures, goal
+progress, the BMI class, and a weight chart; ``TrendsScreen`` is the full chart for any metric."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from datetime import date, datetime
+from typing import Any, ClassVar
 
-from companion.domain.model import METRIC_INFO, METRIC_ORDER, Measurement, Metric
-from companion.domain.units import WeightUnit, convert_weight, format_weight
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
+from companion.domain.units import WeightUnit, convert_weight, format_weight, weight_to_kg
 from companion.i18n import N_, _
+from companion.trends.figures import DashboardFigures, MetricRow
+from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
+from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
+from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
+from companion.tui.widgets.trends_chart import TrendChart
+from companion.tui.widgets.trends_commands import PaletteCommand, ScreenCommands
+from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
+
+SHORT_LABELS: dict[Metric, str] = {
+    Metric.WEIGHT: N_("Weight"), Metric.BODY_FAT: N_("Body fat"), Metric.BODY_WATER: N_("Body water"),
+    Metric.BONE_MASS: N_("Bone mass"), Metric.MUSCLE_MASS: N_("Muscle mass"), Metric.BMI: N_("BMI"),
+    Metric.BMR: N_("BMR"), Metric.VISCERAL_FAT: N_("Visceral fat"),
+}
+DERIVED_MARK = "≈"
 
 
 def format_metric(metric: Metric, value: float, unit: WeightUnit, *, signed: bool = False) -> str:
+    """A value for display in the person's unit; mass changes in st-lb are shown in pounds (``+1.7 lb``)."""
     info = METRIC_INFO[metric]
     if info.is_mass:
+        if signed and unit is WeightUnit.ST_LB:
+            unit = WeightUnit.LB
         return format_weight(value, unit, decimals=info.decimals, signed=signed)
-    sign = "+" if signed and value > 0 else ""
+    sign = ""
+    if signed:
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        value = abs(value)
     text = f"{sign}{value:.{info.decimals}f}"
     return f"{text} {info.unit}".strip()
 
 
+def format_change(metric: Metric, value: float | None, unit: WeightUnit) -> str:
+    if value is None:
+        return "—"
+    info = METRIC_INFO[metric]
+    if round(value, info.decimals) == 0:
+        return "±0"
+    text = format_metric(metric, value, unit, signed=True)
+    return text.removesuffix(" kg/m²")  # the unit is in the Latest column; keeps the change columns narrow
+
+
+def inbox_line(store: Any) -> str | None:
+    """HOOK for other capabilities: "Messages: N unread" and open data requests. Each part appears only when
+    its provider exists: ``companion.store.messages.unread_count(store)`` and
+    ``companion.privacy.requests.open_count(store)``."""
+    parts: list[str] = []
+    try:
+        from companion.store.messages import unread_count  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        pass
+    else:
+        try:
+            parts.append(_("Messages: {count} unread").format(count=int(unread_count(store))))
+        except Exception:
+            pass
+    try:
+        from companion.privacy.requests import open_count  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        pass
+    else:
+        try:
+            parts.append(_("Open data requests: {count}").format(count=int(open_count(store))))
+        except Exception:
+            pass
+    return "  ·  ".join(parts) if parts else None
+
+
+def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
+    """Failures of the loading workers surface as a notification, never a traceback."""
+    if event.state is WorkerState.ERROR:
+        error = event.worker.error
+        screen.notify(_("Could not load your data: {error}").format(error=str(error) or type(error).__name__),
+                      severity="error")
+
+
+def progress_bar(fraction: float, width: int = 16) -> str:
+    filled = int(round(min(max(fraction, 0.0), 1.0) * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+def outcome_lines(figures: DashboardFigures, profile: Profile) -> list[Text]:
+    unit = profile.weight_unit
+    lines: list[Text] = []
+    out = figures.outcome
+    if out is not None:
+        line = Text()
+        line.append("%TBWL ", "bold")
+        line.append(f"{out.tbwl:.1f} %" if out.tbwl is not None else "—")
+        line.append("   %EWL ", "bold")
+        line.append(f"{out.ewl:.1f} %" if out.ewl is not None else "—")
+        line.append("   " + _("lost {amount}").format(amount=format_weight(out.lost_kg, unit)))
+        ref = out.reference
+        when = f" {ref.day.isoformat()}" if ref.day else ""
+        line.append("   " + _("ref. {weight}").format(weight=format_weight(ref.weight_kg, unit)))
+        lines.append(line)
+        lines.append(Text(
+            _("Reference: {source}{when}; ideal weight {ideal} = BMI 25").format(
+                source=_(ref.label), when=when, ideal=format_weight(out.ideal_kg, unit)),
+            style="dim",
+        ))
+    goal = figures.goal
+    if goal is not None:
+        line = Text()
+        line.append(_("Goal {goal}").format(goal=format_weight(goal.goal, unit)) + " ", "bold")
+        if goal.reached:
+            line.append(_("reached"))
+        elif goal.fraction is not None:
+            line.append(progress_bar(goal.fraction) + f" {goal.fraction * 100:.0f} %  ")
+            line.append(_("{amount} to go").format(amount=format_weight(abs(goal.remaining), unit)))
+        lines.append(line)
+    elif figures.outcome is not None:
+        lines.append(Text(_("No goal weight yet: press g to set one."), style="dim"))
+    if figures.bmi is not None:
+        line = Text()
+        line.append(_("BMI") + " ", "bold")
+        mark = DERIVED_MARK if figures.bmi_derived else ""
+        line.append(f"{mark}{figures.bmi:.1f}")
+        if figures.bmi_class is not None:
+            line.append(f"  {_(figures.bmi_class.label)}")
+            line.append(f" ({_(BMI_SCHEME_LABELS[figures.bmi_scheme])})", "dim")
+        if figures.trend_weight is not None:
+            line.append("   " + _("trend {weight}").format(weight=format_weight(figures.trend_weight, unit)))
+        if figures.days_since_placement is not None and figures.days_since_placement >= 0:
+            line.append("   " + _("day {n} since placement").format(n=figures.days_since_placement))
+        lines.append(line)
+    return lines
+
+
 class DashboardScreen(CompanionScreen):
     SCREEN_ID = "dashboard"
+    COMMANDS = {ScreenCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP = N_(
-        "# Dashboard\n\nYour latest weigh-in with all eight metrics and the change since the previous one.\n\n"
-        "Values marked *(derived)* were calculated by Companion from your weight and impedance; the others "
-        "were measured by the scale.\n\nKeys: **F2** dashboard, **F3** measurements, **F4** pair a scale, "
-        "**ctrl+p** command palette, **F1** help."
+        "# Dashboard\n\n"
+        "Your latest weigh-in with all eight metrics and how each changed: since the previous weigh-in, over the "
+        "last 7 and 30 days, and since the start of the programme (the balloon placement day).\n\n"
+        "**%TBWL** (total body weight loss) = (reference − current) / reference × 100. **%EWL** (excess weight "
+        "loss) = (reference − current) / (reference − ideal) × 100, where *ideal* is the weight at BMI 25 for "
+        "your height. The reference is your weigh-in on the placement day (or your start weight).\n\n"
+        "Values marked **≈** were calculated by Companion or the scale's software (derived); the others were "
+        "measured. Readings flagged **✕** look impossible for you (for example a child on the scale): they are "
+        "kept but left out of the trend and the figures.\n\n"
+        "Keys: **enter** or **t** open the chart of the selected metric, **1**–**7** change the chart range "
+        "(7 d, 30 d, 90 d, 1 y, all, since placement, custom), **+**/**-** zoom, **←**/**→** move, **g** set "
+        "your goal weight, **b** switch BMI classes (WHO / Asian cut-offs), **p** switch profile, **n** add a "
+        "family member, **m** add a milestone, **r** save a progress report. Every action is also in the "
+        "command palette (ctrl+p) under \"Trends:\"."
     )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "open_trends", _("Chart"), id="trends-open", tooltip=_("Open the chart of the selected metric")),
+        Binding("g", "set_goal", _("Goal"), id="trends-goal", tooltip=_("Set your goal weight")),
+        Binding("p", "switch_profile", _("Profile"), id="trends-switch-profile",
+                tooltip=_("Switch to another person's profile")),
+        Binding("n", "add_profile", _("Add person"), id="trends-add-profile", tooltip=_("Add a family member"),
+                show=False),
+        Binding("b", "toggle_bmi", _("BMI classes"), id="trends-bmi-scheme",
+                tooltip=_("Switch between WHO and Asian BMI cut-offs"), show=False),
+        Binding("m", "add_milestone", _("Milestone"), id="trends-milestone",
+                tooltip=_("Add a clinic visit or another milestone"), show=False),
+        Binding("r", "report", _("Report"), id="trends-report", tooltip=_("Save a progress report (SVG and Markdown)")),
+        *(Binding(str(i + 1), f"chart_range('{key.value}')", _(RANGE_LABELS[key]), show=False,
+                  id=f"dashboard-range-{key.value}", tooltip=_("Show {range}").format(range=_(RANGE_LABELS[key])))
+          for i, key in enumerate(RangeKey)),
+        Binding("plus,equals_sign", "chart_zoom(0.5)", _("Zoom in"), id="dashboard-zoom-in", tooltip=_("Zoom in"),
+                show=False),
+        Binding("minus", "chart_zoom(2)", _("Zoom out"), id="dashboard-zoom-out", tooltip=_("Zoom out"), show=False),
+    ]
+    DEFAULT_CSS = """
+    DashboardScreen #dash { height: 1fr; padding: 0 1; }
+    DashboardScreen #dash-title { height: 1; text-style: bold; color: $primary; }
+    DashboardScreen #dash-top { height: auto; }
+    DashboardScreen #dash-metrics { height: auto; max-height: 10; width: auto; }
+    DashboardScreen #dash-outcome { height: auto; }
+    DashboardScreen #dash-inbox { height: auto; color: $accent; }
+    DashboardScreen #dash-empty { height: auto; color: $foreground-muted; margin: 1 0; }
+    DashboardScreen.-narrow #dash-top { layout: vertical; }
+    DashboardScreen.-wide #dash-top { layout: horizontal; }
+    DashboardScreen.-wide #dash-outcome { width: 1fr; padding: 0 0 0 2; }
+    DashboardScreen #dash-chart { height: 1fr; min-height: 5; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: DashboardFigures | None = None
+        self.trend_data: Any = None
+        self.metric_order: list[Metric] = list(METRIC_ORDER)
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="dashboard"):
-            yield Static(id="latest-title", classes="section-title")
-            yield DataTable(id="latest", cursor_type="none", zebra_stripes=True)
-            yield Static(id="empty", classes="muted")
+        with Vertical(id="dash"):
+            yield Static(id="dash-title")
+            yield Static(id="dash-empty")
+            with Horizontal(id="dash-top"):
+                yield DataTable(id="dash-metrics", cursor_type="row", zebra_stripes=False)
+                yield Static(id="dash-outcome")
+            yield Static(id="dash-inbox")
+            yield TrendChart(id="dash-chart", show_legend=False)
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#dash-chart", TrendChart).range_key = RangeKey.PLACEMENT
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
         self.refresh_data()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_failure(self, event)
+
+    # ----- data ---------------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         profile = self.profile
-        table = self.query_one("#latest", DataTable)
-        table.clear(columns=True)
         if profile is None or profile.id is None:
             return
-        latest = self.store.measurements.latest(profile.id, 2)
-        title = self.query_one("#latest-title", Static)
-        empty = self.query_one("#empty", Static)
-        if not latest:
-            title.update(_("No weigh-ins yet"))
-            empty.update(_("Step on your scale after pairing it (F4), or add a manual entry on the Measurements screen."))
-            table.display = False
+        self._load(profile)
+
+    @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
+    def _load(self, profile: Profile) -> None:
+        from companion.privacy import ProcessingNotAllowed, require
+        from companion.trends.data import TrendData, metric_input
+
+        store = self.store
+        now = self.companion.clock.now()
+        try:
+            require(store, "health-data")
+        except ProcessingNotAllowed as exc:
+            self.app.call_from_thread(self._show_blocked, str(exc))
             return
-        table.display = True
-        empty.update("")
-        current = latest[0]
-        previous: Measurement | None = latest[1] if len(latest) > 1 else None
-        title.update(_("Latest weigh-in, {when}").format(when=current.timestamp.strftime("%Y-%m-%d %H:%M")))
-        table.add_columns(_("Metric"), _("Value"), _("Change"), _("How"))
-        for metric in METRIC_ORDER:
-            value = current.value(metric)
-            if value is None:
-                table.add_row(_(metric.label), "—", "", "")
-                continue
-            change = ""
-            if previous is not None and previous.value(metric) is not None:
-                change = format_metric(metric, value - previous.value(metric), profile.weight_unit, signed=True)  # type: ignore[operator]
-            how = _("derived") if current.is_derived(metric) else _("measured")
-            table.add_row(_(metric.label), format_metric(metric, value, profile.weight_unit), change, how)
+        data = TrendData(store, profile)
+        figures = data.figures(now)
+        tz = now.tzinfo
+        assert tz is not None
+        chart = metric_input(data, Metric.WEIGHT, profile.weight_unit, tz)
+        inbox = inbox_line(store)
+        self.app.call_from_thread(self._show, profile, data, figures, chart, inbox)
+
+    def _show_blocked(self, message: str) -> None:
+        self.query_one("#dash-title", Static).update(_("Your progress"))
+        self.query_one("#dash-empty", Static).update(safe_text(message))
+        for selector in ("#dash-top", "#dash-chart"):
+            self.query_one(selector).display = False
+
+    def _show(self, profile: Profile, data: Any, figures: DashboardFigures, chart: Any, inbox: str | None) -> None:
+        self.figures = figures
+        self.trend_data = data
+        title = self.query_one("#dash-title", Static)
+        empty = self.query_one("#dash-empty", Static)
+        inbox_widget = self.query_one("#dash-inbox", Static)
+        inbox_widget.update(safe_text(inbox or ""))
+        inbox_widget.display = inbox is not None
+        top = self.query_one("#dash-top")
+        chart_widget = self.query_one("#dash-chart", TrendChart)
+        name = safe_text(profile.name)
+        if figures.empty:
+            title.update(Text.assemble(name, " · ", _("no weigh-ins yet")))
+            empty.update(_("Step on your scale after pairing it (F4), or add a manual entry on the Measurements "
+                           "screen (F3). Your progress shows here from the first weigh-in."))
+            empty.display = True
+            top.display = False
+            chart_widget.display = False
+            return
+        empty.display = False
+        top.display = True
+        chart_widget.display = True
+        assert figures.latest_ts is not None
+        when = figures.latest_when or datetime.fromtimestamp(figures.latest_ts, self.companion.clock.now().tzinfo)
+        title.update(Text.assemble(
+            name, " · ", _("latest weigh-in {when}").format(when=when.strftime("%Y-%m-%d %H:%M")), " · ",
+            _("{n} weigh-ins").format(n=figures.weigh_ins)))
+        self._fill_table(profile, figures)
+        self.query_one("#dash-outcome", Static).update(Text("\n").join(outcome_lines(figures, profile)))
+        chart_widget.show(data, chart, chart_widget.range_key)
+
+    def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
+        table = self.query_one("#dash-metrics", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        unit = profile.weight_unit
+        latest_day = (datetime.fromtimestamp(figures.latest_ts).date() if figures.latest_ts else None)
+        rows = [self._cells(row, unit, latest_day) for row in figures.rows]
+        headers = [(_("Metric"), "metric"), (_("Latest"), "latest"), (_("vs prev."), "prev"), (_("7 d"), "7d"),
+                   (_("30 d"), "30d"), (_("Since start"), "start")]
+        for i, (label, key) in enumerate(headers):
+            # fixed widths from the content: the table looks the same on every render (no auto-size race)
+            width = max([len(label)] + [r[i].cell_len for r in rows])
+            table.add_column(label, key=key, width=width)
+        for row, cells in zip(figures.rows, rows, strict=True):
+            table.add_row(*cells, key=row.metric.value)
+        if 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor)
+
+    @staticmethod
+    def _cells(row: MetricRow, unit: WeightUnit, latest_day: date | None) -> list[Text]:
+        label = Text(_(SHORT_LABELS[row.metric]))
+        if row.value is None:
+            return [label, Text("—", style="dim"), Text(""), Text(""), Text(""), Text("")]
+        value = Text()
+        if row.derived:
+            value.append(DERIVED_MARK, "italic")
+            value.append(format_metric(row.metric, row.value, unit), "italic")
+        else:
+            value.append(format_metric(row.metric, row.value, unit), "bold")
+        if row.outlier:
+            value.append(" ✕", "bold red")
+        if row.ts is not None and latest_day is not None and datetime.fromtimestamp(row.ts).date() != latest_day:
+            value.append(" " + datetime.fromtimestamp(row.ts).strftime("%m-%d"), "dim")
+        changes = [Text(format_change(row.metric, v, unit), justify="right")
+                   for v in (row.since_previous, row.change_7d, row.change_30d, row.since_start)]
+        return [label, value, *changes]
+
+    # ----- actions ------------------------------------------------------------------------------------
+    def selected_metric(self) -> Metric:
+        table = self.query_one("#dash-metrics", DataTable)
+        row = table.cursor_row
+        return METRIC_ORDER[row] if 0 <= row < len(METRIC_ORDER) else Metric.WEIGHT
+
+    @on(DataTable.RowSelected, "#dash-metrics")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_trends()
+
+    def action_open_trends(self, metric: str | None = None) -> None:
+        if self.trend_data is None:
+            self.app.bell()
+            return
+        chart = self.query_one("#dash-chart", TrendChart)
+        self.app.push_screen(TrendsScreen(Metric(metric) if metric else self.selected_metric(), chart.range_key))
+
+    @on(TrendChart.CustomRangeRequested)
+    def _custom_range(self, event: TrendChart.CustomRangeRequested) -> None:
+        ask_custom_range(self, event.chart)
+
+    def action_chart_range(self, key: str) -> None:
+        self.query_one("#dash-chart", TrendChart).action_set_range(key)
+
+    def action_chart_zoom(self, factor: float) -> None:
+        self.query_one("#dash-chart", TrendChart).action_zoom(factor)
+
+    def action_set_goal(self) -> None:
+        profile = self.profile
+        if profile is not None:
+            ask_goal(self, profile, Metric.WEIGHT, self.refresh_data)
+
+    def action_toggle_bmi(self) -> None:
+        from companion.store.trends import Trends
+
+        profile = self.profile
+        if profile is None or profile.id is None:
+            return
+        repo = Trends(self.store)
+        scheme = BmiScheme.ASIAN if repo.bmi_scheme(profile.id) == BmiScheme.WHO else BmiScheme.WHO
+        repo.set_bmi_scheme(profile.id, scheme.value)
+        self.notify(_("BMI classes: {scheme}").format(scheme=_(BMI_SCHEME_LABELS[scheme])))
+        self.refresh_data()
+
+    def action_switch_profile(self) -> None:
+        switch_profile(self, self.refresh_data)
+
+    def action_add_profile(self) -> None:
+        add_profile(self, self.refresh_data)
+
+    def action_add_milestone(self) -> None:
+        profile = self.profile
+        if profile is not None:
+            ask_milestone(self, profile, self.refresh_data)
+
+    def action_report(self) -> None:
+        save_report(self)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return trends_palette(self) + [
+            (_("Trends: open chart"), _("The chart of the selected metric"), self.action_open_trends),
+            (_("Trends: switch BMI classes"), _("WHO or Asian cut-offs"), self.action_toggle_bmi),
+        ]
 
 
-__all__ = ["DashboardScreen", "convert_weight"]
+def trends_palette(screen: Any) -> list[PaletteCommand]:
+    chart = screen.query_one(TrendChart)
+    commands: list[PaletteCommand] = [
+        (_("Trends: set goal"), _("Set a goal for the weight chart"), screen.action_set_goal),
+        (_("Trends: switch profile"), _("Show another person's data"), screen.action_switch_profile),
+        (_("Trends: add family member"), _("A new profile on the same scale"), screen.action_add_profile),
+        (_("Trends: add milestone"), _("A clinic visit or another event on the charts"), screen.action_add_milestone),
+        (_("Trends: save progress report"), _("One page as SVG and Markdown"), screen.action_report),
+        (_("Trends: zoom in"), _("Narrower time range"), lambda: chart.action_zoom(0.5)),
+        (_("Trends: zoom out"), _("Wider time range"), lambda: chart.action_zoom(2)),
+        (_("Trends: move earlier"), _("Pan the chart to earlier dates"), lambda: chart.action_pan(-0.25)),
+        (_("Trends: move later"), _("Pan the chart to later dates"), lambda: chart.action_pan(0.25)),
+    ]
+    for key in RangeKey:
+        commands.append((
+            _("Trends: range {range}").format(range=_(RANGE_LABELS[key])), _("Change the chart's time range"),
+            lambda key=key: chart.action_set_range(key.value),  # type: ignore[misc]
+        ))
+    return commands
+
+
+# ----- shared dialogs (used by the dashboard and the trends screen) ----------------------------------------
+def ask_custom_range(screen: Any, chart: TrendChart) -> None:
+    tz = chart.tz
+
+    def validate(values: dict[str, str]) -> Any:
+        try:
+            return parse_custom(values["range"], tz)
+        except ValueError as exc:
+            raise FieldError("range", str(exc)) from None
+
+    def done(window: Any) -> None:
+        if window is not None:
+            chart.apply_range(RangeKey.CUSTOM, window)
+
+    today = screen.companion.clock.now().date()
+    default = f"{today.replace(day=1).isoformat()}..{today.isoformat()}"
+    screen.app.push_screen(FormDialog(_("Custom range"), [Field("range", _("From..to"), default,
+                                                               "YYYY-MM-DD..YYYY-MM-DD")], validate), done)
+
+
+def ask_goal(screen: Any, profile: Profile, metric: Metric, then: Any) -> None:
+    from companion.domain.validation import ValidationError, validate_weight
+    from companion.store.trends import Trends
+
+    info = METRIC_INFO[metric]
+    repo = Trends(screen.store)
+    current = repo.goal(profile, metric)
+    unit_label = profile.weight_unit.value if info.is_mass else info.unit
+
+    def validate(values: dict[str, str]) -> Any:
+        text = values["goal"].strip().replace(",", ".")
+        if not text:
+            return ("clear",)
+        if metric is Metric.WEIGHT:
+            try:
+                return ("set", validate_weight(text, profile.weight_unit, "goal"))
+            except ValidationError as exc:
+                raise FieldError("goal", exc.message) from None
+        try:
+            value = float(text)
+        except ValueError:
+            raise FieldError("goal", _("Enter a number, for example 30.5.")) from None
+        if info.is_mass:
+            value = weight_to_kg(value, profile.weight_unit)
+        if not info.low <= value <= info.high:
+            raise FieldError("goal", _("That value is outside the possible range."))
+        return ("set", value)
+
+    def done(result: Any) -> None:
+        if result is None:
+            return
+        fresh = screen.store.profiles.get(profile.id) or profile
+        repo.set_goal(fresh, metric, result[1] if result[0] == "set" else None)
+        screen.notify(_("Goal saved.") if result[0] == "set" else _("Goal removed."))
+        then()
+
+    default = ""
+    if current is not None:
+        default = f"{convert_weight(current, profile.weight_unit) if info.is_mass else current:g}"
+    screen.app.push_screen(FormDialog(
+        _("Goal for {metric}").format(metric=_(info.label)),
+        [Field("goal", _("Goal ({unit})").format(unit=unit_label), default)], validate,
+        note=_("Leave empty to remove the goal.")), done)
+
+
+def ask_milestone(screen: Any, profile: Profile, then: Any) -> None:
+    from companion.domain.validation import ValidationError, parse_date
+    from companion.store.trends import MILESTONE_LABELS, MilestoneKind, Trends
+
+    def validate(values: dict[str, str]) -> Any:
+        try:
+            day = parse_date(values["day"], "day")
+        except ValidationError as exc:
+            raise FieldError("day", exc.message) from None
+        label = " ".join(values["label"].split())
+        if len(label) > 200:
+            raise FieldError("label", _("Keep the note under 200 characters."))
+        return day, MilestoneKind(values["kind"]), label
+
+    def done(result: Any) -> None:
+        if result is None or profile.id is None:
+            return
+        Trends(screen.store).add_milestone(profile.id, *result)
+        screen.notify(_("Milestone added."))
+        then()
+
+    kinds = [(_(MILESTONE_LABELS[k]), k.value) for k in (MilestoneKind.VISIT, MilestoneKind.CUSTOM,
+                                                          MilestoneKind.PLACEMENT, MilestoneKind.REMOVAL)]
+    today = screen.companion.clock.now().date().isoformat()
+    screen.app.push_screen(FormDialog(_("Add a milestone"), [
+        Field("day", _("Date"), today, "YYYY-MM-DD"), Field("kind", _("Kind"), "visit", options=kinds),
+        Field("label", _("Note (optional)"), ""),
+    ], validate), done)
+
+
+def switch_profile(screen: Any, then: Any) -> None:
+    store = screen.store
+    profiles = store.profiles.all()
+    active = store.profiles.active()
+    options = [(p.name, p.id) for p in profiles]
+    current = next((i for i, p in enumerate(profiles) if active and p.id == active.id), 0)
+
+    def done(profile_id: Any) -> None:
+        if profile_id is None:
+            return
+        store.profiles.set_active(int(profile_id))
+        chosen = store.profiles.get(int(profile_id))
+        screen.notify(_("Now showing {name}.").format(name=chosen.name if chosen else ""))
+        then()
+
+    screen.app.push_screen(ChooseDialog(_("Whose data?"), options, current), done)
+
+
+def add_profile(screen: Any, then: Any) -> None:
+    from companion.domain.validation import ValidationError
+    from companion.onboarding import validate_profile_fields
+
+    today = screen.companion.clock.now().date()
+    unit_options = [(_("kilograms"), "kg"), (_("pounds"), "lb"), (_("stones and pounds"), "st")]
+
+    def validate(values: dict[str, str]) -> Any:
+        try:
+            return validate_profile_fields(
+                name=values["name"], birth_date=values["birth_date"], sex=values["sex"], height=values["height"],
+                today=today, goal_weight=values["goal"], weight_unit=WeightUnit(values["unit"]),
+                language=screen.profile.language if screen.profile else "en",
+            )
+        except ValidationError as exc:
+            field_id = {"birth_date": "birth_date", "goal_weight": "goal"}.get(exc.field, exc.field)
+            raise FieldError(field_id, exc.message) from None
+
+    def done(profile: Any) -> None:
+        if profile is None:
+            return
+        created = screen.store.profiles.add(profile)
+        screen.store.profiles.set_active(created.id)
+        screen.notify(_("Added {name}; now showing their data.").format(name=created.name))
+        then()
+
+    sexes = [(_("female"), "female"), (_("male"), "male"), (_("other"), "other")]
+    screen.app.push_screen(FormDialog(_("Add a family member"), [
+        Field("name", _("Name")), Field("birth_date", _("Date of birth"), "", "YYYY-MM-DD"),
+        Field("sex", _("Sex"), "female", options=sexes), Field("height", _("Height (cm)"), "", "170"),
+        Field("unit", _("Weight unit"), "kg", options=unit_options), Field("goal", _("Goal weight (optional)")),
+    ], validate, note=_("Each person has their own weigh-ins, goals and charts. Adults only.")), done)
+
+
+def save_report(screen: Any) -> None:
+    """Write the progress report (SVG and Markdown) under the data directory, in a worker."""
+    profile = screen.profile
+    if profile is None:
+        return
+    _write_report(screen, profile)
+
+
+@work(thread=True, group="trends-report", exit_on_error=False)
+def _write_report(screen: Any, profile: Profile) -> None:
+    from companion.trends.report import write_reports
+
+    try:
+        paths = write_reports(screen.store, profile, screen.companion.clock.now())
+    except Exception as exc:  # shown, never a traceback
+        screen.app.call_from_thread(screen.notify, str(exc), severity="error")
+        return
+    screen.app.call_from_thread(
+        screen.notify, _("Progress report saved: {paths}").format(paths=", ".join(str(p) for p in paths)))
+
+
+class TrendsScreen(CompanionScreen):
+    """The full chart of one metric (or a tracker series such as heart rate), with every range and zoom."""
+
+    COMMANDS = {ScreenCommands}
+    HELP = N_(
+        "# Trend chart\n\n"
+        "Dots are your readings, the bold line is the trend (an exponentially weighted moving average, as in "
+        "*The Hacker's Diet*: each day moves it 10 % of the way to the new reading), the dashed line is your goal "
+        "and the letters on the time axis mark milestones: **P** balloon placed, **R** removed, **V** clinic "
+        "visit, **\\*** your own. **✕** marks a reading that looks impossible; it is kept but not used for the trend."
+        "\n\nHeart rate and other tracker data show their range per period (shaded) and the average (line).\n\n"
+        "Keys: **1** 7 days, **2** 30 days, **3** 90 days, **4** 1 year, **5** all, **6** since placement, "
+        "**7** custom range; **+**/**-** zoom, **←**/**→** move, **0** reset; **[**/**]** previous/next metric; "
+        "**g** goal, **m** milestone, **escape** back to the dashboard."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", _("Back"), id="trends-back", tooltip=_("Back to the dashboard")),
+        Binding("left_square_bracket", "step(-1)", _("Previous"), id="trends-prev-metric",
+                tooltip=_("Previous metric")),
+        Binding("right_square_bracket", "step(1)", _("Next"), id="trends-next-metric", tooltip=_("Next metric")),
+        Binding("g", "set_goal", _("Goal"), id="trends-chart-goal", tooltip=_("Set a goal for this metric")),
+        Binding("m", "add_milestone", _("Milestone"), id="trends-chart-milestone", tooltip=_("Add a milestone"),
+                show=False),
+    ]
+    DEFAULT_CSS = """
+    TrendsScreen #trends-body { height: 1fr; }
+    TrendsScreen #trends-series { width: 18; height: 1fr; border-right: vkey $foreground 20%; }
+    TrendsScreen #trends-chart { width: 1fr; height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, metric: Metric = Metric.WEIGHT, range_key: RangeKey = RangeKey.MONTH) -> None:
+        super().__init__()
+        self.start_key = f"{Metric(metric).value}"
+        self.start_range = range_key
+        self.keys: list[Any] = []
+        self.data: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="trends-body"):
+            yield OptionList(id="trends-series")
+            yield TrendChart(id="trends-chart")
+
+    def on_mount(self) -> None:
+        self.title = _("Trends")
+        self.sub_title = _("Every metric over any period")
+        chart = self.query_one(TrendChart)
+        chart.range_key = self.start_range
+        chart.focus()
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.data is not None:  # data may have changed elsewhere; keep the zoom the person chose
+            chart = self.query_one(TrendChart)
+            window, shown = chart.window, chart.input.key if chart.input is not None else None
+            self.data.invalidate()
+            self._show_current()
+            if window is not None and chart.input is not None and chart.input.key == shown:
+                chart.set_window(window)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_failure(self, event)
+
+    @work(exclusive=True, group="trends-load", thread=True, exit_on_error=False)
+    def _load(self) -> None:
+        from companion.trends.data import TrendData, chart_keys
+
+        profile = self.profile
+        if profile is None:
+            return
+        data = TrendData(self.store, profile)
+        keys = chart_keys(data)
+        self.app.call_from_thread(self._loaded, data, keys)
+
+    def _loaded(self, data: Any, keys: list[Any]) -> None:
+        from companion.store.samples import SAMPLE_LABELS, SampleKind
+
+        self.data = data
+        self.keys = keys
+        options = self.query_one("#trends-series", OptionList)
+        options.clear_options()
+        for key in keys:
+            label = (_(SHORT_LABELS[key.metric]) if key.metric is not None
+                     else _(SAMPLE_LABELS[SampleKind(key.sample_kind)]))
+            options.add_option(Option(label, id=key.id))
+        index = next((i for i, k in enumerate(keys) if k.id == self.start_key), 0)
+        options.highlighted = index
+        self._show_current()
+
+    def current_index(self) -> int:
+        highlighted = self.query_one("#trends-series", OptionList).highlighted
+        return highlighted if highlighted is not None else 0
+
+    def _show_current(self) -> None:
+        from companion.trends.data import metric_input, sample_input
+
+        if not self.keys or self.data is None:
+            return
+        key = self.keys[self.current_index()]
+        chart = self.query_one(TrendChart)
+        profile = self.data.profile
+        tz = chart.tz
+        if key.metric is not None:
+            chart.show(self.data, metric_input(self.data, key.metric, profile.weight_unit, tz), chart.range_key)
+        else:
+            chart.show(self.data, sample_input(self.data, key.sample_kind, tz), chart.range_key)
+
+    @on(OptionList.OptionHighlighted, "#trends-series")
+    def _series_changed(self) -> None:
+        self._show_current()
+
+    @on(OptionList.OptionSelected, "#trends-series")
+    def _series_selected(self) -> None:
+        self.query_one(TrendChart).focus()
+
+    @on(TrendChart.CustomRangeRequested)
+    def _custom_range(self, event: TrendChart.CustomRangeRequested) -> None:
+        ask_custom_range(self, event.chart)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_step(self, delta: int) -> None:
+        if not self.keys:
+            return
+        options = self.query_one("#trends-series", OptionList)
+        options.highlighted = (self.current_index() + int(delta)) % len(self.keys)
+
+    def _metric(self) -> Metric | None:
+        if not self.keys:
+            return None
+        return self.keys[self.current_index()].metric  # type: ignore[no-any-return]
+
+    def _reload(self) -> None:
+        if self.data is not None:
+            fresh = self.store.profiles.get(self.data.profile.id)
+            if fresh is not None:
+                self.data.profile = fresh
+            self.data.invalidate()
+            self._show_current()
+
+    def action_set_goal(self) -> None:
+        metric = self._metric()
+        profile = self.profile
+        if metric is None or profile is None:
+            self.app.bell()
+            return
+        ask_goal(self, profile, metric, self._reload)
+
+    def action_add_milestone(self) -> None:
+        profile = self.profile
+        if profile is not None:
+            ask_milestone(self, profile, self._reload)
+
+    def action_switch_profile(self) -> None:
+        switch_profile(self, self._load)
+
+    def action_add_profile(self) -> None:
+        add_profile(self, self._load)
+
+    def action_report(self) -> None:
+        save_report(self)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return trends_palette(self) + [
+            (_("Trends: next metric"), _("Chart the next metric"), lambda: self.action_step(1)),
+            (_("Trends: previous metric"), _("Chart the previous metric"), lambda: self.action_step(-1)),
+            (_("Trends: back to dashboard"), _("Close the chart"), self.action_back),
+        ]
+
+
+__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric"]
