@@ -7,7 +7,7 @@ Erase categories are the DESIGN.md contract: measurements, health-data, messages
 from __future__ import annotations
 
 CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
-    "measurements": ("measurement", "ble_reading_seen", "ble_user_slot", "ble_device"),
+    "measurements": ("measurement", "milestone", "metric_goal", "ble_reading_seen", "ble_user_slot", "ble_device"),
     "health-data": ("sample", "sample_rollup", "sleep_session", "workout", "import_file"),
     "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync"),
     "location": ("geocode_cache", "saved_location"),
