@@ -1,0 +1,220 @@
+"""``companion privacy (show|grant PURPOSE|withdraw PURPOSE|object PURPOSE|restrict on|off|erase CATEGORY) [--yes]``.
+
+Also ``privacy lift PURPOSE`` (lift an objection), ``privacy audit`` (what left the machine) and
+``privacy retention [--run]`` (the rules, next purge dates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from companion.i18n import _
+
+ERASE_CHOICES = ("measurements", "health-data", "messages", "location", "diagnostics", "all")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("privacy", help=_("consents, restriction, deletion and the audit log"))
+    sub = parser.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+
+    show = sub.add_parser("show", help=_("every purpose with its legal basis and your decision"))
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_show)
+
+    for name, text in (("grant", _("give consent for a purpose")),
+                       ("withdraw", _("withdraw consent for a purpose (takes effect at once)")),
+                       ("object", _("object to a purpose based on legitimate or public interest")),
+                       ("lift", _("lift an objection you made"))):
+        action = sub.add_parser(name, help=text)
+        action.add_argument("purpose", metavar="PURPOSE")
+        action.add_argument("--json", action="store_true")
+        action.set_defaults(handler=_decide, decision=name)
+
+    restrict = sub.add_parser("restrict", help=_("restrict processing: keep the data, only storage and export"))
+    restrict.add_argument("state", choices=["on", "off"])
+    restrict.set_defaults(handler=_restrict)
+
+    erase = sub.add_parser("erase", help=_("delete a category of data, or everything (all)"))
+    erase.add_argument("category", choices=ERASE_CHOICES, metavar="CATEGORY")
+    erase.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    erase.add_argument("--notify-clinic", action="store_true",
+                       help=_("send your clinic a message that the data was deleted"))
+    erase.add_argument("--notice-file", metavar="PATH",
+                       help=_("save the deletion notice for your clinic as a text file"))
+    erase.set_defaults(handler=_erase)
+
+    audit = sub.add_parser("audit", help=_("what left this computer, and when"))
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(handler=_audit)
+
+    retention = sub.add_parser("retention", help=_("retention rules and the next purge dates"))
+    retention.add_argument("--run", action="store_true", help=_("purge expired data now"))
+    retention.add_argument("--json", action="store_true")
+    retention.set_defaults(handler=_retention)
+
+
+def _status_json(status: Any) -> dict[str, Any]:
+    return {
+        "id": status.purpose.id, "title": status.purpose.title, "legal_basis": status.purpose.basis.value,
+        "data_categories": list(status.purpose.category_ids), "state": status.state, "active": status.active,
+        "since": status.since.isoformat() if status.since else None, "notice_version": status.notice_version,
+    }
+
+
+def _show(args: argparse.Namespace) -> int:
+    from companion.cli._common import open_store, print_json
+    from companion.privacy import ledger
+    from companion.privacy.notice import CURRENT_NOTICE, pending_update
+
+    with open_store() as store:
+        problems = ledger.verify(store)
+        rows = ledger.statuses(store)
+        restricted = ledger.is_restricted(store)
+        update = pending_update(store)
+    if args.json:
+        print_json({
+            "notice_version": CURRENT_NOTICE.version, "restricted": restricted,
+            "ledger_intact": not problems, "ledger_problems": problems,
+            "notice_update_pending": update is not None,
+            "purposes": [_status_json(s) for s in rows],
+        })
+    else:
+        print(_("Privacy notice {version}. Processing restricted: {state}.").format(
+            version=CURRENT_NOTICE.version, state=_("yes") if restricted else _("no")))
+        width = max(len(s.purpose.id) for s in rows)
+        for status in rows:
+            print(f"{status.purpose.id:<{width}}  {_(status.purpose.basis.label):<34}  {status.label}")
+    if problems:
+        from companion.cli._common import fail
+
+        return fail(ledger.tamper_message(problems))
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from companion.cli._common import CliError, open_store, print_json
+    from companion.privacy import ledger
+
+    actions = {"grant": ledger.grant, "withdraw": ledger.withdraw, "object": ledger.object_to,
+               "lift": ledger.lift_objection}
+    with open_store() as store:
+        try:
+            ledger.lookup(args.purpose)
+            reset = False
+            if ledger.verify(store):
+                ledger.reconfirm_after_tampering(store, "cli")
+                reset = True
+            actions[args.decision](store, args.purpose, "cli")
+            status = ledger.status(store, args.purpose)
+        except ledger.PrivacyError as exc:
+            raise CliError(str(exc)) from None
+    if reset:
+        print(_("Your consent record had been altered outside Companion; every consent was reset and only this "
+                "decision is now recorded. Grant the others again if you want them."), file=sys.stderr)
+    if args.json:
+        print_json(_status_json(status))
+    else:
+        print(f"{status.purpose.id}: {status.label}")
+    return 0
+
+
+def _restrict(args: argparse.Namespace) -> int:
+    from companion.cli._common import open_store
+    from companion.privacy import ledger
+
+    with open_store() as store:
+        ledger.set_restricted(store, args.state == "on", "cli")
+    if args.state == "on":
+        print(_("Processing restricted: your data is kept, only storage and export are allowed."))
+    else:
+        print(_("Restriction lifted."))
+    return 0
+
+
+def _confirm(category: str) -> bool:
+    if sys.stdin is None or not sys.stdin.isatty():
+        return False
+    prompt = _("Type {word} to delete it for good: ").format(word=category)
+    try:
+        return input(prompt).strip() == category
+    except (EOFError, KeyboardInterrupt):
+        return False
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from companion.cli._common import CliError, open_store
+    from companion.privacy import erasure
+
+    if not args.yes and not _confirm(args.category):
+        raise CliError(_("Nothing was deleted; add --yes to confirm deleting {category}.").format(
+            category=args.category))
+    store = open_store()
+    try:
+        when = store.clock.now().date().isoformat()
+        notice = erasure.clinic_notice([args.category], when)
+        notified = ""
+        if args.notify_clinic:  # before an account deletion: the outbox lives in the store
+            try:
+                erasure.notify_clinic(store, notice)
+                notified = _("Your clinic will be told by message.")
+            except erasure.ErasureError as exc:
+                print(str(exc), file=sys.stderr)
+        if args.notice_file:
+            erasure.save_text(Path(args.notice_file), notice)
+        if args.category == "all":
+            erasure.erase_account(store)
+            print(_("Everything was deleted and the key destroyed; the data cannot be recovered."))
+        else:
+            result = erasure.erase_category(store, args.category)
+            print(_("Deleted {rows} rows of {category}.").format(rows=result.total, category=args.category))
+        if notified:
+            print(notified)
+    except erasure.ErasureError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from companion.cli._common import open_store, print_json
+
+    with open_store() as store:
+        events = store.audit.events()
+    if args.json:
+        print_json([{"timestamp": e.timestamp.isoformat(), "action": e.action, "target": e.target,
+                     "summary": e.summary} for e in events])
+        return 0
+    from companion.text import plain
+
+    if not events:
+        print(_("Nothing has left this computer."))
+    for event in events:
+        print(plain(f"{event.timestamp.isoformat(timespec='seconds')}  {event.action}  {event.target}  "
+                    f"{event.summary}", single_line=True))
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from companion.cli._common import open_store, print_json
+    from companion.privacy import retention
+
+    with open_store() as store:
+        purged = retention.enforce(store) if args.run else []
+        rules = [(rule, retention.next_purge(store, rule)) for rule in retention.RULES]
+    if args.json:
+        print_json({
+            "purged": {p.rule: p.deleted for p in purged},
+            "rules": [{"id": r.id, "keep": r.keep, "next_purge": n.isoformat() if n else None} for r, n in rules],
+        })
+        return 0
+    for result in purged:
+        print(_("Purged {count} from {rule}.").format(count=result.deleted, rule=result.rule))
+    for rule, when in rules:
+        nxt = when.date().isoformat() if when else "—"
+        print(f"{_(rule.title)}: {_(rule.keep)}; " + _("next purge: {date}").format(date=nxt))
+    return 0
