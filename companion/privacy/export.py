@@ -137,6 +137,9 @@ class _Sink:
     def close(self) -> None:
         pass
 
+    def abandon(self) -> None:
+        pass
+
 
 class _ZipSink(_Sink):
     def __init__(self, fileobj: IO[bytes]) -> None:
@@ -149,6 +152,10 @@ class _ZipSink(_Sink):
 
     def close(self) -> None:
         self.zip.close()
+
+    def abandon(self) -> None:
+        """After a failure: forget the archive without writing its directory (the file is deleted)."""
+        self.zip.fp = None
 
 
 class _DirSink(_Sink):
@@ -634,7 +641,10 @@ def export(
         try:
             _write(exporter, sink, fmt)
             sink.close()
-        except OSError as exc:
+        except BaseException as exc:
+            sink.abandon()
+            if not isinstance(exc, OSError):
+                raise
             raise _human_os_error(exc, Path("-")) from None
         target_label = "stdout"
     else:
@@ -659,8 +669,12 @@ def export(
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as fh:
                     sink = _ZipSink(fh) if fmt == "zip" else _StreamSink(fh)
-                    _write(exporter, sink, fmt)
-                    sink.close()
+                    try:
+                        _write(exporter, sink, fmt)
+                        sink.close()
+                    except BaseException:
+                        sink.abandon()
+                        raise
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, output)
