@@ -246,6 +246,10 @@ def all_requests(store: Store) -> list[DataRequestRow]:
     return PrivacyRepo(store).requests()
 
 
+def get_request(store: Store, request_id: int) -> DataRequestRow | None:
+    return PrivacyRepo(store).request(request_id)
+
+
 def kind_label(regime: str, kind: str) -> str:
     table = GDPR_KINDS if regime == Regime.GDPR.value else ARCO_KINDS
     return _(table[kind][0]) if kind in table else kind
@@ -263,6 +267,6 @@ def parent_removal_help() -> str:
 
 __all__ = [
     "ARCO_KINDS", "GDPR_KINDS", "OpenRequest", "Regime", "RequestError", "RequestForm", "add_business_days",
-    "add_months", "all_requests", "draft", "due_date", "kind_label", "mark_answered", "mark_sent",
+    "add_months", "all_requests", "draft", "due_date", "get_request", "kind_label", "mark_answered", "mark_sent",
     "open_requests", "parent_removal_help", "save_draft", "send_to_clinic", "validate",
 ]

@@ -66,7 +66,7 @@ RULES: tuple[RetentionRule, ...] = (
                   targets=(RetentionTarget("message", "ts", "ms"),)),
     RetentionRule("diagnostics", N_("Diagnostic logs"), N_("14 days"), days=14,
                   targets=(RetentionTarget("diagnostic_log", "ts", "s"), RetentionTarget("ble_decode_error", "ts", "s"))),
-    RetentionRule("measurements", N_("Measurements and imported health data"), N_("until you delete them")),
+    RetentionRule("measurements", N_("Measurements and health data"), N_("until you delete them")),
     RetentionRule("account", N_("Account and profile"), N_("until you delete your account")),
 )
 
