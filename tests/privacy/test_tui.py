@@ -135,4 +135,17 @@ async def test_screenshot_80x24(app, tmp_path) -> None:  # type: ignore[no-untyp
         await _open_privacy(pilot)
         svg = Path(app.save_screenshot(str(tmp_path / "privacy.svg")))
     text = svg.read_text(encoding="utf-8")
-    assert "Purpose" in text and "Legal" in text
+    assert "Purpose" in text and "Restrict" in text
+
+
+async def test_retention_runs_on_start(full_store, clock) -> None:  # type: ignore[no-untyped-def]
+    from companion.tui.app import AppContext, CompanionApp
+
+    assert full_store.query_one("SELECT count(*) FROM message")[0] == 3
+    app = CompanionApp(AppContext(home=full_store.home, clock=clock, store=full_store))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert full_store.query_one("SELECT count(*) FROM message")[0] == 2  # the 3-year-old one is gone
+        assert full_store.query_one("SELECT count(*) FROM retention_run")[0] >= 2
