@@ -1,4 +1,5 @@
-"""``companion export [--format zip|json|csv|fhir] [--output PATH|-]`` (default zip, in the current folder)."""
+"""``companion export [--format zip|json|csv|fhir] [--output PATH|-]`` (default zip, in the current
+folder)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from companion.i18n import _
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("export", help=_("export all your data (ZIP, JSON, CSV or FHIR)"))
     parser.add_argument("--format", choices=["zip", "json", "csv", "fhir"], default="zip")
-    parser.add_argument("--output", metavar="PATH|-", default=None,
-                        help=_("file to write (a folder for csv); - writes to standard output"))
+    parser.add_argument(
+        "--output",
+        metavar="PATH|-",
+        default=None,
+        help=_("file to write (a folder for csv); - writes to standard output"),
+    )
     parser.set_defaults(handler=_export)
 
 
@@ -46,8 +51,9 @@ def _export(args: argparse.Namespace) -> int:
                 export(store, args.format, stream=sys.stdout.buffer)
                 sys.stdout.buffer.flush()
                 return 0
-            result = export(store, args.format, Path(args.output) if args.output else None,
-                            progress=_progress_printer())
+            result = export(
+                store, args.format, Path(args.output) if args.output else None, progress=_progress_printer()
+            )
         except ExportError as exc:
             raise CliError(str(exc)) from None
     print(_("Export written to {path}").format(path=result.path), file=sys.stderr)

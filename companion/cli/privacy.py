@@ -1,4 +1,5 @@
-"""``companion privacy (show|grant PURPOSE|withdraw PURPOSE|object PURPOSE|restrict on|off|erase CATEGORY) [--yes]``.
+"""``companion privacy (show|grant PURPOSE|withdraw PURPOSE|object PURPOSE|restrict on|off|erase
+CATEGORY) [--yes]``.
 
 Also ``privacy lift PURPOSE`` (lift an objection), ``privacy audit`` (what left the machine) and
 ``privacy retention [--run]`` (the rules, next purge dates).
@@ -23,26 +24,32 @@ def register(subparsers: Any) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
 
-    for name, text in (("grant", _("give consent for a purpose")),
-                       ("withdraw", _("withdraw consent for a purpose (takes effect at once)")),
-                       ("object", _("object to a purpose based on legitimate or public interest")),
-                       ("lift", _("lift an objection you made"))):
+    for name, text in (
+        ("grant", _("give consent for a purpose")),
+        ("withdraw", _("withdraw consent for a purpose (takes effect at once)")),
+        ("object", _("object to a purpose based on legitimate or public interest")),
+        ("lift", _("lift an objection you made")),
+    ):
         action = sub.add_parser(name, help=text)
         action.add_argument("purpose", metavar="PURPOSE")
         action.add_argument("--json", action="store_true")
         action.set_defaults(handler=_decide, decision=name)
 
-    restrict = sub.add_parser("restrict", help=_("restrict processing: keep the data, only storage and export"))
+    restrict = sub.add_parser(
+        "restrict", help=_("restrict processing: keep the data, only storage and export")
+    )
     restrict.add_argument("state", choices=["on", "off"])
     restrict.set_defaults(handler=_restrict)
 
     erase = sub.add_parser("erase", help=_("delete a category of data, or everything (all)"))
     erase.add_argument("category", choices=ERASE_CHOICES, metavar="CATEGORY")
     erase.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
-    erase.add_argument("--notify-clinic", action="store_true",
-                       help=_("send your clinic a message that the data was deleted"))
-    erase.add_argument("--notice-file", metavar="PATH",
-                       help=_("save the deletion notice for your clinic as a text file"))
+    erase.add_argument(
+        "--notify-clinic", action="store_true", help=_("send your clinic a message that the data was deleted")
+    )
+    erase.add_argument(
+        "--notice-file", metavar="PATH", help=_("save the deletion notice for your clinic as a text file")
+    )
     erase.set_defaults(handler=_erase)
 
     audit = sub.add_parser("audit", help=_("what left this computer, and when"))
@@ -57,9 +64,14 @@ def register(subparsers: Any) -> None:
 
 def _status_json(status: Any) -> dict[str, Any]:
     return {
-        "id": status.purpose.id, "title": status.purpose.title, "legal_basis": status.purpose.basis.value,
-        "data_categories": list(status.purpose.category_ids), "state": status.state, "active": status.active,
-        "since": status.since.isoformat() if status.since else None, "notice_version": status.notice_version,
+        "id": status.purpose.id,
+        "title": status.purpose.title,
+        "legal_basis": status.purpose.basis.value,
+        "data_categories": list(status.purpose.category_ids),
+        "state": status.state,
+        "active": status.active,
+        "since": status.since.isoformat() if status.since else None,
+        "notice_version": status.notice_version,
     }
 
 
@@ -74,15 +86,22 @@ def _show(args: argparse.Namespace) -> int:
         restricted = ledger.is_restricted(store)
         update = pending_update(store)
     if args.json:
-        print_json({
-            "notice_version": CURRENT_NOTICE.version, "restricted": restricted,
-            "ledger_intact": not problems, "ledger_problems": problems,
-            "notice_update_pending": update is not None,
-            "purposes": [_status_json(s) for s in rows],
-        })
+        print_json(
+            {
+                "notice_version": CURRENT_NOTICE.version,
+                "restricted": restricted,
+                "ledger_intact": not problems,
+                "ledger_problems": problems,
+                "notice_update_pending": update is not None,
+                "purposes": [_status_json(s) for s in rows],
+            }
+        )
     else:
-        print(_("Privacy notice {version}. Processing restricted: {state}.").format(
-            version=CURRENT_NOTICE.version, state=_("yes") if restricted else _("no")))
+        print(
+            _("Privacy notice {version}. Processing restricted: {state}.").format(
+                version=CURRENT_NOTICE.version, state=_("yes") if restricted else _("no")
+            )
+        )
         width = max(len(s.purpose.id) for s in rows)
         for status in rows:
             print(f"{status.purpose.id:<{width}}  {_(status.purpose.basis.label):<34}  {status.label}")
@@ -97,8 +116,12 @@ def _decide(args: argparse.Namespace) -> int:
     from companion.cli._common import CliError, open_store, print_json
     from companion.privacy import ledger
 
-    actions = {"grant": ledger.grant, "withdraw": ledger.withdraw, "object": ledger.object_to,
-               "lift": ledger.lift_objection}
+    actions = {
+        "grant": ledger.grant,
+        "withdraw": ledger.withdraw,
+        "object": ledger.object_to,
+        "lift": ledger.lift_objection,
+    }
     with open_store() as store:
         try:
             ledger.lookup(args.purpose)
@@ -111,8 +134,14 @@ def _decide(args: argparse.Namespace) -> int:
         except ledger.PrivacyError as exc:
             raise CliError(str(exc)) from None
     if reset:
-        print(_("Your consent record had been altered outside Companion; every consent was reset and only this "
-                "decision is now recorded. Grant the others again if you want them."), file=sys.stderr)
+        print(
+            _(
+                "Your consent record had been altered outside Companion; every consent was reset and "
+                "only this "
+                "decision is now recorded. Grant the others again if you want them."
+            ),
+            file=sys.stderr,
+        )
     if args.json:
         print_json(_status_json(status))
     else:
@@ -150,8 +179,9 @@ def _erase(args: argparse.Namespace) -> int:
     from companion.privacy import erasure
 
     if not args.yes and not _confirm(args.category):
-        raise CliError(_("Nothing was deleted; add --yes to confirm deleting {category}.").format(
-            category=args.category))
+        raise CliError(
+            _("Nothing was deleted; add --yes to confirm deleting {category}.").format(category=args.category)
+        )
     store = open_store()
     try:
         when = store.clock.now().date().isoformat()
@@ -186,16 +216,30 @@ def _audit(args: argparse.Namespace) -> int:
     with open_store() as store:
         events = store.audit.events()
     if args.json:
-        print_json([{"timestamp": e.timestamp.isoformat(), "action": e.action, "target": e.target,
-                     "summary": e.summary} for e in events])
+        print_json(
+            [
+                {
+                    "timestamp": e.timestamp.isoformat(),
+                    "action": e.action,
+                    "target": e.target,
+                    "summary": e.summary,
+                }
+                for e in events
+            ]
+        )
         return 0
     from companion.text import plain
 
     if not events:
         print(_("Nothing has left this computer."))
     for event in events:
-        print(plain(f"{event.timestamp.isoformat(timespec='seconds')}  {event.action}  {event.target}  "
-                    f"{event.summary}", single_line=True))
+        print(
+            plain(
+                f"{event.timestamp.isoformat(timespec='seconds')}  {event.action}  {event.target}  "
+                f"{event.summary}",
+                single_line=True,
+            )
+        )
     return 0
 
 
@@ -207,10 +251,14 @@ def _retention(args: argparse.Namespace) -> int:
         purged = retention.enforce(store) if args.run else []
         rules = [(rule, retention.next_purge(store, rule)) for rule in retention.RULES]
     if args.json:
-        print_json({
-            "purged": {p.rule: p.deleted for p in purged},
-            "rules": [{"id": r.id, "keep": r.keep, "next_purge": n.isoformat() if n else None} for r, n in rules],
-        })
+        print_json(
+            {
+                "purged": {p.rule: p.deleted for p in purged},
+                "rules": [
+                    {"id": r.id, "keep": r.keep, "next_purge": n.isoformat() if n else None} for r, n in rules
+                ],
+            }
+        )
         return 0
     for result in purged:
         print(_("Purged {count} from {rule}.").format(count=result.deleted, rule=result.rule))

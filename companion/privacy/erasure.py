@@ -1,11 +1,13 @@
 """Deletion that really deletes (GDPR Art. 17; reference 5.4).
 
-* By category (``measurements``, ``health-data``, ``messages``, ``location``, ``diagnostics``): every row of the
+* By category (``measurements``, ``health-data``, ``messages``, ``location``, ``diagnostics``): every row
+of the
   category's tables (``store.categories``; tables not installed are skipped) in one transaction. Every
   connection runs with ``secure_delete`` on, so freed pages are overwritten; then the WAL is checkpointed and
   truncated (with secure_delete alone the old page images would linger in the WAL) and the file is rebuilt
   with VACUUM.
-* The whole account (``all``): the database key is destroyed first (crypto-shredding: the keyring entry and the
+* The whole account (``all``): the database key is destroyed first (crypto-shredding: the keyring entry
+and the
   wrapped key in ``key.json``), so any copy of the encrypted file left on disk, in a snapshot or a backup is
   unreadable; then the files are removed.
 
@@ -26,7 +28,14 @@ from companion.store.privacy import PrivacyRepo
 if TYPE_CHECKING:
     from companion.store import Store
 
-ERASE_CATEGORIES: tuple[str, ...] = ("measurements", "health-data", "messages", "location", "diagnostics", "all")
+ERASE_CATEGORIES: tuple[str, ...] = (
+    "measurements",
+    "health-data",
+    "messages",
+    "location",
+    "diagnostics",
+    "all",
+)
 CATEGORY_LABELS: dict[str, str] = {
     "measurements": N_("Measurements (weigh-ins)"),
     "health-data": N_("Imported health data (heart rate, steps, sleep)"),
@@ -36,8 +45,15 @@ CATEGORY_LABELS: dict[str, str] = {
     "all": N_("Everything: your account, all data and the key"),
 }
 #: Files and folders of the data directory that Companion writes (removed with the account).
-ACCOUNT_FILES = ("companion.db", "companion.db-wal", "companion.db-shm", "companion.db-journal", "key.json",
-                 "key.json.tmp", "config.toml")
+ACCOUNT_FILES = (
+    "companion.db",
+    "companion.db-wal",
+    "companion.db-shm",
+    "companion.db-journal",
+    "key.json",
+    "key.json.tmp",
+    "config.toml",
+)
 
 
 class ErasureError(Exception):
@@ -56,8 +72,11 @@ class ErasureResult:
 
 def check_category(category: str) -> str:
     if category not in ERASE_CATEGORIES:
-        raise ErasureError(_("Unknown category {category}; choose one of {choices}.").format(
-            category=category, choices=", ".join(ERASE_CATEGORIES)))
+        raise ErasureError(
+            _("Unknown category {category}; choose one of {choices}.").format(
+                category=category, choices=", ".join(ERASE_CATEGORIES)
+            )
+        )
     return category
 
 
@@ -95,7 +114,8 @@ def erase_account(store: Store) -> None:
 
 
 def remove_files(home: Path) -> None:
-    """Remove what Companion keeps in ``home``. The whole folder goes when it is Companion's own; a folder that
+    """Remove what Companion keeps in ``home``. The whole folder goes when it is Companion's own; a
+    folder that
     is someone's home or a filesystem root keeps everything but Companion's files."""
     resolved = home.resolve()
     protected = resolved == Path.home().resolve() or resolved.parent == resolved
@@ -139,13 +159,17 @@ def notify_clinic(store: Store, text: str) -> str:
     try:
         from companion.messaging import outbox  # type: ignore[attr-defined]
     except ImportError:
-        raise ErasureError(_("Messaging with your clinic is not set up; save the notice as a file instead.")) from None
+        raise ErasureError(
+            _("Messaging with your clinic is not set up; save the notice as a file instead.")
+        ) from None
     if not PrivacyRepo(store).table_exists("message") and not PrivacyRepo(store).table_exists("outbox"):
         raise ErasureError(_("Messaging with your clinic is not set up; save the notice as a file instead."))
     try:
         outbox.queue_message(store, text)
     except Exception as exc:  # the messaging capability reports its own problems in words
-        raise ErasureError(_("The notice could not be queued for your clinic: {error}").format(error=exc)) from None
+        raise ErasureError(
+            _("The notice could not be queued for your clinic: {error}").format(error=exc)
+        ) from None
     flush = getattr(outbox, "flush", None)
     if callable(flush):
         try:
@@ -167,5 +191,7 @@ def save_text(path: Path, text: str) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ErasureError(_("Could not save {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+        raise ErasureError(
+            _("Could not save {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     return path

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -61,11 +62,17 @@ MEASUREMENT_CSV: dict[str, tuple[str, str]] = {
     "bmr_kcal": ("bmr", "kcal/d"),
     "visceral_fat": ("visceral_fat", "rating"),
 }
-SAMPLE_UNITS: dict[str, str] = {"heart_rate": "bpm", "resting_heart_rate": "bpm", "hrv_sdnn": "ms", "steps": "count"}
+SAMPLE_UNITS: dict[str, str] = {
+    "heart_rate": "bpm",
+    "resting_heart_rate": "bpm",
+    "hrv_sdnn": "ms",
+    "steps": "count",
+}
 
 
 class ExportError(Exception):
-    """The export could not be written; ``str(error)`` is a one-line, human message. Nothing was left behind."""
+    """The export could not be written; ``str(error)`` is a one-line, human message. Nothing was left
+    behind."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +228,15 @@ class _Exporter:
         self.done = 0
         self.total = 0
         self.tables = sorted(
-            r[0] for r in store.query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            r[0]
+            for r in store.query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
         )
         self.has_measurement = "measurement" in self.tables
-        self.has_sample = "sample" in self.tables and {"kind", "ts", "value"} <= set(self.repo.columns("sample"))
+        self.has_sample = "sample" in self.tables and {"kind", "ts", "value"} <= set(
+            self.repo.columns("sample")
+        )
         self.has_message = "message" in self.tables and {"ts", "body"} <= set(self.repo.columns("message"))
         self.counts = {t: self.repo.count(t) for t in self.tables}
         self.sample_kinds: list[str] = (
@@ -240,8 +251,12 @@ class _Exporter:
         json_rows = sum(self.counts.values())
         csv_rows = measurements * len(MEASUREMENT_CSV) + samples
         fhir_rows = measurements + samples + messages
-        self.total = {"zip": json_rows + csv_rows + fhir_rows, "json": json_rows, "csv": csv_rows,
-                      "fhir": fhir_rows}[fmt] or 1
+        self.total = {
+            "zip": json_rows + csv_rows + fhir_rows,
+            "json": json_rows,
+            "csv": csv_rows,
+            "fhir": fhir_rows,
+        }[fmt] or 1
 
     def tick(self, rows: int) -> None:
         self.done += rows
@@ -251,8 +266,10 @@ class _Exporter:
     # data.json ----------------------------------------------------------------------------------------
     def write_data_json(self, out: _Member) -> None:
         head = {
-            "format": "companion-export", "format_version": EXPORT_FORMAT_VERSION,
-            "schema_version": self.store.schema_version(), "app_version": __version__,
+            "format": "companion-export",
+            "format_version": EXPORT_FORMAT_VERSION,
+            "schema_version": self.store.schema_version(),
+            "app_version": __version__,
             "created_at": self.now.isoformat(),
         }
         out.write(_encode(head)[:-1] + ',"tables":{')
@@ -268,14 +285,18 @@ class _Exporter:
             return
         time_of: Callable[[dict[str, Any]], str | None] | None = None
         if table == "measurement" and {"ts", "tz_offset"} <= set(columns):
+
             def time_of(row: dict[str, Any]) -> str | None:
                 return _iso_local(row["ts"], row["tz_offset"] or 0) if row["ts"] is not None else None
         elif table == "sample" and "ts" in columns:
+
             def time_of(row: dict[str, Any]) -> str | None:
                 return _iso_utc(row["ts"]) if row["ts"] is not None else None
         elif table == "message" and "ts" in columns:
+
             def time_of(row: dict[str, Any]) -> str | None:
                 return _iso_utc(row["ts"] / 1000) if row["ts"] is not None else None
+
         first = True
         for batch in self.repo.batches(table, columns, size=BATCH):
             parts = []
@@ -297,11 +318,19 @@ class _Exporter:
         members: list[tuple[str, Callable[[_Member], None]]] = []
         if self.has_measurement:
             for column, (name, _unit) in MEASUREMENT_CSV.items():
-                members.append((f"csv/measurements/{name}.csv",
-                                lambda out, column=column: self.write_measurement_csv(out, column)))
+                members.append(
+                    (
+                        f"csv/measurements/{name}.csv",
+                        partial(self.write_measurement_csv, column=column),
+                    )
+                )
         for kind in self.sample_kinds:
-            members.append((f"csv/health/{_safe_name(kind)}.csv",
-                            lambda out, kind=kind: self.write_sample_csv(out, kind)))
+            members.append(
+                (
+                    f"csv/health/{_safe_name(kind)}.csv",
+                    partial(self.write_sample_csv, kind=kind),
+                )
+            )
         return members
 
     def write_measurement_csv(self, out: _Member, column: str, *, long: bool = False) -> None:
@@ -309,8 +338,12 @@ class _Exporter:
         bit = 1 << list(MEASUREMENT_CSV).index(column)
         if not long:
             out.write(f"time,{name} ({unit}),source,derived\r\n")
-        for batch in self.repo.batches("measurement", ("ts", "tz_offset", column, "source", "derived_mask"),
-                                       where=f'"{column}" IS NOT NULL', size=BATCH):
+        for batch in self.repo.batches(
+            "measurement",
+            ("ts", "tz_offset", column, "source", "derived_mask"),
+            where=f'"{column}" IS NOT NULL',
+            size=BATCH,
+        ):
             lines = []
             for _rowid, ts, off, value, source, mask in batch:
                 derived = "yes" if (mask or 0) & bit else "no"
@@ -325,10 +358,13 @@ class _Exporter:
         if not long:
             out.write(f"time,{_csv(kind)} ({unit}),source\r\n" if unit else f"time,{_csv(kind)},source\r\n")
         # "+kind": keep SQLite on the rowid scan even when an index on kind exists (no sort per batch)
-        for batch in self.repo.batches("sample", ("ts", "value", "source"), where="+kind = ?", params=(kind,),
-                                       size=BATCH):
+        for batch in self.repo.batches(
+            "sample", ("ts", "value", "source"), where="+kind = ?", params=(kind,), size=BATCH
+        ):
             prefix = f"{_csv(kind)},{unit}," if long else ""
-            lines = [f"{prefix}{_iso_utc(ts)},{_num(value)},{_csv(source)}\r\n" for _r, ts, value, source in batch]
+            lines = [
+                f"{prefix}{_iso_utc(ts)},{_num(value)},{_csv(source)}\r\n" for _r, ts, value, source in batch
+            ]
             out.write("".join(lines))
             out.records += len(lines)
             self.tick(len(batch))
@@ -386,12 +422,19 @@ class _Exporter:
         out.write(fhir.BUNDLE_TAIL)
         out.records = count
 
-    def _fhir_measurements(self, emit: Callable[[str], None], new_uid: fhir.UuidSource,
-                           patients: dict[int | None, str], default_patient: str, devices: dict[str, str]) -> None:
+    def _fhir_measurements(
+        self,
+        emit: Callable[[str], None],
+        new_uid: fhir.UuidSource,
+        patients: dict[int | None, str],
+        default_patient: str,
+        devices: dict[str, str],
+    ) -> None:
         columns = list(fhir.MEASUREMENT_CODES)
         templates: dict[tuple[int | None, str], list[fhir.ObservationTemplate]] = {}
-        for batch in self.repo.batches("measurement", ("profile_id", "ts", "tz_offset", "source", *columns),
-                                       size=BATCH):
+        for batch in self.repo.batches(
+            "measurement", ("profile_id", "ts", "tz_offset", "source", *columns), size=BATCH
+        ):
             for _rowid, pid, ts, off, source, *values in batch:
                 key = (pid, source)
                 row_templates = templates.get(key)
@@ -407,8 +450,13 @@ class _Exporter:
                         emit(template.render(new_uid(), when, value))
             self.tick(len(batch))
 
-    def _fhir_samples(self, emit: Callable[[str], None], new_uid: fhir.UuidSource,
-                      patients: dict[int | None, str], default_patient: str) -> None:
+    def _fhir_samples(
+        self,
+        emit: Callable[[str], None],
+        new_uid: fhir.UuidSource,
+        patients: dict[int | None, str],
+        default_patient: str,
+    ) -> None:
         has_profile = "profile_id" in self.repo.columns("sample")
         columns = ("profile_id" if has_profile else "kind", "kind", "ts", "value")
         templates: dict[tuple[Any, str], fhir.ObservationTemplate | None] = {}
@@ -433,9 +481,13 @@ class _Exporter:
                 if row.get("ts") is None:
                     continue
                 resource = fhir.communication(
-                    event_id=row.get("event_id"), sender=row.get("sender"), body=row.get("body"),
-                    sent=datetime.fromtimestamp(row["ts"] / 1000, UTC), status=row.get("status"),
-                    own=bool(row.get("own")), patient_uid=patient_uid,
+                    event_id=row.get("event_id"),
+                    sender=row.get("sender"),
+                    body=row.get("body"),
+                    sent=datetime.fromtimestamp(row["ts"] / 1000, UTC),
+                    status=row.get("status"),
+                    own=bool(row.get("own")),
+                    patient_uid=patient_uid,
                 )
                 emit(fhir.entry_text(new_uid(), resource))
             self.tick(len(batch))
@@ -446,20 +498,37 @@ class _Exporter:
         from companion.privacy.notice import SEEN_SETTING
 
         history = [
-            {"id": r.id, "purpose": r.purpose, "decision": r.decision, "notice_version": r.notice_version,
-             "timestamp": r.timestamp.isoformat(), "method": r.method}
+            {
+                "id": r.id,
+                "purpose": r.purpose,
+                "decision": r.decision,
+                "notice_version": r.notice_version,
+                "timestamp": r.timestamp.isoformat(),
+                "method": r.method,
+            }
             for r in self.store.consents.history()
         ]
         current = [
-            {"purpose": s.purpose.id, "legal_basis": s.purpose.basis.value, "state": s.state,
-             "since": s.since.isoformat() if s.since else None, "notice_version": s.notice_version,
-             "data_categories": list(s.purpose.category_ids)}
+            {
+                "purpose": s.purpose.id,
+                "legal_basis": s.purpose.basis.value,
+                "state": s.state,
+                "since": s.since.isoformat() if s.since else None,
+                "notice_version": s.notice_version,
+                "data_categories": list(s.purpose.category_ids),
+            }
             for s in statuses(self.store)
         ]
-        restriction = [{"timestamp": ts, "restricted": on, "method": method}
-                       for ts, on, method in self.repo.restriction_history()]
-        document = {"notice_version_seen": self.store.settings.get(SEEN_SETTING), "current": current,
-                    "history": history, "restriction": restriction}
+        restriction = [
+            {"timestamp": ts, "restricted": on, "method": method}
+            for ts, on, method in self.repo.restriction_history()
+        ]
+        document = {
+            "notice_version_seen": self.store.settings.get(SEEN_SETTING),
+            "current": current,
+            "history": history,
+            "restriction": restriction,
+        }
         out.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
         out.records = len(history)
 
@@ -519,7 +588,8 @@ Created {created}. Every file is listed with its SHA-256 checksum in `manifest.j
   milliseconds. Each row also has a readable `time` (ISO 8601 with offset). Passwords and access tokens are
   left out.
 - `csv/measurements/*.csv`: one file per body metric (weight, body fat, body water, bone mass, muscle mass,
-  BMI, basal metabolic rate, visceral fat). Times are ISO 8601 with the UTC offset where you measured; the unit
+  BMI, basal metabolic rate, visceral fat). Times are ISO 8601 with the UTC offset where you measured;
+  the unit
   is in the column header; `derived` says whether Companion calculated the value instead of the scale.
 - `csv/health/*.csv`: one file per kind of health sample (heart rate, steps, ...), times in UTC.
 - `fhir/bundle.json`: the same data as an HL7 FHIR R4 Bundle (type collection): Patient, Device,
@@ -567,15 +637,24 @@ def readme_text(language: str, names: list[str], created: datetime) -> str:
 def _human_os_error(exc: OSError, target: Path) -> ExportError:
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return ExportError(_("Not enough disk space to write the export to {path}; nothing was written.").format(
-            path=target))
+        return ExportError(
+            _("Not enough disk space to write the export to {path}; nothing was written.").format(path=target)
+        )
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return ExportError(_("Cannot write the export to {path}: permission denied; nothing was written.").format(
-            path=target))
+        return ExportError(
+            _("Cannot write the export to {path}: permission denied; nothing was written.").format(
+                path=target
+            )
+        )
     if code == errno.ENOENT:
-        return ExportError(_("The folder {path} does not exist; nothing was written.").format(path=target.parent))
-    return ExportError(_("Could not write the export to {path}: {error}; nothing was written.").format(
-        path=target, error=exc.strerror or exc))
+        return ExportError(
+            _("The folder {path} does not exist; nothing was written.").format(path=target.parent)
+        )
+    return ExportError(
+        _("Could not write the export to {path}: {error}; nothing was written.").format(
+            path=target, error=exc.strerror or exc
+        )
+    )
 
 
 def _write(exporter: _Exporter, sink: _Sink, fmt: str) -> None:
@@ -609,11 +688,15 @@ def _write(exporter: _Exporter, sink: _Sink, fmt: str) -> None:
         exporter.write_readme(out, names)
     if fmt == "zip":
         manifest = {
-            "format": "companion-export", "format_version": EXPORT_FORMAT_VERSION,
-            "schema_version": exporter.store.schema_version(), "app_version": __version__,
+            "format": "companion-export",
+            "format_version": EXPORT_FORMAT_VERSION,
+            "schema_version": exporter.store.schema_version(),
+            "app_version": __version__,
             "created_at": exporter.now.isoformat(),
-            "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.bytes, "records": f.records}
-                      for f in sink.files],
+            "files": [
+                {"name": f.name, "sha256": f.sha256, "bytes": f.bytes, "records": f.records}
+                for f in sink.files
+            ],
         }
         with sink.member("manifest.json") as out:
             out.write(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -632,8 +715,11 @@ def export(
     Raises ``ExportError`` with a human message; on any failure (or Ctrl-C) nothing is left at ``output``.
     """
     if fmt not in FORMATS:
-        raise ExportError(_("Unknown export format {format}; choose one of {formats}.").format(
-            format=fmt, formats=", ".join(FORMATS)))
+        raise ExportError(
+            _("Unknown export format {format}; choose one of {formats}.").format(
+                format=fmt, formats=", ".join(FORMATS)
+            )
+        )
     exporter = _Exporter(store, progress)
     result = ExportResult(fmt, None)
     if stream is not None:
@@ -652,10 +738,13 @@ def export(
             output = Path.cwd() / default_filename(exporter.now, fmt)
         output = Path(output)
         if output.is_dir() and (fmt != "csv" or any(output.iterdir())):
-            raise ExportError(_("{path} already exists and is a folder; choose a file name.").format(path=output)
-                              if fmt != "csv" else
-                              _("The folder {path} already exists and is not empty; nothing was written.").format(
-                                  path=output))
+            raise ExportError(
+                _("{path} already exists and is a folder; choose a file name.").format(path=output)
+                if fmt != "csv"
+                else _("The folder {path} already exists and is not empty; nothing was written.").format(
+                    path=output
+                )
+            )
         tmp = output.with_name(f".{output.name}.partial-{secrets.token_hex(4)}")
         try:
             if fmt == "csv":
@@ -692,13 +781,21 @@ def export(
         result.path = output
         target_label = str(output)
     result.files = list(sink.files)
-    result.counts = {k: v for k, v in exporter.counts.items()
-                     if k in ("measurement", "sample", "message") or k in CATEGORY_TABLES.get("health-data", ())}
+    result.counts = {
+        k: v
+        for k, v in exporter.counts.items()
+        if k in ("measurement", "sample", "message") or k in CATEGORY_TABLES.get("health-data", ())
+    }
     result.records = exporter.done
     if progress is not None:
         progress(exporter.total, exporter.total)
-    summary = _("{format} export: {measurements} measurements, {samples} health samples, {messages} messages").format(
-        format=fmt.upper(), measurements=exporter.counts.get("measurement", 0),
-        samples=exporter.counts.get("sample", 0), messages=exporter.counts.get("message", 0))
+    summary = _(
+        "{format} export: {measurements} measurements, {samples} health samples, {messages} messages"
+    ).format(
+        format=fmt.upper(),
+        measurements=exporter.counts.get("measurement", 0),
+        samples=exporter.counts.get("sample", 0),
+        messages=exporter.counts.get("message", 0),
+    )
     store.audit.record("export", target_label, summary)
     return result

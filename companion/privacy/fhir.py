@@ -1,9 +1,11 @@
 """HL7 FHIR R4 builders for the export (pure: data in, JSON text or dicts out).
 
-The export envelope is a Bundle of ``type: collection`` (hl7.org/fhir/R4/bundle.html) with entries in the order
+The export envelope is a Bundle of ``type: collection`` (hl7.org/fhir/R4/bundle.html) with entries in the
+order
 Patient, Device, Observations, Consents, Communications; every cross-reference is a ``urn:uuid`` that is the
 ``fullUrl`` of another entry. Observations follow the R4 vital-signs rules (hl7.org/fhir/R4/observation-
-vitalsigns.html): ``status`` final, a category, a LOINC code, ``subject``, ``effectiveDateTime`` with offset and
+vitalsigns.html): ``status`` final, a category, a LOINC code, ``subject``, ``effectiveDateTime`` with
+offset and
 a UCUM ``valueQuantity``. Codes: shared/reference/health_data.md section 1.2 (LOINC via loinc.org, US Core,
 the Physical Activity IG and the Taiwan long-term-care IG for body composition):
 
@@ -52,24 +54,41 @@ class ObservationCode:
 
 MEASUREMENT_CODES: dict[str, ObservationCode] = {
     "weight_kg": ObservationCode(LOINC, "29463-7", "Body weight", "kg", "kg", "vital-signs", "bodyweight"),
-    "body_fat_pct": ObservationCode(LOINC, "41982-0", "Percentage of body fat Measured", "%", "%", "vital-signs"),
+    "body_fat_pct": ObservationCode(
+        LOINC, "41982-0", "Percentage of body fat Measured", "%", "%", "vital-signs"
+    ),
     "body_water_pct": ObservationCode(LOINC, "101684-9", "Percentage of body water", "%", "%", "vital-signs"),
     "bone_mass_kg": ObservationCode(LOINC, "101685-6", "Body bone mass", "kg", "kg", "vital-signs"),
-    "muscle_mass_kg": ObservationCode(LOINC, "73964-9", "Body muscle mass Calculated", "kg", "kg", "vital-signs"),
-    "bmi": ObservationCode(LOINC, "39156-5", "Body mass index (BMI) [Ratio]", "kg/m2", "kg/m2", "vital-signs", "bmi"),
+    "muscle_mass_kg": ObservationCode(
+        LOINC, "73964-9", "Body muscle mass Calculated", "kg", "kg", "vital-signs"
+    ),
+    "bmi": ObservationCode(
+        LOINC, "39156-5", "Body mass index (BMI) [Ratio]", "kg/m2", "kg/m2", "vital-signs", "bmi"
+    ),
     "bmr_kcal": ObservationCode(SNOMED, "165109007", "Basal metabolic rate", "kcal/d", "kcal/d", "exam"),
-    "visceral_fat": ObservationCode(LOCAL_CODES, "visceral-fat-rating", "Visceral fat rating (scale)", "", "",
-                                    "exam", integer=True),
+    "visceral_fat": ObservationCode(
+        LOCAL_CODES, "visceral-fat-rating", "Visceral fat rating (scale)", "", "", "exam", integer=True
+    ),
 }
 
 SAMPLE_CODES: dict[str, ObservationCode] = {
-    "heart_rate": ObservationCode(LOINC, "8867-4", "Heart rate", "/min", "beats/minute", "vital-signs", "heartrate"),
-    "resting_heart_rate": ObservationCode(LOINC, "40443-4", "Heart rate --resting", "/min", "beats/minute",
-                                          "vital-signs"),
-    "hrv_sdnn": ObservationCode(LOINC, "80404-7", "R-R interval.standard deviation (Heart rate variability)",
-                                "ms", "ms", "vital-signs"),
-    "steps": ObservationCode(LOINC, "55423-8", "Number of steps in unspecified time Pedometer", "{steps}",
-                             "steps", "activity"),
+    "heart_rate": ObservationCode(
+        LOINC, "8867-4", "Heart rate", "/min", "beats/minute", "vital-signs", "heartrate"
+    ),
+    "resting_heart_rate": ObservationCode(
+        LOINC, "40443-4", "Heart rate --resting", "/min", "beats/minute", "vital-signs"
+    ),
+    "hrv_sdnn": ObservationCode(
+        LOINC,
+        "80404-7",
+        "R-R interval.standard deviation (Heart rate variability)",
+        "ms",
+        "ms",
+        "vital-signs",
+    ),
+    "steps": ObservationCode(
+        LOINC, "55423-8", "Number of steps in unspecified time Pedometer", "{steps}", "steps", "activity"
+    ),
 }
 
 
@@ -78,7 +97,8 @@ def _dumps(value: Any) -> str:
 
 
 class UuidSource:
-    """Unique, well-formed v4-shaped UUIDs for one bundle: a random prefix and a counter (fast, no collisions)."""
+    """Unique, well-formed v4-shaped UUIDs for one bundle: a random prefix and a counter (fast, no
+    collisions)."""
 
     def __init__(self, seed: uuid.UUID | None = None) -> None:
         base = (seed or uuid.uuid4()).hex
@@ -91,7 +111,7 @@ class UuidSource:
 
 
 def entry_text(full_url: str, resource: dict[str, Any]) -> str:
-    return '{"fullUrl":"urn:uuid:%s","resource":%s}' % (full_url, _dumps(resource))
+    return '{"fullUrl":"urn:uuid:' + full_url + '","resource":' + _dumps(resource) + "}"
 
 
 def reference(uid: str) -> dict[str, str]:
@@ -106,10 +126,21 @@ class ObservationTemplate:
         resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
         if code.profile:
             resource["meta"] = {"profile": [PROFILE_BASE + code.profile]}
-        resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": code.category,
-                                             "display": _CATEGORY_DISPLAY[code.category]}]}]
-        resource["code"] = {"coding": [{"system": code.system, "code": code.code, "display": code.display}],
-                            "text": code.display}
+        resource["category"] = [
+            {
+                "coding": [
+                    {
+                        "system": OBSERVATION_CATEGORY,
+                        "code": code.category,
+                        "display": _CATEGORY_DISPLAY[code.category],
+                    }
+                ]
+            }
+        ]
+        resource["code"] = {
+            "coding": [{"system": code.system, "code": code.code, "display": code.display}],
+            "text": code.display,
+        }
         resource["subject"] = reference(patient_uid)
         head = _dumps(resource)[:-1]  # without the closing brace
         self._head = '","resource":' + head + ',"effectiveDateTime":"'
@@ -118,16 +149,31 @@ class ObservationTemplate:
             tail = ',"device":' + _dumps(reference(device_uid))
         self._tail = tail + "}}"
         self._integer = code.integer
-        self._value = ('","valueQuantity":{"value":', ',"unit":' + _dumps(code.unit_display) + ',"system":"'
-                       + UCUM + '","code":' + _dumps(code.unit) + "}")
+        self._value = (
+            '","valueQuantity":{"value":',
+            ',"unit":'
+            + _dumps(code.unit_display)
+            + ',"system":"'
+            + UCUM
+            + '","code":'
+            + _dumps(code.unit)
+            + "}",
+        )
 
     def render(self, uid: str, when: str, value: float) -> str:
         start = '{"fullUrl":"urn:uuid:' + uid + self._head + when
         if self._integer:
             if float(value).is_integer():
                 return start + '","valueInteger":' + str(int(value)) + self._tail
-            return (start + '","valueQuantity":{"value":' + repr(float(value))
-                    + ',"unit":"rating","system":"' + UCUM + '","code":"{rating}"}' + self._tail)
+            return (
+                start
+                + '","valueQuantity":{"value":'
+                + repr(float(value))
+                + ',"unit":"rating","system":"'
+                + UCUM
+                + '","code":"{rating}"}'
+                + self._tail
+            )
         return start + self._value[0] + repr(float(value)) + self._value[1] + self._tail
 
 
@@ -135,7 +181,9 @@ class ObservationTemplate:
 def patient(profile: Any) -> dict[str, Any]:
     """A minimal Patient (reference 1.4): name, gender, birth date, language, contact details given."""
     resource: dict[str, Any] = {"resourceType": "Patient", "name": [{"text": profile.name}]}
-    gender = {"female": "female", "male": "male", "other": "other"}.get(str(getattr(profile.sex, "value", profile.sex)))
+    gender = {"female": "female", "male": "male", "other": "other"}.get(
+        str(getattr(profile.sex, "value", profile.sex))
+    )
     resource["gender"] = gender or "unknown"
     resource["birthDate"] = profile.birth_date.isoformat()
     telecom = []
@@ -145,7 +193,9 @@ def patient(profile: Any) -> dict[str, Any]:
         telecom.append({"system": "phone", "value": profile.phone})
     if telecom:
         resource["telecom"] = telecom
-    resource["communication"] = [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": profile.language}]}}]
+    resource["communication"] = [
+        {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": profile.language}]}}
+    ]
     return resource
 
 
@@ -163,7 +213,8 @@ def consents(
     history: Iterable[Any], patient_uid: str, new_uid: Any, titles: dict[str, str]
 ) -> list[tuple[str, dict[str, Any]]]:
     """One Consent per decision (R4, reference 1.5): a decision stays ``active`` until the next decision on
-    the same purpose, which makes it ``inactive`` with ``provision.period.end``. Withdrawals and objections are
+    the same purpose, which makes it ``inactive`` with ``provision.period.end``. Withdrawals and
+    objections are
     ``deny`` provisions (policy OPTOUT), grants ``permit`` (OPTIN)."""
     by_purpose: dict[str, list[Any]] = {}
     for record in history:
@@ -179,19 +230,38 @@ def consents(
             resource = {
                 "resourceType": "Consent",
                 "status": "inactive" if following is not None else "active",
-                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
-                                      "code": "research" if purpose_id == "research" else "patient-privacy"}]},
-                "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}],
+                "scope": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                            "code": "research" if purpose_id == "research" else "patient-privacy",
+                        }
+                    ]
+                },
+                "category": [
+                    {"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}
+                ],
                 "patient": reference(patient_uid),
                 "dateTime": record.timestamp.isoformat(),
                 "sourceAttachment": {"title": f"Companion privacy notice {record.notice_version}"},
-                "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                                           "code": "OPTIN" if permit else "OPTOUT"}]},
+                "policyRule": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                            "code": "OPTIN" if permit else "OPTOUT",
+                        }
+                    ]
+                },
                 "provision": {
                     "type": "permit" if permit else "deny",
                     "period": period,
-                    "purpose": [{"system": LOCAL_PURPOSES, "code": purpose_id,
-                                 "display": titles.get(purpose_id, purpose_id)}],
+                    "purpose": [
+                        {
+                            "system": LOCAL_PURPOSES,
+                            "code": purpose_id,
+                            "display": titles.get(purpose_id, purpose_id),
+                        }
+                    ],
                 },
             }
             out.append((new_uid(), resource))
@@ -203,7 +273,13 @@ _COMMUNICATION_STATUS = {"sent": "completed", "pending": "in-progress", "failed"
 
 
 def communication(
-    *, event_id: str | None, sender: str | None, body: str | None, sent: datetime, status: str | None, own: bool,
+    *,
+    event_id: str | None,
+    sender: str | None,
+    body: str | None,
+    sent: datetime,
+    status: str | None,
+    own: bool,
     patient_uid: str,
 ) -> dict[str, Any]:
     resource: dict[str, Any] = {"resourceType": "Communication"}
@@ -225,8 +301,13 @@ def communication(
 
 
 def bundle_head(timestamp: datetime, bundle_uid: str) -> str:
-    return ('{"resourceType":"Bundle","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:%s"},'
-            '"type":"collection","timestamp":"%s","entry":[' % (bundle_uid, timestamp.isoformat()))
+    return (
+        '{"resourceType":"Bundle","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:'
+        + bundle_uid
+        + '"},"type":"collection","timestamp":"'
+        + timestamp.isoformat()
+        + '","entry":['
+    )
 
 
 BUNDLE_TAIL = "]}\n"

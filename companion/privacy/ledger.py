@@ -1,7 +1,8 @@
 """The consent ledger as the user controls it: grant, withdraw, object, restrict; and tamper detection.
 
 Decisions go to the append-only ``consent_event`` table (``store.consents``); each row is sealed by a hash
-chain. ``verify`` recomputes the chain and reports, in plain words, any row changed, inserted or removed outside
+chain. ``verify`` recomputes the chain and reports, in plain words, any row changed, inserted or removed
+outside
 Companion, and any append-only trigger that was dropped.
 """
 
@@ -30,7 +31,9 @@ class PrivacyError(Exception):
 class UnknownPurpose(PrivacyError):
     def __init__(self, purpose_id: str) -> None:
         ids = ", ".join(p.id for p in PURPOSES)
-        super().__init__(_("Unknown purpose {purpose}; known purposes: {ids}.").format(purpose=purpose_id, ids=ids))
+        super().__init__(
+            _("Unknown purpose {purpose}; known purposes: {ids}.").format(purpose=purpose_id, ids=ids)
+        )
 
 
 class NotApplicable(PrivacyError):
@@ -137,7 +140,9 @@ def status(store: Store, purpose_id: str) -> PurposeStatus:
     if records and records[-1].decision == "object":
         return PurposeStatus(item, "objected", records[-1].timestamp, records[-1].notice_version)
     last = records[-1] if records else None
-    return PurposeStatus(item, "not-objected", last.timestamp if last else None, last.notice_version if last else None)
+    return PurposeStatus(
+        item, "not-objected", last.timestamp if last else None, last.notice_version if last else None
+    )
 
 
 def statuses(store: Store) -> list[PurposeStatus]:
@@ -147,8 +152,10 @@ def statuses(store: Store) -> list[PurposeStatus]:
 # ----- decisions ---------------------------------------------------------------------------------------
 def _contract_explanation(item: Purpose) -> str:
     return _(
-        "\u201c{purpose}\u201d is needed to provide the service you asked for (legal basis: contract), so there is "
-        "no consent to withdraw. To stop it, delete your account: Privacy screen, \u201cDelete everything\u201d, or "
+        "\u201c{purpose}\u201d is needed to provide the service you asked for (legal basis: contract), "
+        "so there is "
+        "no consent to withdraw. To stop it, delete your account: Privacy screen, \u201cDelete "
+        "everything\u201d, or "
         "`companion privacy erase all`."
     ).format(purpose=_(item.title))
 
@@ -161,8 +168,10 @@ def grant(store: Store, purpose_id: str, method: str = "cli") -> ConsentRecord:
         if status(store, purpose_id).state == "objected":
             return lift_objection(store, purpose_id, method)
         raise NotApplicable(
-            _("\u201c{purpose}\u201d does not rest on consent ({basis}); you can object to it instead.").format(
-                purpose=_(item.title), basis=_(item.basis.label)))
+            _(
+                "\u201c{purpose}\u201d does not rest on consent ({basis}); you can object to it instead."
+            ).format(purpose=_(item.title), basis=_(item.basis.label))
+        )
     return store.consents.record(item.id, "grant", current().version, method)
 
 
@@ -187,7 +196,9 @@ def object_to(store: Store, purpose_id: str, method: str = "cli") -> ConsentReco
 def lift_objection(store: Store, purpose_id: str, method: str = "cli") -> ConsentRecord:
     item = lookup(purpose_id)
     if not item.objectable:
-        raise NotApplicable(_("There is no objection to lift for \u201c{purpose}\u201d.").format(purpose=_(item.title)))
+        raise NotApplicable(
+            _("There is no objection to lift for \u201c{purpose}\u201d.").format(purpose=_(item.title))
+        )
     return store.consents.record(item.id, "lift-objection", current().version, method)
 
 

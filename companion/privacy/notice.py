@@ -29,7 +29,9 @@ class NoticeVersion:
 
     def text(self, language: str) -> str:
         lang = language if language in ("en", "nl") else "en"
-        return (resources.files("companion.privacy") / "notices" / f"{self.version}.{lang}.md").read_text("utf-8")
+        return (resources.files("companion.privacy") / "notices" / f"{self.version}.{lang}.md").read_text(
+            "utf-8"
+        )
 
     def changes_text(self, language: str) -> str:
         found = dict(self.changes)
@@ -63,12 +65,16 @@ class NoticeUpdate:
     reconfirm: tuple[str, ...]  # purposes to ask again (currently granted under an older version)
 
     def changes(self, language: str) -> str:
-        parts = [f"## {v.version} ({v.effective.isoformat()})\n\n{v.changes_text(language)}".rstrip()
-                 for v in self.newer]
+        parts = [
+            f"## {v.version} ({v.effective.isoformat()})\n\n{v.changes_text(language)}".rstrip()
+            for v in self.newer
+        ]
         return "\n\n".join(parts)
 
 
-def reconsent_version(purpose_id: str, notices: tuple[NoticeVersion, ...] | None = None) -> NoticeVersion | None:
+def reconsent_version(
+    purpose_id: str, notices: tuple[NoticeVersion, ...] | None = None
+) -> NoticeVersion | None:
     """The newest notice version that requires asking again for ``purpose_id`` (None if none does)."""
     found = None
     for item in notices or NOTICES:
@@ -97,7 +103,8 @@ def pending_update(store: Store, notices: tuple[NoticeVersion, ...] | None = Non
     if not newer:
         return None
     reconfirm = tuple(
-        pid for pid in dict.fromkeys(p for v in newer for p in v.reconsent)
+        pid
+        for pid in dict.fromkeys(p for v in newer for p in v.reconsent)
         if store.consents.is_granted(pid) and needs_reconsent(store, pid, versions)
     )
     return NoticeUpdate(str(seen) if seen else None, head, newer, reconfirm)

@@ -1,4 +1,5 @@
-"""Processing purposes as data: id, legal basis, data categories (the table the notice and the Privacy screen show).
+"""Processing purposes as data: id, legal basis, data categories (the table the notice and the Privacy
+screen show).
 
 Fixed ids (DESIGN.md): health-data, location, diagnostics, research, share-clinic, share-family; the others
 follow the same kebab-case form. The legal basis decides the control the user gets (GDPR Art. 6 and 9):
@@ -71,19 +72,42 @@ def _p(pid: str, title: str, basis: LegalBasis, cats: tuple[str, ...], explicit:
     return Purpose(pid, title, basis, tuple(DATA_CATEGORIES[c] for c in cats), explicit, cats)
 
 
-C, LI, PI, CO = LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST, LegalBasis.PUBLIC_INTEREST, LegalBasis.CONSENT
+C, LI, PI, CO = (
+    LegalBasis.CONTRACT,
+    LegalBasis.LEGITIMATE_INTEREST,
+    LegalBasis.PUBLIC_INTEREST,
+    LegalBasis.CONSENT,
+)
 
 #: Every purpose the privacy notice names, in the notice's order.
 PURPOSES: tuple[Purpose, ...] = (
     _p("provide-service", N_("Providing the service"), C, ("account", "profile", "contact")),
-    _p("health-data", N_("Processing your health data (weight, body composition, activity)"), CO,
-       ("measurements", "health-data"), explicit=True),
-    _p("inform-changes", N_("Informing you about changes to the app and this notice"), C, ("account", "contact")),
-    _p("share-clinic", N_("Sharing with your clinic and care providers"), CO,
-       ("measurements", "health-data", "messages", "profile")),
+    _p(
+        "health-data",
+        N_("Processing your health data (weight, body composition, activity)"),
+        CO,
+        ("measurements", "health-data"),
+        explicit=True,
+    ),
+    _p(
+        "inform-changes",
+        N_("Informing you about changes to the app and this notice"),
+        C,
+        ("account", "contact"),
+    ),
+    _p(
+        "share-clinic",
+        N_("Sharing with your clinic and care providers"),
+        CO,
+        ("measurements", "health-data", "messages", "profile"),
+    ),
     _p("share-family", N_("Sharing with family and friends"), CO, ("measurements", "profile")),
-    _p("care-coordination", N_("Care coordination with your clinic"), PI,
-       ("profile", "measurements", "messages")),
+    _p(
+        "care-coordination",
+        N_("Care coordination with your clinic"),
+        PI,
+        ("profile", "measurements", "messages"),
+    ),
     _p("support", N_("Support when you ask for help"), C, ("account", "contact", "messages")),
     _p("product-analytics", N_("Product analytics and surveys"), CO, ("usage",)),
     _p("understand-use", N_("Understanding how the app is used"), LI, ("usage",)),

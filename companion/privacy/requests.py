@@ -83,11 +83,13 @@ def validate(form: RequestForm) -> None:
         raise RequestError("contact", _("Give an address or e-mail where you want the answer."))
     if form.regime is Regime.ARCO:
         if not form.identity_document.strip():
-            raise RequestError("identity_document",
-                               _("An ARCO request must say which document proves your identity."))
+            raise RequestError(
+                "identity_document", _("An ARCO request must say which document proves your identity.")
+            )
         if not form.description.strip():
-            raise RequestError("description",
-                               _("An ARCO request must describe clearly which data it is about."))
+            raise RequestError(
+                "description", _("An ARCO request must describe clearly which data it is about.")
+            )
     if form.kind == "rectification" and not form.changes.strip():
         raise RequestError("changes", _("Say what should be corrected, and how."))
 
@@ -104,28 +106,41 @@ def draft(form: RequestForm, today: date) -> str:
         _("Date: {date}").format(date=today.isoformat()),
         _("Subject: {title} (GDPR Article {article})").format(title=_(title), article=article),
         "",
-        _("I, {name}, make this request under Article {article} of the General Data Protection Regulation "
-          "(EU) 2016/679.").format(name=form.name, article=article),
+        _(
+            "I, {name}, make this request under Article {article} of the General Data Protection Regulation "
+            "(EU) 2016/679."
+        ).format(name=form.name, article=article),
     ]
     body = {
-        "access": _("Please confirm whether you process personal data about me and send me a copy of it, with "
-                    "the purposes, the recipients, how long you keep it and where it came from (Art. 15)."),
+        "access": _(
+            "Please confirm whether you process personal data about me and send me a copy of it, with "
+            "the purposes, the recipients, how long you keep it and where it came from (Art. 15)."
+        ),
         "rectification": _("Please correct the following personal data about me (Art. 16): {changes}"),
-        "erasure": _("Please erase the personal data you hold about me without undue delay (Art. 17) and tell "
-                     "anyone you disclosed it to (Art. 19)."),
-        "restriction": _("Please restrict the processing of my personal data (Art. 18): keep it, but do not "
-                         "otherwise use it."),
-        "portability": _("Please send me the personal data I provided to you in a structured, commonly used and "
-                         "machine-readable format (Art. 20)."),
-        "objection": _("I object to the processing of my personal data based on your legitimate interests or the "
-                       "public interest (Art. 21)."),
+        "erasure": _(
+            "Please erase the personal data you hold about me without undue delay (Art. 17) and tell "
+            "anyone you disclosed it to (Art. 19)."
+        ),
+        "restriction": _(
+            "Please restrict the processing of my personal data (Art. 18): keep it, but do not "
+            "otherwise use it."
+        ),
+        "portability": _(
+            "Please send me the personal data I provided to you in a structured, commonly used and "
+            "machine-readable format (Art. 20)."
+        ),
+        "objection": _(
+            "I object to the processing of my personal data based on your legitimate interests or the "
+            "public interest (Art. 21)."
+        ),
     }[form.kind]
     lines.append(body.format(changes=form.changes))
     if form.description.strip():
         lines.append(_("The data concerned: {description}").format(description=form.description))
     lines += [
         _("Please answer within one month of receiving this request (Art. 12(3)) at: {contact}").format(
-            contact=form.contact),
+            contact=form.contact
+        ),
         "",
         form.name,
     ]
@@ -148,7 +163,9 @@ def _draft_arco(form: RequestForm, today: date) -> str:
     if form.location_hints.strip():
         lines.append(f"Elementos que facilitan la localización de los datos: {form.location_hints}")
     if form.kind == "rectification":
-        lines.append(f"Modificaciones solicitadas (se adjunta documentación que las sustenta): {form.changes}")
+        lines.append(
+            f"Modificaciones solicitadas (se adjunta documentación que las sustenta): {form.changes}"
+        )
     lines += [
         "Solicito una respuesta dentro del plazo de 20 días hábiles contados desde la recepción de esta "
         "solicitud.",
@@ -211,8 +228,11 @@ def send_to_clinic(store: Store, request_id: int) -> date:
     if row is None:
         raise RequestError("id", _("There is no request {id}.").format(id=request_id))
     notify_clinic(store, row.body)
-    store.audit.record("message-sent", row.recipient, _("Data-subject request ({regime}, {kind})").format(
-        regime=row.regime.upper(), kind=row.kind))
+    store.audit.record(
+        "message-sent",
+        row.recipient,
+        _("Data-subject request ({regime}, {kind})").format(regime=row.regime.upper(), kind=row.kind),
+    )
     return mark_sent(store, request_id, "message")
 
 
@@ -232,7 +252,8 @@ class OpenRequest:
 
 
 def open_requests(store: Store) -> list[OpenRequest]:
-    """Sent, unanswered requests with their deadline, soonest first (for the dashboard and the Privacy screen)."""
+    """Sent, unanswered requests with their deadline, soonest first (for the dashboard and the Privacy
+    screen)."""
     today = store.clock.now().date()
     found = []
     for row in PrivacyRepo(store).requests():
@@ -259,14 +280,32 @@ def parent_removal_help() -> str:
     """For a parent who finds a child's data: how to have it removed (the app refuses under-18s)."""
     return _(
         "Companion is for adults only. If a child's data is on this computer, open Privacy and choose "
-        "\u201cDelete everything\u201d (or run `companion privacy erase all --yes`), or delete the data folder. "
+        "\u201cDelete everything\u201d (or run `companion privacy erase all --yes`), or delete the data "
+        "folder. "
         "To have a clinic remove a child's data, send it an erasure request (GDPR Art. 17) or a cancellation "
         "request (ARCO) from the Requests tab."
     )
 
 
 __all__ = [
-    "ARCO_KINDS", "GDPR_KINDS", "OpenRequest", "Regime", "RequestError", "RequestForm", "add_business_days",
-    "add_months", "all_requests", "draft", "due_date", "get_request", "kind_label", "mark_answered", "mark_sent",
-    "open_requests", "parent_removal_help", "save_draft", "send_to_clinic", "validate",
+    "ARCO_KINDS",
+    "GDPR_KINDS",
+    "OpenRequest",
+    "Regime",
+    "RequestError",
+    "RequestForm",
+    "add_business_days",
+    "add_months",
+    "all_requests",
+    "draft",
+    "due_date",
+    "get_request",
+    "kind_label",
+    "mark_answered",
+    "mark_sent",
+    "open_requests",
+    "parent_removal_help",
+    "save_draft",
+    "send_to_clinic",
+    "validate",
 ]

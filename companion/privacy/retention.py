@@ -1,4 +1,5 @@
-"""Retention rules, enforced on start and daily (``companion.tui.services.retention``) with an injectable clock.
+"""Retention rules, enforced on start and daily (``companion.tui.services.retention``) with an injectable
+clock.
 
 The rules are the notice's: clinic messages two years; measurements and account data until the user deletes
 them; diagnostic logs 14 days. A rule covers the tables of its category that exist, on the time column named
@@ -62,10 +63,23 @@ class RetentionRule:
 
 
 RULES: tuple[RetentionRule, ...] = (
-    RetentionRule("messages", N_("Messages with your clinic"), N_("2 years"), years=2,
-                  targets=(RetentionTarget("message", "ts", "ms"),)),
-    RetentionRule("diagnostics", N_("Diagnostic logs"), N_("14 days"), days=14,
-                  targets=(RetentionTarget("diagnostic_log", "ts", "s"), RetentionTarget("ble_decode_error", "ts", "s"))),
+    RetentionRule(
+        "messages",
+        N_("Messages with your clinic"),
+        N_("2 years"),
+        years=2,
+        targets=(RetentionTarget("message", "ts", "ms"),),
+    ),
+    RetentionRule(
+        "diagnostics",
+        N_("Diagnostic logs"),
+        N_("14 days"),
+        days=14,
+        targets=(
+            RetentionTarget("diagnostic_log", "ts", "s"),
+            RetentionTarget("ble_decode_error", "ts", "s"),
+        ),
+    ),
     RetentionRule("measurements", N_("Measurements and health data"), N_("until you delete them")),
     RetentionRule("account", N_("Account and profile"), N_("until you delete your account")),
 )
@@ -123,7 +137,8 @@ def enforce(store: Store, clock: Clock | None = None) -> list[PurgeResult]:
 
 
 def next_purge(store: Store, rule: RetentionRule) -> datetime | None:
-    """When the oldest item under ``rule`` will be purged (None: nothing to purge, or the rule never purges)."""
+    """When the oldest item under ``rule`` will be purged (None: nothing to purge, or the rule never
+    purges)."""
     if not rule.expires:
         return None
     repo = PrivacyRepo(store)

@@ -8,7 +8,6 @@ Companion is detected by ``companion.privacy.ledger.verify``.
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any

@@ -59,9 +59,10 @@ class PrivacyRepo:
 
     # ----- discovery -----------------------------------------------------------------------------------
     def table_exists(self, name: str) -> bool:
-        return self._store.query_one(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ) is not None
+        return (
+            self._store.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            is not None
+        )
 
     def existing(self, names: Sequence[str]) -> list[str]:
         return [name for name in names if self.table_exists(name)]
@@ -74,16 +75,25 @@ class PrivacyRepo:
         return int(self._store.query_one(sql, tuple(params))[0])
 
     def distinct(self, table: str, column: str) -> list[Any]:
-        return [r[0] for r in self._store.query(
-            f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)} ORDER BY 1")]
+        return [
+            r[0]
+            for r in self._store.query(f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)} ORDER BY 1")
+        ]
 
     def minimum(self, table: str, column: str) -> Any:
         return self._store.query_one(f"SELECT min({_ident(column)}) FROM {_ident(table)}")[0]
 
     def batches(
-        self, table: str, columns: Sequence[str], *, where: str = "", params: Sequence[Any] = (), size: int = 5000
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        where: str = "",
+        params: Sequence[Any] = (),
+        size: int = 5000,
     ) -> Iterator[list[Any]]:
-        """Rows in rowid order, ``size`` at a time (keyset paging: flat memory, the lock is held per batch only).
+        """Rows in rowid order, ``size`` at a time (keyset paging: flat memory, the lock is held per
+        batch only).
 
         Each row is ``(rowid, *columns)``.
         """
@@ -122,8 +132,10 @@ class PrivacyRepo:
 
     def record_retention_run(self, rule: str, deleted: int) -> None:
         with self._store.transaction() as db:
-            db.execute("INSERT INTO retention_run (ts, rule, deleted) VALUES (?, ?, ?)",
-                       (self._store.clock.now().isoformat(), rule, deleted))
+            db.execute(
+                "INSERT INTO retention_run (ts, rule, deleted) VALUES (?, ?, ?)",
+                (self._store.clock.now().isoformat(), rule, deleted),
+            )
 
     def last_retention_run(self) -> datetime | None:
         row = self._store.query_one("SELECT max(ts) FROM retention_run")
@@ -131,26 +143,41 @@ class PrivacyRepo:
 
     def record_erasure(self, category: str, rows: int) -> None:
         with self._store.transaction() as db:
-            db.execute("INSERT INTO erasure_event (ts, category, rows) VALUES (?, ?, ?)",
-                       (self._store.clock.now().isoformat(), category, rows))
+            db.execute(
+                "INSERT INTO erasure_event (ts, category, rows) VALUES (?, ?, ?)",
+                (self._store.clock.now().isoformat(), category, rows),
+            )
 
     def erasures(self) -> list[tuple[str, str, int]]:
-        return [(r[0], r[1], int(r[2])) for r in self._store.query(
-            "SELECT ts, category, rows FROM erasure_event ORDER BY id DESC")]
+        return [
+            (r[0], r[1], int(r[2]))
+            for r in self._store.query("SELECT ts, category, rows FROM erasure_event ORDER BY id DESC")
+        ]
 
     # ----- the consent ledger's hash chain --------------------------------------------------------------
     def checkpoint_row(self) -> tuple[int, str]:
-        row = self._store.query_one("SELECT last_event_id, digest FROM consent_checkpoint ORDER BY id DESC LIMIT 1")
+        row = self._store.query_one(
+            "SELECT last_event_id, digest FROM consent_checkpoint ORDER BY id DESC LIMIT 1"
+        )
         return (0, "") if row is None else (int(row[0]), str(row[1]))
 
     def ledger_after(self, last_event_id: int) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._store.query(
-            "SELECT id, purpose, decision, notice_version, ts, method FROM consent_event WHERE id > ? ORDER BY id",
-            (last_event_id,))]
+        return [
+            tuple(r)
+            for r in self._store.query(
+                "SELECT id, purpose, decision, notice_version, ts, method FROM consent_event WHERE id > "
+                "? ORDER BY id",
+                (last_event_id,),
+            )
+        ]
 
     def seals_after(self, last_event_id: int) -> dict[int, str]:
-        return {int(r[0]): str(r[1]) for r in self._store.query(
-            "SELECT event_id, digest FROM consent_seal WHERE event_id > ?", (last_event_id,))}
+        return {
+            int(r[0]): str(r[1])
+            for r in self._store.query(
+                "SELECT event_id, digest FROM consent_seal WHERE event_id > ?", (last_event_id,)
+            )
+        }
 
     def missing_triggers(self) -> list[str]:
         present = {r[0] for r in self._store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -169,19 +196,26 @@ class PrivacyRepo:
             )
 
     def max_event_id(self) -> int:
-        return int(self._store.query_one(
-            "SELECT max(COALESCE((SELECT max(id) FROM consent_event), 0), "
-            "COALESCE((SELECT max(event_id) FROM consent_seal), 0))")[0])
+        return int(
+            self._store.query_one(
+                "SELECT max(COALESCE((SELECT max(id) FROM consent_event), 0), "
+                "COALESCE((SELECT max(event_id) FROM consent_seal), 0))"
+            )[0]
+        )
 
     # ----- restriction -------------------------------------------------------------------------------
     def record_restriction(self, restricted: bool, method: str) -> None:
         with self._store.transaction() as db:
-            db.execute("INSERT INTO restriction_event (ts, restricted, method) VALUES (?, ?, ?)",
-                       (self._store.clock.now().isoformat(), int(restricted), method))
+            db.execute(
+                "INSERT INTO restriction_event (ts, restricted, method) VALUES (?, ?, ?)",
+                (self._store.clock.now().isoformat(), int(restricted), method),
+            )
 
     def restriction_history(self) -> list[tuple[str, bool, str]]:
-        return [(r[0], bool(r[1]), r[2]) for r in self._store.query(
-            "SELECT ts, restricted, method FROM restriction_event ORDER BY id")]
+        return [
+            (r[0], bool(r[1]), r[2])
+            for r in self._store.query("SELECT ts, restricted, method FROM restriction_event ORDER BY id")
+        ]
 
     # ----- data-subject requests ------------------------------------------------------------------------
     def add_request(self, regime: str, kind: str, recipient: str, body: str) -> int:
@@ -194,22 +228,33 @@ class PrivacyRepo:
 
     def mark_request_sent(self, request_id: int, sent_at: str, channel: str, due_date: str) -> None:
         with self._store.transaction() as db:
-            db.execute("UPDATE data_request SET sent_at = ?, channel = ?, due_date = ?, status = 'sent' WHERE id = ?",
-                       (sent_at, channel, due_date, request_id))
+            db.execute(
+                "UPDATE data_request SET sent_at = ?, channel = ?, due_date = ?, status = 'sent' WHERE "
+                "id = ?",
+                (sent_at, channel, due_date, request_id),
+            )
 
     def mark_request_answered(self, request_id: int, answered_at: str) -> None:
         with self._store.transaction() as db:
-            db.execute("UPDATE data_request SET answered_at = ?, status = 'answered' WHERE id = ?",
-                       (answered_at, request_id))
+            db.execute(
+                "UPDATE data_request SET answered_at = ?, status = 'answered' WHERE id = ?",
+                (answered_at, request_id),
+            )
 
     def requests(self) -> list[DataRequestRow]:
-        return [DataRequestRow(*r) for r in self._store.query(
-            f"SELECT {_REQUEST_COLUMNS} FROM data_request ORDER BY id DESC")]
+        return [
+            DataRequestRow(*r)
+            for r in self._store.query(f"SELECT {_REQUEST_COLUMNS} FROM data_request ORDER BY id DESC")
+        ]
 
     def request(self, request_id: int) -> DataRequestRow | None:
-        row = self._store.query_one(f"SELECT {_REQUEST_COLUMNS} FROM data_request WHERE id = ?", (request_id,))
+        row = self._store.query_one(
+            f"SELECT {_REQUEST_COLUMNS} FROM data_request WHERE id = ?", (request_id,)
+        )
         return None if row is None else DataRequestRow(*row)
 
     # ----- export helpers -------------------------------------------------------------------------------
     def settings_rows(self) -> list[tuple[str, str]]:
-        return [(str(r[0]), str(r[1])) for r in self._store.query("SELECT key, value FROM setting ORDER BY key")]
+        return [
+            (str(r[0]), str(r[1])) for r in self._store.query("SELECT key, value FROM setting ORDER BY key")
+        ]

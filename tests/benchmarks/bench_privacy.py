@@ -1,7 +1,8 @@
 """Privacy benchmarks (not part of the normal run):
 
 * export of 100,000 measurements (all eight metrics), 1,000,000 health samples and 20,000 messages to the full
-  ZIP (FHIR included): target < 60 s, peak memory < 150 MB and flat in the data size (peak at half and double);
+  ZIP (FHIR included): target < 60 s, peak memory < 150 MB and flat in the data size (peak at half and
+  double);
 * deleting 1,000,000 measurement rows and proving the marker gone (decrypted pages and WAL): target < 5 s.
 
 Run: ``python -m pytest tests/benchmarks/bench_privacy.py --benchmark-enable --benchmark-only -s``.
@@ -37,13 +38,21 @@ start = time.perf_counter()
 result = export(store, "zip", Path(sys.argv[3]))
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "records": result.records, "peak_mb": peak / 1024, "before_mb": base / 1024,
+print(json.dumps({"seconds": seconds, "records": result.records, "peak_mb": peak / 1024, "before_mb":
+base / 1024,
                   "zip_mb": Path(sys.argv[3]).stat().st_size / 1e6}))
 """
 
 
-def _make_store(home: Path, scale: float, note: str | None = None, *, measurements: int | None = None,
-                samples: int | None = None, messages: int | None = None) -> None:
+def _make_store(
+    home: Path,
+    scale: float,
+    note: str | None = None,
+    *,
+    measurements: int | None = None,
+    samples: int | None = None,
+    messages: int | None = None,
+) -> None:
     from companion.domain import Profile, Sex
     from companion.store import Store
 
@@ -51,16 +60,26 @@ def _make_store(home: Path, scale: float, note: str | None = None, *, measuremen
     store.consents.record("health-data", "grant", "1.0", "benchmark")
     profile = store.profiles.add(Profile("Bench Mark", Sex.FEMALE, date(1980, 1, 1), 168.0))
     assert profile.id is not None
-    fill(store, profile.id,
-         measurements=int(FULL["measurements"] * scale) if measurements is None else measurements,
-         samples=int(FULL["samples"] * scale) if samples is None else samples,
-         messages=int(FULL["messages"] * scale) if messages is None else messages, note=note)
+    fill(
+        store,
+        profile.id,
+        measurements=int(FULL["measurements"] * scale) if measurements is None else measurements,
+        samples=int(FULL["samples"] * scale) if samples is None else samples,
+        messages=int(FULL["messages"] * scale) if messages is None else messages,
+        note=note,
+    )
     store.close()
 
 
 def _export_in_child(home: Path, target: Path) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(home), PASSPHRASE, str(target)], capture_output=True,
-                          text=True, check=True, cwd=Path(__file__).parents[2], timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(home), PASSPHRASE, str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        timeout=900,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -73,7 +92,7 @@ def test_export_full_zip(benchmark, tmp_path) -> None:  # type: ignore[no-untype
         if label == "full":
             result: dict[str, Any] = {}
 
-            def run() -> None:
+            def run(result: dict[str, Any] = result, home: Path = home, target: Path = target) -> None:
                 result.update(_export_in_child(home, target))
 
             benchmark.pedantic(run, rounds=1, iterations=1)
@@ -85,8 +104,11 @@ def test_export_full_zip(benchmark, tmp_path) -> None:  # type: ignore[no-untype
             item.unlink()
     for label, fig in figures.items():
         fig["records_per_s"] = round(fig["records"] / fig["seconds"])
-        print(f"\nexport {label}: {fig['seconds']:.1f} s, {fig['records_per_s']:,} records/s, "
-              f"peak {fig['peak_mb']:.0f} MB (after opening {fig['before_mb']:.0f} MB), zip {fig['zip_mb']:.0f} MB")
+        print(
+            f"\nexport {label}: {fig['seconds']:.1f} s, {fig['records_per_s']:,} records/s, "
+            f"peak {fig['peak_mb']:.0f} MB (after opening {fig['before_mb']:.0f} MB), zip "
+            f"{fig['zip_mb']:.0f} MB"
+        )
     benchmark.extra_info.update(figures)
     assert figures["full"]["seconds"] < 60
     assert max(f["peak_mb"] for f in figures.values()) < 150
@@ -120,8 +142,10 @@ def test_delete_million_measurements(benchmark, tmp_path) -> None:  # type: igno
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     store.close()
-    print(f"\ndelete 1,000,000 measurements: erase {timings['erase']:.2f} s + proof {timings['prove']:.2f} s "
-          f"= {timings['total']:.2f} s")
+    print(
+        f"\ndelete 1,000,000 measurements: erase {timings['erase']:.2f} s + proof {timings['prove']:.2f} s "
+        f"= {timings['total']:.2f} s"
+    )
     benchmark.extra_info.update(timings)
     assert timings["total"] < 5
 

@@ -2,8 +2,10 @@
 
 SQLCipher 4 page layout (zetetic.net/sqlcipher/design): each page is AES-256-CBC encrypted except a reserve at
 its end holding the page's random IV (16 bytes) and HMAC-SHA512 (64 bytes); page 1 starts with the 16-byte
-salt in the clear. With a raw key (``PRAGMA key = "x'...'"``, as Companion uses) the key is the AES key itself.
-WAL frames are a 24-byte header followed by one page encrypted the same way (the WAL file has a 32-byte header).
+salt in the clear. With a raw key (``PRAGMA key = "x'...'"``, as Companion uses) the key is the AES key
+itself.
+WAL frames are a 24-byte header followed by one page encrypted the same way (the WAL file has a 32-byte
+header).
 """
 
 from __future__ import annotations
@@ -20,23 +22,23 @@ RESERVE = 80
 def _decrypt(page: bytes, key: bytes, first: bool) -> bytes:
     if len(page) < PAGE:
         return b""
-    iv = page[PAGE - RESERVE:PAGE - RESERVE + 16]
+    iv = page[PAGE - RESERVE : PAGE - RESERVE + 16]
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    return decryptor.update(page[16 if first else 0:PAGE - RESERVE]) + decryptor.finalize()
+    return decryptor.update(page[16 if first else 0 : PAGE - RESERVE]) + decryptor.finalize()
 
 
 def database_pages(path: Path, key: bytes) -> Iterator[bytes]:
     data = path.read_bytes() if path.exists() else b""
     for offset in range(0, len(data), PAGE):
-        yield _decrypt(data[offset:offset + PAGE], key, offset == 0)
+        yield _decrypt(data[offset : offset + PAGE], key, offset == 0)
 
 
 def wal_pages(path: Path, key: bytes) -> Iterator[bytes]:
     data = path.read_bytes() if path.exists() else b""
     offset = 32
     while offset + 24 + PAGE <= len(data):
-        number = int.from_bytes(data[offset:offset + 4], "big")
-        yield _decrypt(data[offset + 24:offset + 24 + PAGE], key, number == 1)
+        number = int.from_bytes(data[offset : offset + 4], "big")
+        yield _decrypt(data[offset + 24 : offset + 24 + PAGE], key, number == 1)
         offset += 24 + PAGE
 
 

@@ -27,7 +27,9 @@ def _write_marker(store: Any, profile_id: int, category: str, marker: str) -> No
         add_measurements(store, profile_id, 40, note=marker)
         return
     sql = {
-        "health-data": ("INSERT INTO sample (profile_id, kind, ts, value, source) VALUES (1, 'steps', 1, 5, ?)"),
+        "health-data": (
+            "INSERT INTO sample (profile_id, kind, ts, value, source) VALUES (1, 'steps', 1, 5, ?)"
+        ),
         "messages": ("INSERT INTO message (event_id, sender, body, ts, own) VALUES ('$e', '@n:x', ?, 1, 0)"),
         "location": "INSERT INTO saved_location (name, lat, lon) VALUES (?, 1, 2)",
         "diagnostics": "INSERT INTO diagnostic_log (ts, text) VALUES (1, ?)",
@@ -70,7 +72,7 @@ def test_erase_account_destroys_key_then_files(onboarded, clock) -> None:  # typ
 
     store = Store.open(onboarded, passphrase=TEST_PASSPHRASE, clock=clock)
     add_measurements(store, store.profiles.active().id, 10, note="MARKER-account")  # type: ignore[union-attr]
-    copy = (onboarded.parent / "stolen-copy.db")
+    copy = onboarded.parent / "stolen-copy.db"
     store.checkpoint()
     copy.write_bytes((onboarded / "companion.db").read_bytes())
     erasure.erase_account(store)

@@ -20,8 +20,18 @@ from tests.privacy.conftest import MARKER
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 UCUM_VITALS = {"kg", "%", "kg/m2", "/min", "ms", "kcal/d", "{steps}", "{rating}"}
-LOINC = {"29463-7", "41982-0", "101684-9", "101685-6", "73964-9", "39156-5", "8867-4", "40443-4", "80404-7",
-         "55423-8"}
+LOINC = {
+    "29463-7",
+    "41982-0",
+    "101684-9",
+    "101685-6",
+    "73964-9",
+    "39156-5",
+    "8867-4",
+    "40443-4",
+    "80404-7",
+    "55423-8",
+}
 ORDER = ["Patient", "Device", "Observation", "Consent", "Communication"]
 
 
@@ -37,8 +47,16 @@ def _zip(full_store: Any, tmp_path: Path) -> zipfile.ZipFile:
 def test_zip_has_every_part_and_a_true_manifest(full_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     archive = _zip(full_store, tmp_path)
     names = archive.namelist()
-    for required in ("manifest.json", "data.json", "fhir/bundle.json", "consents.json", "README.md",
-                     "csv/measurements/weight.csv", "csv/measurements/visceral_fat.csv", "csv/health/heart_rate.csv"):
+    for required in (
+        "manifest.json",
+        "data.json",
+        "fhir/bundle.json",
+        "consents.json",
+        "README.md",
+        "csv/measurements/weight.csv",
+        "csv/measurements/visceral_fat.csv",
+        "csv/health/heart_rate.csv",
+    ):
         assert required in names
     assert len([n for n in names if n.startswith("csv/measurements/")]) == 8
     manifest = json.loads(archive.read("manifest.json"))
@@ -58,8 +76,16 @@ def test_zip_has_every_part_and_a_true_manifest(full_store, tmp_path) -> None:  
 def test_data_json_holds_every_table(full_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(_zip(full_store, tmp_path).read("data.json"))
     tables = data["tables"]
-    for table in ("profile", "measurement", "consent_event", "audit_event", "sample", "message", "saved_location",
-                  "diagnostic_log"):
+    for table in (
+        "profile",
+        "measurement",
+        "consent_event",
+        "audit_event",
+        "sample",
+        "message",
+        "saved_location",
+        "diagnostic_log",
+    ):
         assert table in tables
     assert len(tables["measurement"]) == 30
     assert len(tables["sample"]) == 80
@@ -74,7 +100,9 @@ def test_csv_per_metric_with_units_and_offsets(full_store, tmp_path) -> None:  #
     assert len(weight) == 31
     first = weight[1].split(",")
     assert first[0] == "2026-01-01T07:30:00+01:00" and float(first[1]) == 100.0
-    assert archive.read("csv/measurements/bmi.csv").decode().splitlines()[0] == "time,bmi (kg/m2),source,derived"
+    assert (
+        archive.read("csv/measurements/bmi.csv").decode().splitlines()[0] == "time,bmi (kg/m2),source,derived"
+    )
     assert archive.read("csv/measurements/bmi.csv").decode().splitlines()[1].endswith(",yes")
     heart = archive.read("csv/health/heart_rate.csv").decode().splitlines()
     assert heart[0] == "time,heart_rate (bpm),source"
@@ -100,8 +128,10 @@ def check_bundle(bundle: dict[str, Any]) -> None:
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(urls) == len(set(urls)), "fullUrls must be unique"
-    assert all(re.fullmatch(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u)
-               for u in urls)
+    assert all(
+        re.fullmatch(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u)
+        for u in urls
+    )
     for ref in _references(bundle):
         assert ref in urls, f"unresolvable reference {ref}"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -147,7 +177,10 @@ def test_fhir_bundle_validates(full_store, tmp_path) -> None:  # type: ignore[no
     assert weight["meta"]["profile"] == ["http://hl7.org/fhir/StructureDefinition/bodyweight"]
     assert weight["valueQuantity"]["code"] == "kg"
     bmr = next(o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "165109007")
-    assert bmr["code"]["coding"][0]["system"] == "http://snomed.info/sct" and bmr["valueQuantity"]["code"] == "kcal/d"
+    assert (
+        bmr["code"]["coding"][0]["system"] == "http://snomed.info/sct"
+        and bmr["valueQuantity"]["code"] == "kcal/d"
+    )
     consent_purposes = {c["provision"]["purpose"][0]["code"] for c in by_type["Consent"]}
     assert {"health-data", "location"} <= consent_purposes
     assert len(by_type["Communication"]) == 3
@@ -160,8 +193,12 @@ def test_withdrawal_shows_as_inactive_then_deny(full_store, tmp_path) -> None:  
 
     ledger.withdraw(full_store, "location", "test")
     bundle = json.loads(_zip(full_store, tmp_path).read("fhir/bundle.json"))
-    location = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent"
-                and e["resource"]["provision"]["purpose"][0]["code"] == "location"]
+    location = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Consent"
+        and e["resource"]["provision"]["purpose"][0]["code"] == "location"
+    ]
     assert [c["status"] for c in location] == ["inactive", "active"]
     assert location[0]["provision"]["type"] == "permit" and "end" in location[0]["provision"]["period"]
     assert location[1]["provision"]["type"] == "deny"
@@ -263,8 +300,13 @@ def test_full_disk(full_store, home, tmp_path) -> None:  # type: ignore[no-untyp
     full_store.checkpoint()
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.run([sys.executable, "-c", FULL_DISK_SCRIPT, str(home), str(out / "export.zip")],
-                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_SCRIPT, str(home), str(out / "export.zip")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
     assert proc.returncode == 3, proc.stderr
     assert "Not enough disk space" in proc.stdout and "nothing was written" in proc.stdout
     assert list(out.iterdir()) == []

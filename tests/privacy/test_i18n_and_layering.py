@@ -22,8 +22,14 @@ FILES = [
 def _marked(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("_", "N_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.append(node.args[0].value)
     return found
 
@@ -50,10 +56,14 @@ def test_placeholders_survive_translation() -> None:
 
 
 def test_core_does_not_import_the_ui() -> None:
-    code = ("import sys; import companion.privacy.export, companion.privacy.erasure, companion.privacy.retention, "
-            "companion.privacy.requests, companion.privacy.ledger, companion.privacy.fhir, companion.cli.privacy, "
-            "companion.cli.export; bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); "
-            "sys.exit(1 if bad else 0)")
+    code = (
+        "import sys; import companion.privacy.export, companion.privacy.erasure, "
+        "companion.privacy.retention, "
+        "companion.privacy.requests, companion.privacy.ledger, companion.privacy.fhir, "
+        "companion.cli.privacy, "
+        "companion.cli.export; bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); "
+        "sys.exit(1 if bad else 0)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from companion.privacy import ProcessingNotAllowed, allowed, require
-from companion.privacy import ledger
+from companion.privacy import ProcessingNotAllowed, allowed, ledger, require
 from companion.privacy.notice import NoticeVersion, accept_update, pending_update
 from companion.privacy.purposes import CONSENT_PURPOSES, OPTIONAL_CONSENTS, PURPOSES, LegalBasis, purpose
 
@@ -45,7 +44,9 @@ def test_withdrawing_health_consent_stops_storage(store, profile) -> None:  # ty
 
     ledger.withdraw(store, "health-data", "test")
     with pytest.raises(ProcessingNotAllowed):
-        store.measurements.add(Measurement(datetime(2026, 1, 1, tzinfo=UTC), "manual", weight_kg=90.0), profile.id)
+        store.measurements.add(
+            Measurement(datetime(2026, 1, 1, tzinfo=UTC), "manual", weight_kg=90.0), profile.id
+        )
     assert store.measurements.count() == 0
 
 
@@ -92,7 +93,9 @@ def test_restriction_stops_everything_but_storage(store, profile) -> None:  # ty
     with pytest.raises(ProcessingNotAllowed, match="restricted"):
         require(store, "location")
     # storage (and export) still work
-    store.measurements.add(Measurement(datetime(2026, 1, 1, tzinfo=UTC), "manual", weight_kg=90.0), profile.id)
+    store.measurements.add(
+        Measurement(datetime(2026, 1, 1, tzinfo=UTC), "manual", weight_kg=90.0), profile.id
+    )
     ledger.set_restricted(store, False, "test")
     assert allowed(store, "location")
     from companion.store.privacy import PrivacyRepo
@@ -117,10 +120,13 @@ def _tamper(store, sql: str, params: tuple = ()) -> None:  # type: ignore[no-unt
         db.execute(sql, params)
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE consent_event SET decision = 'grant' WHERE purpose = 'research'",
-    "DELETE FROM consent_event WHERE purpose = 'research'",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE consent_event SET decision = 'grant' WHERE purpose = 'research'",
+        "DELETE FROM consent_event WHERE purpose = 'research'",
+    ],
+)
 def test_tampering_is_detected_and_fails_closed(store, sql: str) -> None:  # type: ignore[no-untyped-def]
     ledger.grant(store, "location", "test")
     ledger.grant(store, "research", "test")
@@ -148,8 +154,10 @@ def test_tampering_is_detected_and_fails_closed(store, sql: str) -> None:  # typ
 
 def test_row_inserted_without_seal_is_detected(store) -> None:  # type: ignore[no-untyped-def]
     with store.transaction() as db:
-        db.execute("INSERT INTO consent_event (purpose, decision, notice_version, ts, method) "
-                   "VALUES ('location', 'grant', '1.0', '2026-01-01T00:00:00+00:00', 'forged')")
+        db.execute(
+            "INSERT INTO consent_event (purpose, decision, notice_version, ts, method) "
+            "VALUES ('location', 'grant', '1.0', '2026-01-01T00:00:00+00:00', 'forged')"
+        )
     assert any("added" in p for p in ledger.verify(store))
     assert not allowed(store, "location")
 
@@ -163,9 +171,15 @@ def test_notice_update_asks_again_for_dependent_consents(store, monkeypatch) -> 
     ledger.grant(store, "research", "test")
     store.settings.set(notice.SEEN_SETTING, "1.0")
     assert pending_update(store) is None
-    newer = NoticeVersion("1.1", date(2027, 1, 1), reconsent=("research",),
-                          changes=(("en", "Research now includes a university partner."),
-                                   ("nl", "Onderzoek nu ook met een universiteit.")))
+    newer = NoticeVersion(
+        "1.1",
+        date(2027, 1, 1),
+        reconsent=("research",),
+        changes=(
+            ("en", "Research now includes a university partner."),
+            ("nl", "Onderzoek nu ook met een universiteit."),
+        ),
+    )
     monkeypatch.setattr(notice, "NOTICES", (*notice.NOTICES, newer))
     update = pending_update(store)
     assert update is not None and update.reconfirm == ("research",)

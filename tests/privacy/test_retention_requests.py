@@ -28,7 +28,9 @@ def test_messages_two_years_diagnostics_fourteen_days(full_store, clock, home) -
     bodies = [r[0] for r in full_store.query("SELECT body FROM message")]
     assert not any(b.startswith("Hello from the clinic") for b in bodies)
     assert full_store.measurements.count() == 30  # kept until the user deletes them
-    assert "Hello from the clinic" not in str(where_is(home, KeyVault(home).unlock(TEST_PASSPHRASE), "Hello from"))
+    assert "Hello from the clinic" not in str(
+        where_is(home, KeyVault(home).unlock(TEST_PASSPHRASE), "Hello from")
+    )
     # Time passes (injectable clock): the yesterday message goes two years later, not before.
     clock.advance(timedelta(days=365 * 2 - 2))
     assert {r.rule: r.deleted for r in retention.enforce(full_store)}["messages"] == 0
@@ -71,7 +73,9 @@ def test_arco_deadline_is_twenty_business_days() -> None:
     assert dsr.due_date(dsr.Regime.ARCO, date(2026, 11, 25)) == date(2026, 12, 23)
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=1, max_value=60))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=1, max_value=60)
+)
 def test_business_days_properties(start: date, count: int) -> None:
     end = dsr.add_business_days(start, count)
     assert end.weekday() < 5
@@ -79,7 +83,9 @@ def test_business_days_properties(start: date, count: int) -> None:
     assert sum(d.weekday() < 5 for d in days) == count
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=0, max_value=30))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=0, max_value=30)
+)
 def test_add_months_never_overflows(start: date, months: int) -> None:
     end = dsr.add_months(start, months)
     assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == months
@@ -87,8 +93,13 @@ def test_add_months_never_overflows(start: date, months: int) -> None:
 
 
 def _form(**changes: object) -> dsr.RequestForm:
-    base = dict(regime=dsr.Regime.GDPR, kind="erasure", recipient="Demo Clinic", name="Ann Example",
-                contact="ann@example.org")
+    base = dict(
+        regime=dsr.Regime.GDPR,
+        kind="erasure",
+        recipient="Demo Clinic",
+        name="Ann Example",
+        contact="ann@example.org",
+    )
     base.update(changes)
     return dsr.RequestForm(**base)  # type: ignore[arg-type]
 
@@ -102,11 +113,25 @@ def test_arco_needs_its_fields() -> None:
     with pytest.raises(dsr.RequestError) as info:
         dsr.draft(_form(regime=dsr.Regime.ARCO, kind="cancellation"), date(2026, 11, 25))
     assert info.value.field == "identity_document"
-    form = _form(regime=dsr.Regime.ARCO, kind="rectification", identity_document="INE 1234",
-                 description="Mi peso registrado", changes="El peso correcto es 88 kg", location_hints="expediente 7")
+    form = _form(
+        regime=dsr.Regime.ARCO,
+        kind="rectification",
+        identity_document="INE 1234",
+        description="Mi peso registrado",
+        changes="El peso correcto es 88 kg",
+        location_hints="expediente 7",
+    )
     text = dsr.draft(form, date(2026, 11, 25))
-    for needed in ("Ann Example", "ann@example.org", "INE 1234", "Mi peso registrado", "88 kg", "expediente 7",
-                   "20 días hábiles", "rectificación"):
+    for needed in (
+        "Ann Example",
+        "ann@example.org",
+        "INE 1234",
+        "Mi peso registrado",
+        "88 kg",
+        "expediente 7",
+        "20 días hábiles",
+        "rectificación",
+    ):
         assert needed in text
 
 

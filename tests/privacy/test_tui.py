@@ -15,7 +15,9 @@ from companion.privacy.gate import ProcessingNotAllowed
 def app(full_store, clock):  # type: ignore[no-untyped-def]
     from companion.tui.app import AppContext, CompanionApp
 
-    return CompanionApp(AppContext(home=full_store.home, clock=clock, store=full_store, extras={"no_services": True}))
+    return CompanionApp(
+        AppContext(home=full_store.home, clock=clock, store=full_store, extras={"no_services": True})
+    )
 
 
 async def _open_privacy(pilot) -> object:  # type: ignore[no-untyped-def]

@@ -34,37 +34,66 @@ from companion.privacy.purposes import PURPOSES, LegalBasis
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 
-
-STATUS_LABELS = {"draft": N_("draft"), "sent": N_("sent"), "answered": N_("answered"), "withdrawn": N_("withdrawn")}
+STATUS_LABELS = {
+    "draft": N_("draft"),
+    "sent": N_("sent"),
+    "answered": N_("answered"),
+    "withdrawn": N_("withdrawn"),
+}
 
 
 class PrivacyScreen(CompanionScreen):
     SCREEN_ID = "privacy"
     HELP = N_(
         "# Privacy\n\n"
-        "**Purposes**: every purpose from the privacy notice with its legal basis and the data it uses. Select a "
-        "row and press **space** to switch it: consent is given or withdrawn (withdrawing takes effect at once), "
-        "an objection is made or lifted. **g** grants, **w** withdraws, **o** objects. Purposes that rest on the "
+        "**Purposes**: every purpose from the privacy notice with its legal basis and the data it uses. "
+        "Select a "
+        "row and press **space** to switch it: consent is given or withdrawn (withdrawing takes effect "
+        "at once), "
+        "an objection is made or lifted. **g** grants, **w** withdraws, **o** objects. Purposes that "
+        "rest on the "
         "contract are explained: to end them, delete your account.\n\n"
         "**Restrict processing** (**r**) keeps your data but stops everything except storage and export.\n\n"
         "**Your data**: export everything (ZIP with JSON, CSV, FHIR) or one format; delete a category or "
         "everything (the key is destroyed, so nothing can be recovered).\n\n"
         "**Retention**: how long each kind of data is kept, and when it is next purged.\n\n"
-        "**Requests**: draft a GDPR or ARCO request to your clinic, send it as a message or save it as a file, "
+        "**Requests**: draft a GDPR or ARCO request to your clinic, send it as a message or save it as a "
+        "file, "
         "and follow its deadline.\n\n**Audit log**: what left this computer, and when."
     )
     BINDINGS = [
-        Binding("space", "toggle_purpose", "Switch", id="privacy-toggle", tooltip="Give/withdraw or object/lift"),
-        Binding("g", "decide('grant')", "Grant", id="privacy-grant", tooltip="Give consent for the selected purpose"),
-        Binding("w", "decide('withdraw')", "Withdraw", id="privacy-withdraw",
-                tooltip="Withdraw consent for the selected purpose"),
-        Binding("o", "decide('object')", "Object", id="privacy-object", tooltip="Object to the selected purpose"),
-        Binding("r", "toggle_restriction", "Restrict", id="privacy-restrict",
-                tooltip="Restrict processing on or off"),
+        Binding(
+            "space", "toggle_purpose", "Switch", id="privacy-toggle", tooltip="Give/withdraw or object/lift"
+        ),
+        Binding(
+            "g",
+            "decide('grant')",
+            "Grant",
+            id="privacy-grant",
+            tooltip="Give consent for the selected purpose",
+        ),
+        Binding(
+            "w",
+            "decide('withdraw')",
+            "Withdraw",
+            id="privacy-withdraw",
+            tooltip="Withdraw consent for the selected purpose",
+        ),
+        Binding(
+            "o", "decide('object')", "Object", id="privacy-object", tooltip="Object to the selected purpose"
+        ),
+        Binding(
+            "r",
+            "toggle_restriction",
+            "Restrict",
+            id="privacy-restrict",
+            tooltip="Restrict processing on or off",
+        ),
         Binding("e", "export", "Export", id="privacy-export", tooltip="Export all your data"),
     ]
     DEFAULT_CSS = """
-    PrivacyScreen #privacy-banner { background: $error 20%; color: $text; padding: 0 1; height: auto; display: none; }
+    PrivacyScreen #privacy-banner { background: $error 20%; color: $text; padding: 0 1; height: auto;
+    display: none; }
     PrivacyScreen #privacy-banner.shown { display: block; }
     PrivacyScreen .switch-row { height: auto; }
     PrivacyScreen .switch-row Label { padding: 1 1 0 0; }
@@ -94,17 +123,29 @@ class PrivacyScreen(CompanionScreen):
             with TabPane(_("Your data"), id="tab-data"), VerticalScroll():
                 yield Label(_("Export everything"), classes="section-title")
                 with Horizontal(classes="row"):
-                    yield Select([(_("ZIP (JSON, CSV, FHIR)"), "zip"), ("JSON", "json"),
-                                  ("CSV", "csv"), ("FHIR R4", "fhir")], value="zip", allow_blank=False,
-                                 id="export-format")
+                    yield Select(
+                        [
+                            (_("ZIP (JSON, CSV, FHIR)"), "zip"),
+                            ("JSON", "json"),
+                            ("CSV", "csv"),
+                            ("FHIR R4", "fhir"),
+                        ],
+                        value="zip",
+                        allow_blank=False,
+                        id="export-format",
+                    )
                     yield Input(id="export-path", placeholder=_("file name"))
                     yield Button(_("Export"), id="export-start", variant="primary")
                 yield ProgressBar(id="export-progress", show_eta=False)
                 yield Static(id="export-status", classes="muted")
                 yield Label(_("Delete data"), classes="section-title")
                 with Horizontal(classes="row"):
-                    yield Select([(_(CATEGORY_LABELS[c]), c) for c in ERASE_CATEGORIES], value="measurements",
-                                 allow_blank=False, id="erase-category")
+                    yield Select(
+                        [(_(CATEGORY_LABELS[c]), c) for c in ERASE_CATEGORIES],
+                        value="measurements",
+                        allow_blank=False,
+                        id="erase-category",
+                    )
                     yield Button(_("Delete\u2026"), id="erase-start", variant="error")
                 yield Checkbox(_("Tell my clinic by message that I deleted it"), id="erase-notify")
                 yield Static(id="erase-status", classes="muted")
@@ -115,14 +156,23 @@ class PrivacyScreen(CompanionScreen):
                 yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
                 yield Label(_("New request to your clinic or provider"), classes="section-title")
                 with Horizontal(classes="row"):
-                    yield Select([(_("GDPR (EU)"), "gdpr"), (_("ARCO (Mexico)"), "arco")], value="gdpr",
-                                 allow_blank=False, id="request-regime")
-                    yield Select(self._kind_options("gdpr"), value="access", allow_blank=False, id="request-kind")
-                for field, label in (("recipient", _("To (clinic or provider)")), ("name", _("Your name")),
-                                     ("contact", _("Where to answer (address or e-mail)")),
-                                     ("description", _("Which data")),
-                                     ("identity", _("Identity document (ARCO)")),
-                                     ("changes", _("What to correct (rectification)"))):
+                    yield Select(
+                        [(_("GDPR (EU)"), "gdpr"), (_("ARCO (Mexico)"), "arco")],
+                        value="gdpr",
+                        allow_blank=False,
+                        id="request-regime",
+                    )
+                    yield Select(
+                        self._kind_options("gdpr"), value="access", allow_blank=False, id="request-kind"
+                    )
+                for field, label in (
+                    ("recipient", _("To (clinic or provider)")),
+                    ("name", _("Your name")),
+                    ("contact", _("Where to answer (address or e-mail)")),
+                    ("description", _("Which data")),
+                    ("identity", _("Identity document (ARCO)")),
+                    ("changes", _("What to correct (rectification)")),
+                ):
                     yield Input(id=f"request-{field}", placeholder=label, tooltip=label)
                 with Horizontal(classes="row"):
                     yield Button(_("Draft"), id="request-draft")
@@ -140,13 +190,15 @@ class PrivacyScreen(CompanionScreen):
         table = self.query_one("#purposes", DataTable)
         table.add_columns(_("Your choice"), _("Purpose"), _("Legal basis"), _("Data"))
         self.query_one("#retention", DataTable).add_columns(_("Data"), _("Next purge"), _("Kept"))
-        self.query_one("#requests", DataTable).add_columns(_("Request"), _("To"), _("Sent"), _("Answer due"),
-                                                           _("Status"))
+        self.query_one("#requests", DataTable).add_columns(
+            _("Request"), _("To"), _("Sent"), _("Answer due"), _("Status")
+        )
         self.query_one("#audit", DataTable).add_columns(_("When"), _("What"), _("To"), _("Summary"))
         from companion.privacy.export import default_filename
 
         self.query_one("#export-path", Input).value = str(
-            Path.cwd() / default_filename(self.companion.clock.now(), "zip"))
+            Path.cwd() / default_filename(self.companion.clock.now(), "zip")
+        )
         profile = self.profile
         if profile is not None:
             self.query_one("#request-name", Input).value = profile.name
@@ -187,11 +239,17 @@ class PrivacyScreen(CompanionScreen):
         table.clear()
         for status in ledger.statuses(self.store):
             item = status.purpose
-            style = "green" if status.state in ("granted", "not-objected") else (
-                "" if status.state == "contract" else "yellow")
+            style = (
+                "green"
+                if status.state in ("granted", "not-objected")
+                else ("" if status.state == "contract" else "yellow")
+            )
             table.add_row(
-                Text(status.label, style=style), _(item.title), _(item.basis.label),
-                ", ".join(_(c) for c in item.categories), key=item.id,
+                Text(status.label, style=style),
+                _(item.title),
+                _(item.basis.label),
+                ", ".join(_(c) for c in item.categories),
+                key=item.id,
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
@@ -216,7 +274,9 @@ class PrivacyScreen(CompanionScreen):
         last = retention.last_run(self.store)
         self.query_one("#retention-status", Static).update(
             _("Last checked: {when}. Checked on every start and daily.").format(
-                when=last.astimezone().strftime("%Y-%m-%d %H:%M") if last else _("not yet")))
+                when=last.astimezone().strftime("%Y-%m-%d %H:%M") if last else _("not yet")
+            )
+        )
 
     def _fill_requests(self) -> None:
         from companion.privacy.requests import all_requests, kind_label
@@ -224,16 +284,25 @@ class PrivacyScreen(CompanionScreen):
         table = self.query_one("#requests", DataTable)
         table.clear()
         for row in all_requests(self.store):
-            table.add_row(f"{row.regime.upper()}: {kind_label(row.regime, row.kind)}", safe_text(row.recipient),
-                          row.sent_at or "—", row.due_date or "—", _(STATUS_LABELS.get(row.status, row.status)),
-                          key=str(row.id))
+            table.add_row(
+                f"{row.regime.upper()}: {kind_label(row.regime, row.kind)}",
+                safe_text(row.recipient),
+                row.sent_at or "—",
+                row.due_date or "—",
+                _(STATUS_LABELS.get(row.status, row.status)),
+                key=str(row.id),
+            )
 
     def _fill_audit(self) -> None:
         table = self.query_one("#audit", DataTable)
         table.clear()
         for event in self.store.audit.events(limit=200):
-            table.add_row(event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M"), safe_text(event.action),
-                          safe_text(event.target, max_length=60), safe_text(event.summary, max_length=80))
+            table.add_row(
+                event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M"),
+                safe_text(event.action),
+                safe_text(event.target, max_length=60),
+                safe_text(event.summary, max_length=80),
+            )
 
     def _selected_purpose(self) -> str | None:
         table = self.query_one("#purposes", DataTable)
@@ -252,13 +321,17 @@ class PrivacyScreen(CompanionScreen):
         if item.basis is LegalBasis.CONSENT:
             text = _("Consent: space gives or withdraws it; withdrawing takes effect at once.")
             if item.explicit:
-                text += " " + _("Health data needs this explicit consent; without it nothing health-related is "
-                                "stored.")
+                text += " " + _(
+                    "Health data needs this explicit consent; without it nothing health-related is stored."
+                )
         elif item.basis is LegalBasis.CONTRACT:
-            text = _("Contract: needed to provide the service. To end it, delete your account (Your data tab).")
+            text = _(
+                "Contract: needed to provide the service. To end it, delete your account (Your data tab)."
+            )
         else:
             text = _("{basis}: in use unless you object; space objects or lifts the objection.").format(
-                basis=_(item.basis.label))
+                basis=_(item.basis.label)
+            )
         hint.update(text)
 
     @on(DataTable.RowHighlighted, "#purposes")
@@ -271,10 +344,20 @@ class PrivacyScreen(CompanionScreen):
         try:
             if ledger.verify(store):
                 ledger.reconfirm_after_tampering(store, "tui")
-                self.notify(_("Your consent record had been altered outside Companion; every consent was reset. "
-                              "Give again the ones you want."), severity="warning", timeout=10)
-            functions = {"toggle": ledger.toggle, "grant": ledger.grant, "withdraw": ledger.withdraw,
-                         "object": ledger.object_to}
+                self.notify(
+                    _(
+                        "Your consent record had been altered outside Companion; every consent was reset. "
+                        "Give again the ones you want."
+                    ),
+                    severity="warning",
+                    timeout=10,
+                )
+            functions = {
+                "toggle": ledger.toggle,
+                "grant": ledger.grant,
+                "withdraw": ledger.withdraw,
+                "object": ledger.object_to,
+            }
             functions[action](store, purpose_id, "tui")
         except ledger.PrivacyError as exc:
             self.notify(str(exc), severity="warning", timeout=10)
@@ -304,8 +387,11 @@ class PrivacyScreen(CompanionScreen):
     @on(Switch.Changed, "#restrict")
     def _restriction_changed(self, event: Switch.Changed) -> None:
         ledger.set_restricted(self.store, event.value, "tui")
-        self.notify(_("Processing restricted: your data is kept, only storage and export are allowed.")
-                    if event.value else _("Restriction lifted."))
+        self.notify(
+            _("Processing restricted: your data is kept, only storage and export are allowed.")
+            if event.value
+            else _("Restriction lifted.")
+        )
         self.refresh_data()
 
     async def _offer_notice_update(self) -> None:
@@ -322,8 +408,9 @@ class PrivacyScreen(CompanionScreen):
                 accept_update(self.store, answers, "tui")
                 self.refresh_data()
 
-        self.app.push_screen(NoticeChanges(update.current.version, update.changes(current_language()), purposes),
-                             answered)
+        self.app.push_screen(
+            NoticeChanges(update.current.version, update.changes(current_language()), purposes), answered
+        )
 
     # ----- export --------------------------------------------------------------------------------------
     @on(Select.Changed, "#export-format")
@@ -368,13 +455,16 @@ class PrivacyScreen(CompanionScreen):
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group == "privacy-export" and worker.state in (WorkerState.SUCCESS, WorkerState.ERROR,
-                                                                  WorkerState.CANCELLED):
+        if worker.group == "privacy-export" and worker.state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
             self._export_running = False
             self.query_one("#export-start", Button).disabled = False
             status = self.query_one("#export-status", Static)
             if worker.state is WorkerState.SUCCESS:
-                result = worker.result
+                result: Any = worker.result
                 status.update(safe_text(_("Export written to {path}").format(path=result.path)))
                 self.notify(_("Export written to {path}").format(path=result.path))
                 self._fill_audit()
@@ -385,7 +475,7 @@ class PrivacyScreen(CompanionScreen):
             else:
                 status.update(_("Export cancelled; nothing was written."))
         elif worker.group == "privacy-erase" and worker.state is WorkerState.SUCCESS:
-            self._erased(worker.result)
+            self._erased(worker.result)  # type: ignore[arg-type]
         elif worker.group == "privacy-erase" and worker.state is WorkerState.ERROR:
             self.notify(str(worker.error), severity="error", timeout=10)
 
@@ -417,7 +507,9 @@ class PrivacyScreen(CompanionScreen):
                 told = _("Your clinic will be told by message.")
             except erasure.ErasureError:
                 saved = erasure.save_text(folder / f"companion-deletion-notice-{category}.txt", notice)
-                told = _("Messaging is not set up; the notice for your clinic was saved to {path}.").format(path=saved)
+                told = _("Messaging is not set up; the notice for your clinic was saved to {path}.").format(
+                    path=saved
+                )
         if category == "all":
             erasure.erase_account(store)
             return category, 0, told
@@ -431,7 +523,9 @@ class PrivacyScreen(CompanionScreen):
             self.companion.context.store = None
             self.app.exit(0)
             return
-        message = _("Deleted {rows} rows of {category}.").format(rows=rows, category=_(CATEGORY_LABELS[category]))
+        message = _("Deleted {rows} rows of {category}.").format(
+            rows=rows, category=_(CATEGORY_LABELS[category])
+        )
         self.query_one("#erase-status", Static).update(safe_text(f"{message} {told}".strip()))
         self.notify(message)
         self.refresh_data()
@@ -458,9 +552,13 @@ class PrivacyScreen(CompanionScreen):
 
         return RequestForm(
             regime=Regime(str(self.query_one("#request-regime", Select).value)),
-            kind=str(self.query_one("#request-kind", Select).value), recipient=value("recipient"),
-            name=value("name"), contact=value("contact"), description=value("description"),
-            identity_document=value("identity"), changes=value("changes"),
+            kind=str(self.query_one("#request-kind", Select).value),
+            recipient=value("recipient"),
+            name=value("name"),
+            contact=value("contact"),
+            description=value("description"),
+            identity_document=value("identity"),
+            changes=value("changes"),
         )
 
     @on(Button.Pressed, "#request-draft")
@@ -514,8 +612,12 @@ class PrivacyScreen(CompanionScreen):
             self.notify(str(exc), severity="error")
             return
         due = mark_sent(self.store, self._draft_id, "file")
-        self.notify(_("Saved to {path}; send it yourself. The answer is due by {date}.").format(
-            path=target, date=due.isoformat()), timeout=10)
+        self.notify(
+            _("Saved to {path}; send it yourself. The answer is due by {date}.").format(
+                path=target, date=due.isoformat()
+            ),
+            timeout=10,
+        )
         self._request_done()
 
     def _request_done(self) -> None:
@@ -524,4 +626,3 @@ class PrivacyScreen(CompanionScreen):
         self.query_one("#request-save", Button).disabled = True
         self._fill_requests()
         self._fill_audit()
-

@@ -1,4 +1,5 @@
-"""Retention, enforced when the app starts and once a day while it runs (rules: ``companion.privacy.retention``)."""
+"""Retention, enforced when the app starts and once a day while it runs (rules:
+``companion.privacy.retention``)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,14 @@ def enforce_now(app: Any) -> list[Any]:
 
 def start(app: Any) -> None:
     def run() -> None:
-        app.run_worker(lambda: enforce_now(app), thread=True, group="retention", exclusive=True,
-                       exit_on_error=False, name="retention")
+        app.run_worker(
+            lambda: enforce_now(app),
+            thread=True,
+            group="retention",
+            exclusive=True,
+            exit_on_error=False,
+            name="retention",
+        )
 
     run()
     app.set_interval(DAY_SECONDS, run, name="retention-daily")

@@ -33,11 +33,16 @@ class ConfirmErase(ModalScreen[bool]):
         with Vertical():
             yield Label(_("Delete for good: {what}").format(what=self.label), classes="section-title")
             if self.category == "all":
-                yield Static(_("Your account, every measurement, message and setting, and the encryption key are "
-                               "destroyed. This cannot be undone; export first if you want a copy."))
+                yield Static(
+                    _(
+                        "Your account, every measurement, message and setting, and the encryption key are "
+                        "destroyed. This cannot be undone; export first if you want a copy."
+                    )
+                )
             else:
-                yield Static(_("The data is removed from the database file and its journal. This cannot be "
-                               "undone."))
+                yield Static(
+                    _("The data is removed from the database file and its journal. This cannot be undone.")
+                )
             yield Static(_("Type {word} to confirm.").format(word=self.category))
             yield Input(id="erase-confirm-input", placeholder=self.category)
             with Horizontal():
@@ -68,7 +73,8 @@ class NoticeChanges(ModalScreen[dict[str, bool] | None]):
     BINDINGS = [Binding("escape", "later", "Later", id="notice-later", tooltip="Ask me again later")]
     DEFAULT_CSS = """
     NoticeChanges { align: center middle; }
-    NoticeChanges > Vertical { width: 90%; height: 90%; padding: 1 2; border: thick $primary; background: $surface; }
+    NoticeChanges > Vertical { width: 90%; height: 90%; padding: 1 2; border: thick $primary; background:
+    $surface; }
     NoticeChanges VerticalScroll { height: 1fr; }
     NoticeChanges Horizontal { height: auto; margin-top: 1; }
     NoticeChanges Button { margin-right: 2; }
@@ -82,8 +88,10 @@ class NoticeChanges(ModalScreen[dict[str, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(_("The privacy notice changed (version {version})").format(version=self.version),
-                        classes="section-title")
+            yield Label(
+                _("The privacy notice changed (version {version})").format(version=self.version),
+                classes="section-title",
+            )
             with VerticalScroll():
                 yield Markdown(self.changes)
                 if self.purposes:

@@ -19,8 +19,10 @@ def deadlines_text(store: Store) -> Text:
     text = Text()
     for item in open_requests(store):
         line = _("{kind} to {recipient}: answer due {due}").format(
-            kind=kind_label(item.row.regime, item.row.kind), recipient=plain(item.row.recipient, single_line=True),
-            due=item.due.isoformat())
+            kind=kind_label(item.row.regime, item.row.kind),
+            recipient=plain(item.row.recipient, single_line=True),
+            due=item.due.isoformat(),
+        )
         if item.overdue:
             text.append(line + " " + _("(overdue)") + "\n", style="bold red")
         else:
