@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -195,11 +195,38 @@ def _tz(offset_min: int, cache: dict[int, timezone] = {}) -> timezone:  # noqa: 
     return found
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAYS: dict[int, str] = {}
+_OFFSETS: dict[int, str] = {}
+
+
+def _offset_text(offset_min: int) -> str:
+    text = _OFFSETS.get(offset_min)
+    if text is None:
+        hours, minutes = divmod(abs(offset_min), 60)
+        text = _OFFSETS[offset_min] = f"{'+' if offset_min >= 0 else '-'}{hours:02d}:{minutes:02d}"
+    return text
+
+
 def _iso_local(ts: int, offset_min: int) -> str:
-    return datetime.fromtimestamp(ts, _tz(offset_min)).isoformat()
+    """``datetime.fromtimestamp(ts, tz).isoformat()``, about five times faster for whole seconds (the export
+    formats millions of these; the day part is cached)."""
+    if type(ts) is not int:
+        return datetime.fromtimestamp(ts, _tz(offset_min)).isoformat()
+    days, rest = divmod(ts + offset_min * 60, 86400)
+    day = _DAYS.get(days)
+    if day is None:
+        if len(_DAYS) > 200_000:
+            _DAYS.clear()
+        day = _DAYS[days] = date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{day}T{hours:02d}:{minutes:02d}:{seconds:02d}{_offset_text(offset_min)}"
 
 
 def _iso_utc(ts: float) -> str:
+    if type(ts) is int:
+        return _iso_local(ts, 0)
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
@@ -283,30 +310,39 @@ class _Exporter:
         columns = [c for c in self.repo.columns(table) if not _is_secret(c)]
         if not columns:
             return
-        time_of: Callable[[dict[str, Any]], str | None] | None = None
+        index = {name: i for i, name in enumerate(columns)}
+        time_of: Callable[[Any], str | None] | None = None
         if table == "measurement" and {"ts", "tz_offset"} <= set(columns):
+            ts_i, off_i = index["ts"], index["tz_offset"]
 
-            def time_of(row: dict[str, Any]) -> str | None:
-                return _iso_local(row["ts"], row["tz_offset"] or 0) if row["ts"] is not None else None
+            def time_of(row: Any) -> str | None:
+                return _iso_local(row[ts_i], row[off_i] or 0) if row[ts_i] is not None else None
         elif table == "sample" and "ts" in columns:
+            ts_i = index["ts"]
 
-            def time_of(row: dict[str, Any]) -> str | None:
-                return _iso_utc(row["ts"]) if row["ts"] is not None else None
+            def time_of(row: Any) -> str | None:
+                return _iso_utc(row[ts_i]) if row[ts_i] is not None else None
         elif table == "message" and "ts" in columns:
+            ts_i = index["ts"]
 
-            def time_of(row: dict[str, Any]) -> str | None:
-                return _iso_utc(row["ts"] / 1000) if row["ts"] is not None else None
+            def time_of(row: Any) -> str | None:
+                return _iso_utc(row[ts_i] / 1000) if row[ts_i] is not None else None
 
+        keys = [_encode(c) + ":" for c in columns]
+        value = _ValueEncoder()
+        secret_key = index.get("key") if table == "setting" else None
         first = True
         for batch in self.repo.batches(table, columns, size=BATCH):
             parts = []
             for raw in batch:
-                row = dict(zip(columns, raw[1:], strict=True))
-                if table == "setting" and _is_secret(str(row.get("key", ""))):
+                row = raw[1:]
+                if secret_key is not None and _is_secret(str(row[secret_key])):
                     continue
+                body = ",".join([k + value(v) for k, v in zip(keys, row, strict=True)])
                 if time_of is not None:
-                    row["time"] = time_of(row)
-                parts.append(_encode(row))
+                    when = time_of(row)
+                    body += ',"time":' + ("null" if when is None else '"' + when + '"')
+                parts.append("{" + body + "}")
             if parts:
                 out.write(("" if first else ",") + ",".join(parts))
                 first = False
@@ -336,6 +372,8 @@ class _Exporter:
     def write_measurement_csv(self, out: _Member, column: str, *, long: bool = False) -> None:
         name, unit = MEASUREMENT_CSV[column]
         bit = 1 << list(MEASUREMENT_CSV).index(column)
+        sources = _CsvCache()
+        prefix = f"{name},{unit}," if long else ""
         if not long:
             out.write(f"time,{name} ({unit}),source,derived\r\n")
         for batch in self.repo.batches(
@@ -347,14 +385,14 @@ class _Exporter:
             lines = []
             for _rowid, ts, off, value, source, mask in batch:
                 derived = "yes" if (mask or 0) & bit else "no"
-                prefix = f"{name},{unit}," if long else ""
-                lines.append(f"{prefix}{_iso_local(ts, off or 0)},{value!r},{_csv(source)},{derived}\r\n")
+                lines.append(f"{prefix}{_iso_local(ts, off or 0)},{value!r},{sources[source]},{derived}\r\n")
             out.write("".join(lines))
             out.records += len(lines)
             self.tick(len(batch))
 
     def write_sample_csv(self, out: _Member, kind: str, *, long: bool = False) -> None:
         unit = SAMPLE_UNITS.get(kind, "")
+        sources = _CsvCache()
         if not long:
             out.write(f"time,{_csv(kind)} ({unit}),source\r\n" if unit else f"time,{_csv(kind)},source\r\n")
         # "+kind": keep SQLite on the rowid scan even when an index on kind exists (no sort per batch)
@@ -363,7 +401,8 @@ class _Exporter:
         ):
             prefix = f"{_csv(kind)},{unit}," if long else ""
             lines = [
-                f"{prefix}{_iso_utc(ts)},{_num(value)},{_csv(source)}\r\n" for _r, ts, value, source in batch
+                f"{prefix}{_iso_utc(ts)},{_num(value)},{sources[source]}\r\n"
+                for _r, ts, value, source in batch
             ]
             out.write("".join(lines))
             out.records += len(lines)
@@ -385,10 +424,14 @@ class _Exporter:
         out.write(fhir.bundle_head(self.now, new_uid()))
         count = 0
 
-        def emit(text: str) -> None:
+        def emit_many(parts: list[str]) -> None:
             nonlocal count
-            out.write(("," if count else "") + text)
-            count += 1
+            if parts:
+                out.write(("," if count else "") + ",".join(parts))
+                count += len(parts)
+
+        def emit(text: str) -> None:
+            emit_many([text])
 
         profiles = self.store.profiles.all()
         active = self.store.profiles.active()
@@ -409,9 +452,9 @@ class _Exporter:
                     uid = new_uid()
                     devices[source] = uid
                     emit(fhir.entry_text(uid, fhir.device(source, default_patient)))
-            self._fhir_measurements(emit, new_uid, patients, default_patient, devices)
+            self._fhir_measurements(emit_many, new_uid, patients, default_patient, devices)
         if self.has_sample:
-            self._fhir_samples(emit, new_uid, patients, default_patient)
+            self._fhir_samples(emit_many, new_uid, patients, default_patient)
         from companion.privacy.purposes import PURPOSES
 
         titles = {p.id: p.title for p in PURPOSES}
@@ -424,7 +467,7 @@ class _Exporter:
 
     def _fhir_measurements(
         self,
-        emit: Callable[[str], None],
+        emit_many: Callable[[list[str]], None],
         new_uid: fhir.UuidSource,
         patients: dict[int | None, str],
         default_patient: str,
@@ -435,6 +478,7 @@ class _Exporter:
         for batch in self.repo.batches(
             "measurement", ("profile_id", "ts", "tz_offset", "source", *columns), size=BATCH
         ):
+            parts: list[str] = []
             for _rowid, pid, ts, off, source, *values in batch:
                 key = (pid, source)
                 row_templates = templates.get(key)
@@ -447,12 +491,13 @@ class _Exporter:
                 when = _iso_local(ts, off or 0)
                 for template, value in zip(row_templates, values, strict=True):
                     if value is not None:
-                        emit(template.render(new_uid(), when, value))
+                        parts.append(template.render(new_uid(), when, value))
+            emit_many(parts)
             self.tick(len(batch))
 
     def _fhir_samples(
         self,
-        emit: Callable[[str], None],
+        emit_many: Callable[[list[str]], None],
         new_uid: fhir.UuidSource,
         patients: dict[int | None, str],
         default_patient: str,
@@ -461,6 +506,7 @@ class _Exporter:
         columns = ("profile_id" if has_profile else "kind", "kind", "ts", "value")
         templates: dict[tuple[Any, str], fhir.ObservationTemplate | None] = {}
         for batch in self.repo.batches("sample", columns, size=BATCH):
+            parts: list[str] = []
             for _rowid, pid, kind, ts, value in batch:
                 key = (pid, kind)
                 template = templates.get(key, False)
@@ -469,7 +515,8 @@ class _Exporter:
                     patient_uid = patients.get(pid if has_profile else None, default_patient)
                     template = templates[key] = fhir.ObservationTemplate(code, patient_uid) if code else None
                 if template is not None and value is not None and ts is not None:
-                    emit(template.render(new_uid(), _iso_utc(ts), value))  # type: ignore[union-attr]
+                    parts.append(template.render(new_uid(), _iso_utc(ts), value))  # type: ignore[union-attr]
+            emit_many(parts)
             self.tick(len(batch))
 
     def _fhir_messages(self, emit: Callable[[str], None], new_uid: fhir.UuidSource, patient_uid: str) -> None:
@@ -534,6 +581,38 @@ class _Exporter:
 
     def write_readme(self, out: _Member, names: list[str]) -> None:
         out.write(readme_text(current_language(), names, self.now))
+
+
+class _ValueEncoder:
+    """JSON for one SQLite value; short strings (sources, kinds, units) are cached."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        kind = type(value)
+        if kind is int:
+            return str(value)
+        if kind is float:
+            return repr(value) if value - value == 0 else _encode(value)  # NaN and infinities as json does
+        if value is None:
+            return "null"
+        if kind is str:
+            found = self._strings.get(value)
+            if found is None:
+                found = _encode(value)
+                if len(value) <= 64 and len(self._strings) < 10_000:
+                    self._strings[value] = found
+            return found
+        return _encode(value)
+
+
+class _CsvCache(dict[Any, str]):
+    def __missing__(self, key: Any) -> str:
+        text = _csv(key)
+        if len(self) < 10_000:
+            self[key] = text
+        return text
 
 
 class _Suffixing:

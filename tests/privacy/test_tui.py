@@ -151,3 +151,32 @@ async def test_retention_runs_on_start(full_store, clock) -> None:  # type: igno
         await pilot.pause()
         assert full_store.query_one("SELECT count(*) FROM message")[0] == 2  # the 3-year-old one is gone
         assert full_store.query_one("SELECT count(*) FROM retention_run")[0] >= 2
+
+
+async def test_notice_change_asks_again(app, full_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from textual.widgets import Button, Checkbox
+
+    import companion.privacy.notice as notice
+    from companion.privacy import ledger
+
+    ledger.grant(full_store, "research", "test")
+    full_store.settings.set(notice.SEEN_SETTING, "1.0")
+    newer = notice.NoticeVersion(
+        "1.1", date(2027, 1, 1), reconsent=("research",), changes=(("en", "Research with a university."),)
+    )
+    monkeypatch.setattr(notice, "NOTICES", (*notice.NOTICES, newer))
+    assert not allowed(full_store, "research")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open_privacy(pilot)
+        await pilot.pause()
+        modal = pilot.app.screen
+        from companion.tui.widgets.privacy_modals import NoticeChanges
+
+        assert isinstance(modal, NoticeChanges)
+        modal.query_one("#reconsent-research", Checkbox).value = True
+        modal.query_one("#notice-accept", Button).press()
+        await pilot.pause()
+        assert allowed(full_store, "research")
+        assert full_store.consents.latest("research").notice_version == "1.1"

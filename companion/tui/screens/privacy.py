@@ -399,8 +399,8 @@ class PrivacyScreen(CompanionScreen):
         from companion.tui.widgets.privacy_modals import NoticeChanges
 
         update = pending_update(self.store)
-        if update is None or not update.reconfirm:
-            return
+        if update is None or (update.seen is None and not update.reconfirm):
+            return  # nothing to ask; a store that never recorded a seen version was set up before versioning
         purposes = [(pid, _(next(p.title for p in PURPOSES if p.id == pid))) for pid in update.reconfirm]
 
         def answered(answers: dict[str, bool] | None) -> None:
