@@ -169,7 +169,8 @@ async def test_notice_change_asks_again(app, full_store, monkeypatch) -> None:  
     monkeypatch.setattr(notice, "NOTICES", (*notice.NOTICES, newer))
     assert not allowed(full_store, "research")
     async with app.run_test(size=(100, 40)) as pilot:
-        await _open_privacy(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
         await pilot.pause()
         modal = pilot.app.screen
         from companion.tui.widgets.privacy_modals import NoticeChanges
