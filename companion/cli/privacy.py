@@ -189,10 +189,17 @@ def _erase(args: argparse.Namespace) -> int:
         notified = ""
         if args.notify_clinic:  # before an account deletion: the outbox lives in the store
             try:
-                erasure.notify_clinic(store, notice)
+                erasure.notify_clinic(store, notice, before_account_deletion=args.category == "all")
                 notified = _("Your clinic will be told by message.")
             except erasure.ErasureError as exc:
                 print(str(exc), file=sys.stderr)
+                if not args.notice_file:
+                    saved = erasure.save_text(
+                        Path.cwd() / f"companion-deletion-notice-{args.category}.txt", notice
+                    )
+                    notified = _("The notice for your clinic was saved to {path}; send it yourself.").format(
+                        path=saved
+                    )
         if args.notice_file:
             erasure.save_text(Path(args.notice_file), notice)
         if args.category == "all":

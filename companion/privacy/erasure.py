@@ -150,7 +150,7 @@ def clinic_notice(categories: list[str], when: str) -> str:
     ).format(when=when, labels=labels)
 
 
-def notify_clinic(store: Store, text: str) -> str:
+def notify_clinic(store: Store, text: str, *, before_account_deletion: bool = False) -> str:
     """Queue ``text`` for the clinic through the messaging outbox; returns "queued".
 
     Raises ``ErasureError`` when messaging is not available (not installed or not set up); the caller then
@@ -164,6 +164,11 @@ def notify_clinic(store: Store, text: str) -> str:
         ) from None
     if not PrivacyRepo(store).table_exists("message") and not PrivacyRepo(store).table_exists("outbox"):
         raise ErasureError(_("Messaging with your clinic is not set up; save the notice as a file instead."))
+    if before_account_deletion and not callable(getattr(outbox, "flush", None)):
+        # The outbox lives in the store that is about to be destroyed: a queued message would never leave.
+        raise ErasureError(
+            _("The message cannot be sent before your data is deleted; save the notice as a file instead.")
+        )
     try:
         outbox.queue_message(store, text)
     except Exception as exc:  # the messaging capability reports its own problems in words

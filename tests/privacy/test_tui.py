@@ -39,6 +39,15 @@ async def _select_purpose(pilot, purpose_id: str) -> None:  # type: ignore[no-un
     await pilot.pause()
 
 
+def _clinic_finder(store):  # type: ignore[no-untyped-def]
+    """The clinic finder of the clinics capability, when it is installed (merged tree)."""
+    try:
+        from companion.clinics.finder import ClinicFinder  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return ClinicFinder(store, store.home, clock=store.clock)
+
+
 async def test_withdraw_location_then_clinic_search_refuses(app, full_store) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(100, 40)) as pilot:
         await _open_privacy(pilot)
@@ -50,16 +59,15 @@ async def test_withdraw_location_then_clinic_search_refuses(app, full_store) -> 
         # The clinic search asks the gate before it touches location: refused until granted again.
         with pytest.raises(ProcessingNotAllowed, match="consent"):
             require(full_store, "location")
-        try:  # the clinic finder (merged tree) must refuse too
-            from companion.clinics import search as clinic_search  # type: ignore[attr-defined]
-        except ImportError:
-            clinic_search = None
-        if clinic_search is not None and hasattr(clinic_search, "near_me"):
+        finder = _clinic_finder(full_store)
+        if finder is not None:  # the clinic finder (merged tree) refuses to use location too
             with pytest.raises(ProcessingNotAllowed):
-                clinic_search.near_me(full_store)
+                finder.require_consent()
         await pilot.press("space")  # and one key gives it again
         await pilot.pause()
         assert allowed(full_store, "location")
+        if finder is not None:
+            finder.require_consent()
         await pilot.press("w")
         await pilot.pause()
         assert not allowed(full_store, "location")

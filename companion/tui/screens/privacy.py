@@ -503,7 +503,7 @@ class PrivacyScreen(CompanionScreen):
         if notify_clinic:
             notice = erasure.clinic_notice([category], store.clock.now().date().isoformat())
             try:
-                erasure.notify_clinic(store, notice)
+                erasure.notify_clinic(store, notice, before_account_deletion=category == "all")
                 told = _("Your clinic will be told by message.")
             except erasure.ErasureError:
                 saved = erasure.save_text(folder / f"companion-deletion-notice-{category}.txt", notice)
