@@ -75,10 +75,9 @@ class PrivacyRepo:
         return int(self._store.query_one(sql, tuple(params))[0])
 
     def distinct(self, table: str, column: str) -> list[Any]:
-        return [
-            r[0]
-            for r in self._store.query(f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)} ORDER BY 1")
-        ]
+        """The distinct values, sorted here (with ``ORDER BY`` SQLite sorts every row in memory first)."""
+        rows = self._store.query(f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)}")
+        return sorted((r[0] for r in rows), key=lambda v: (v is None, str(v)))
 
     def minimum(self, table: str, column: str) -> Any:
         return self._store.query_one(f"SELECT min({_ident(column)}) FROM {_ident(table)}")[0]
