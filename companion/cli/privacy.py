@@ -52,6 +52,37 @@ def register(subparsers: Any) -> None:
     )
     erase.set_defaults(handler=_erase)
 
+    request = sub.add_parser(
+        "request", help=_("draft a GDPR or ARCO request to your clinic and track its deadline")
+    )
+    request.add_argument("regime", choices=["gdpr", "arco"])
+    request.add_argument(
+        "kind",
+        metavar="KIND",
+        help=_(
+            "gdpr: access, rectification, erasure, restriction, portability, objection; "
+            "arco: access, rectification, cancellation, opposition"
+        ),
+    )
+    request.add_argument("--to", dest="recipient", default=None, help=_("the clinic or provider"))
+    request.add_argument("--name", default=None)
+    request.add_argument("--contact", default=None, help=_("address or e-mail for the answer"))
+    request.add_argument("--description", default="", help=_("which data the request is about"))
+    request.add_argument(
+        "--identity-document", default="", help=_("ARCO: the document that proves your identity")
+    )
+    request.add_argument("--changes", default="", help=_("rectification: what should be corrected"))
+    request.add_argument("--location-hints", default="", help=_("ARCO: anything that helps find the data"))
+    way = request.add_mutually_exclusive_group()
+    way.add_argument("--send", action="store_true", help=_("send it to your clinic as a message"))
+    way.add_argument("--save", metavar="PATH", help=_("save it as a text file to send yourself"))
+    request.set_defaults(handler=_request)
+
+    requests = sub.add_parser("requests", help=_("your requests and their deadlines"))
+    requests.add_argument("--answered", type=int, metavar="ID", help=_("mark request ID as answered"))
+    requests.add_argument("--json", action="store_true")
+    requests.set_defaults(handler=_requests)
+
     audit = sub.add_parser("audit", help=_("what left this computer, and when"))
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=_audit)
@@ -272,4 +303,95 @@ def _retention(args: argparse.Namespace) -> int:
     for rule, when in rules:
         nxt = when.date().isoformat() if when else "—"
         print(f"{_(rule.title)}: {_(rule.keep)}; " + _("next purge: {date}").format(date=nxt))
+    return 0
+
+
+def _request(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from companion.cli._common import CliError, open_store
+    from companion.privacy import requests as dsr
+    from companion.privacy.erasure import ErasureError, save_text
+
+    with open_store() as store:
+        profile = store.profiles.active()
+        form = dsr.RequestForm(
+            regime=dsr.Regime(args.regime),
+            kind=args.kind,
+            recipient=args.recipient
+            if args.recipient is not None
+            else (profile.clinic if profile else "") or "",
+            name=args.name if args.name is not None else (profile.name if profile else ""),
+            contact=args.contact if args.contact is not None else (profile.email if profile else "") or "",
+            description=args.description,
+            identity_document=args.identity_document,
+            changes=args.changes,
+            location_hints=args.location_hints,
+        )
+        try:
+            text = dsr.draft(form, store.clock.now().date())
+            request_id = dsr.save_draft(store, form, text)
+            due = None
+            if args.send:
+                due = dsr.send_to_clinic(store, request_id)
+            elif args.save:
+                save_text(Path(args.save), text)
+                due = dsr.mark_sent(store, request_id, "file")
+        except dsr.RequestError as exc:
+            raise CliError(str(exc)) from None
+        except ErasureError as exc:
+            raise CliError(str(exc)) from None
+    sys.stdout.write(text)
+    if due is not None:
+        print(
+            _("Request {id} recorded; the answer is due by {date}.").format(
+                id=request_id, date=due.isoformat()
+            ),
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _requests(args: argparse.Namespace) -> int:
+    from companion.cli._common import open_store, print_json
+    from companion.privacy import requests as dsr
+
+    with open_store() as store:
+        if args.answered is not None:
+            dsr.mark_answered(store, args.answered)
+        rows = dsr.all_requests(store)
+        today = store.clock.now().date()
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "regime": r.regime,
+                    "kind": r.kind,
+                    "recipient": r.recipient,
+                    "status": r.status,
+                    "sent_at": r.sent_at,
+                    "due_date": r.due_date,
+                    "answered_at": r.answered_at,
+                }
+                for r in rows
+            ]
+        )
+        return 0
+    from companion.text import plain
+
+    for r in rows:
+        due = r.due_date or "—"
+        late = (
+            " " + _("(overdue)")
+            if r.status == "sent" and r.due_date and r.due_date < today.isoformat()
+            else ""
+        )
+        print(
+            plain(
+                f"{r.id}  {r.regime.upper()} {dsr.kind_label(r.regime, r.kind)}  {r.recipient}  {r.status}  "
+                f"{due}{late}",
+                single_line=True,
+            )
+        )
     return 0

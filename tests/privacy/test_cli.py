@@ -101,3 +101,34 @@ def test_no_store_yet(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["privacy", "show"]) == 1
     assert "profile init" in capsys.readouterr().err
     assert main(["export", "--output", str(Path("x.zip"))]) == 1
+
+
+def test_request_drafts_saves_and_tracks(onboarded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "request.txt"
+    assert (
+        main(
+            [
+                "privacy",
+                "request",
+                "gdpr",
+                "erasure",
+                "--to",
+                "Demo Clinic",
+                "--contact",
+                "ann@example.org",
+                "--save",
+                str(target),
+            ]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert "Article 17" in captured.out and f"due by {due}" in captured.err
+    assert target.read_text(encoding="utf-8") == captured.out
+    assert main(["privacy", "request", "arco", "cancellation", "--to", "Clínica", "--contact", "x@y.mx"]) == 1
+    assert "identity" in capsys.readouterr().err
+    assert main(["privacy", "requests", "--json"]) == 0
+    rows = _json(capsys)
+    assert [(r["kind"], r["status"], r["due_date"]) for r in rows] == [("erasure", "sent", due)]  # type: ignore[index]
+    assert main(["privacy", "requests", "--answered", str(rows[0]["id"])]) == 0  # type: ignore[index]
+    assert "answered" in capsys.readouterr().out

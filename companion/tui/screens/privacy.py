@@ -193,6 +193,7 @@ class PrivacyScreen(CompanionScreen):
         self.query_one("#requests", DataTable).add_columns(
             _("Request"), _("To"), _("Sent"), _("Answer due"), _("Status")
         )
+        self.query_one("#export-progress", ProgressBar).update(total=100, progress=0)
         self.query_one("#audit", DataTable).add_columns(_("When"), _("What"), _("To"), _("Summary"))
         from companion.privacy.export import default_filename
 
