@@ -104,6 +104,11 @@ def test_no_store_yet(capsys) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_request_drafts_saves_and_tracks(onboarded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from companion.privacy.requests import add_months
+
+    due = add_months(date.today(), 1).isoformat()  # the CLI runs on the system clock
     target = tmp_path / "request.txt"
     assert (
         main(
