@@ -141,3 +141,40 @@ def test_clinic_notice_falls_back_to_a_file(store, tmp_path) -> None:  # type: i
         assert saved.read_text(encoding="utf-8").startswith("Data deletion notice")
     else:  # messaging is installed (merged tree): it was queued
         pass
+
+
+def test_account_erasure_shreds_the_keyring_key(home, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from companion.store import Store
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        monkeypatch.delenv("COMPANION_PASSPHRASE")
+        store = Store.create(home, clock=clock)
+        assert KeyVault(home).info().mode == "keyring"
+        assert len(backend.secrets) == 1
+        erasure.erase_account(store)
+        assert backend.secrets == {}  # the key is gone from the keyring: any copy of the file is unreadable
+        assert not (home / "key.json").exists() and not (home / "companion.db").exists()
+    finally:
+        keyring.set_keyring(previous)
