@@ -118,6 +118,11 @@ class PurgeResult:
 
 def enforce(store: Store, clock: Clock | None = None) -> list[PurgeResult]:
     """Delete everything past its retention period; returns what was removed per rule."""
+    from companion.privacy.ledger import is_restricted
+
+    if is_restricted(store):
+        # GDPR Art. 18: restricted data is only stored; the user may need it kept (e.g. for a legal claim).
+        return []
     now = (clock or store.clock).now()
     repo = PrivacyRepo(store)
     results: list[PurgeResult] = []

@@ -39,6 +39,16 @@ def test_messages_two_years_diagnostics_fourteen_days(full_store, clock, home) -
     assert retention.last_run(full_store) == clock.now()
 
 
+def test_restriction_pauses_retention(full_store) -> None:  # type: ignore[no-untyped-def]
+    from companion.privacy import ledger
+
+    ledger.set_restricted(full_store, True, "test")
+    assert retention.enforce(full_store) == []
+    assert full_store.query_one("SELECT count(*) FROM message")[0] == 3  # kept while restricted
+    ledger.set_restricted(full_store, False, "test")
+    assert {r.rule: r.deleted for r in retention.enforce(full_store)}["messages"] == 1
+
+
 def test_next_purge_dates(full_store, clock) -> None:  # type: ignore[no-untyped-def]
     retention.enforce(full_store)
     messages = retention.next_purge(full_store, _rule("messages"))

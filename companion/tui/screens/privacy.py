@@ -272,6 +272,11 @@ class PrivacyScreen(CompanionScreen):
             else:
                 nxt = when.astimezone().date().isoformat()
             table.add_row(_(rule.title), nxt, _(rule.keep))
+        if ledger.is_restricted(self.store):
+            self.query_one("#retention-status", Static).update(
+                _("Purging is paused while processing is restricted: your data is kept as it is.")
+            )
+            return
         last = retention.last_run(self.store)
         self.query_one("#retention-status", Static).update(
             _("Last checked: {when}. Checked on every start and daily.").format(
