@@ -110,10 +110,10 @@ def erase_account(store: Store) -> None:
         store.close()
     if not ephemeral:
         KeyVault(home).destroy()
-    remove_files(home)
+    remove_files(home, keep_folder=ephemeral)  # the demo's temporary folder is removed by its owner
 
 
-def remove_files(home: Path) -> None:
+def remove_files(home: Path, *, keep_folder: bool = False) -> None:
     """Remove what Companion keeps in ``home``. The whole folder goes when it is Companion's own; a
     folder that
     is someone's home or a filesystem root keeps everything but Companion's files."""
@@ -134,6 +134,8 @@ def remove_files(home: Path) -> None:
             shutil.rmtree(item, ignore_errors=True)
         else:
             item.unlink(missing_ok=True)
+    if keep_folder:
+        return
     try:
         home.rmdir()
     except OSError:

@@ -178,3 +178,12 @@ def test_account_erasure_shreds_the_keyring_key(home, clock, monkeypatch) -> Non
         assert not (home / "key.json").exists() and not (home / "companion.db").exists()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_demo_store_can_be_erased(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from companion.demo import create_demo_store
+
+    folder = tmp_path / "demo"
+    store = create_demo_store(folder, years=0.1)
+    erasure.erase_account(store)
+    assert folder.is_dir() and list(folder.iterdir()) == []  # its owner (the app) removes the folder
