@@ -239,6 +239,14 @@ def _erase(args: argparse.Namespace) -> int:
         else:
             result = erasure.erase_category(store, args.category)
             print(_("Deleted {rows} rows of {category}.").format(rows=result.total, category=args.category))
+            if not result.scrubbed:
+                print(
+                    _(
+                        "Another Companion has the data open, so old copies may remain in the database "
+                        "journal until you close it and run this again."
+                    ),
+                    file=sys.stderr,
+                )
         if notified:
             print(notified)
     except erasure.ErasureError as exc:

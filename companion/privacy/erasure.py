@@ -64,6 +64,7 @@ class ErasureError(Exception):
 class ErasureResult:
     category: str
     rows: dict[str, int] = field(default_factory=dict)
+    scrubbed: bool = True  # False: another Companion kept the file busy; run again after closing it
 
     @property
     def total(self) -> int:
@@ -90,8 +91,7 @@ def erase_category(store: Store, category: str) -> ErasureResult:
     with store.transaction():
         rows = repo.delete_tables(tables)
         repo.record_erasure(category, sum(rows.values()))
-    repo.scrub()
-    return ErasureResult(category, rows)
+    return ErasureResult(category, rows, scrubbed=repo.scrub())
 
 
 def erase_account(store: Store) -> None:

@@ -124,10 +124,21 @@ class PrivacyRepo:
             cur = db.execute(f"DELETE FROM {_ident(table)} WHERE {_ident(column)} < ?", (threshold,))
             return int(cur.rowcount)
 
-    def scrub(self) -> None:
-        """After deletions: fold the WAL into the file and truncate it, then rebuild the file (VACUUM)."""
-        self._store.checkpoint()
-        self._store.vacuum()
+    def scrub(self) -> bool:
+        """After deletions: fold the WAL into the file and truncate it, then rebuild the file (VACUUM).
+
+        False when another connection (a second Companion) kept the file busy: the rows are deleted and their
+        pages overwritten (secure_delete), but old page images may remain in the WAL until the next scrub.
+        """
+        from companion.store.db import DatabaseError
+
+        try:
+            self._store.checkpoint()
+            self._store.vacuum()
+            row = self._store.query_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except DatabaseError:
+            return False
+        return row is None or int(row[0]) == 0
 
     def record_retention_run(self, rule: str, deleted: int) -> None:
         with self._store.transaction() as db:

@@ -187,3 +187,24 @@ def test_demo_store_can_be_erased(tmp_path) -> None:  # type: ignore[no-untyped-
     store = create_demo_store(folder, years=0.1)
     erasure.erase_account(store)
     assert folder.is_dir() and list(folder.iterdir()) == []  # its owner (the app) removes the folder
+
+
+def test_erasure_while_another_companion_reads(store, profile, home) -> None:  # type: ignore[no-untyped-def]
+    """A second Companion holding a read transaction: the rows go at once, the result says the scrub must
+    wait, and the next erasure completes it."""
+    from companion.store import Store
+
+    add_measurements(store, profile.id, 10, note="MARKER-busy")
+    store.query_one("PRAGMA busy_timeout = 200")  # do not wait the default 10 s in a test
+    other = Store.open(home, passphrase=TEST_PASSPHRASE)
+    try:
+        other.query_one("BEGIN")
+        other.query_one("SELECT count(*) FROM measurement")  # a read transaction stays open
+        result = erasure.erase_category(store, "measurements")
+        assert result.total == 10 and not result.scrubbed
+        assert store.measurements.count() == 0
+    finally:
+        other.query_one("ROLLBACK")
+        other.close()
+    assert erasure.erase_category(store, "measurements").scrubbed
+    assert where_is(home, _key(home), "MARKER-busy") == []

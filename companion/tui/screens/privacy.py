@@ -520,6 +520,15 @@ class PrivacyScreen(CompanionScreen):
             erasure.erase_account(store)
             return category, 0, told
         result = erasure.erase_category(store, category)
+        if not result.scrubbed:
+            told = (
+                told
+                + " "
+                + _(
+                    "Another Companion has the data open, so old copies may remain in the database "
+                    "journal until you close it and delete again."
+                )
+            ).strip()
         return category, result.total, told
 
     def _erased(self, result: tuple[str, int, str]) -> None:
