@@ -189,3 +189,16 @@ async def test_notice_change_asks_again(app, full_store, monkeypatch) -> None:  
         await pilot.pause()
         assert allowed(full_store, "research")
         assert full_store.consents.latest("research").notice_version == "1.1"
+
+
+async def test_command_palette_entries(app) -> None:  # type: ignore[no-untyped-def]
+    from companion.tui.screens.privacy import PrivacyCommands
+
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open_privacy(pilot)
+        provider = PrivacyCommands(screen)  # type: ignore[arg-type]
+        hits = [hit async for hit in provider.search("audit")]
+        assert hits and "audit" in str(hits[0].text).lower()
+        hits[0].command()
+        await pilot.pause()
+        assert screen.query_one("#privacy-tabs").active == "tab-audit"  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
     Button,
@@ -42,8 +43,47 @@ STATUS_LABELS = {
 }
 
 
+class PrivacyCommands(Provider):
+    """Command palette entries of the Privacy screen ("Privacy: verb")."""
+
+    async def search(self, query: str) -> Hits:
+        screen = self.screen
+        if not isinstance(screen, PrivacyScreen):
+            return
+        matcher = self.matcher(query)
+        entries = (
+            (_("Privacy: export everything"), _("Write a ZIP with all your data"), screen.action_export),
+            (
+                _("Privacy: restrict processing on or off"),
+                _("Keep the data, stop all other processing"),
+                screen.action_toggle_restriction,
+            ),
+            (
+                _("Privacy: delete data"),
+                _("Delete a category of data or everything"),
+                lambda: screen.show_tab("tab-data"),
+            ),
+            (
+                _("Privacy: new request to your clinic"),
+                _("Draft a GDPR or ARCO request"),
+                lambda: screen.show_tab("tab-requests"),
+            ),
+            (
+                _("Privacy: audit log"),
+                _("What left this computer, and when"),
+                lambda: screen.show_tab("tab-audit"),
+            ),
+            (_("Privacy: retention"), _("How long data is kept"), lambda: screen.show_tab("tab-retention")),
+        )
+        for label, text, action in entries:
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), action, help=text)
+
+
 class PrivacyScreen(CompanionScreen):
     SCREEN_ID = "privacy"
+    COMMANDS = CompanionScreen.COMMANDS | {PrivacyCommands}
     HELP = N_(
         "# Privacy\n\n"
         "**Purposes**: every purpose from the privacy notice with its legal basis and the data it uses. "
@@ -426,6 +466,9 @@ class PrivacyScreen(CompanionScreen):
         path_input = self.query_one("#export-path", Input)
         folder = Path(path_input.value).expanduser().parent if path_input.value else Path.cwd()
         path_input.value = str(folder / default_filename(self.companion.clock.now(), str(event.value)))
+
+    def show_tab(self, tab_id: str) -> None:
+        self.query_one("#privacy-tabs", TabbedContent).active = tab_id
 
     def action_export(self) -> None:
         self.query_one("#privacy-tabs", TabbedContent).active = "tab-data"
