@@ -254,12 +254,7 @@ class _Exporter:
         self.now = store.clock.now()
         self.done = 0
         self.total = 0
-        self.tables = sorted(
-            r[0]
-            for r in store.query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        )
+        self.tables = self.repo.tables()
         self.has_measurement = "measurement" in self.tables
         self.has_sample = "sample" in self.tables and {"kind", "ts", "value"} <= set(
             self.repo.columns("sample")

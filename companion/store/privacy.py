@@ -64,6 +64,15 @@ class PrivacyRepo:
             is not None
         )
 
+    def tables(self) -> list[str]:
+        """Every table of the store (SQLite's own excluded), sorted."""
+        return sorted(
+            str(r[0])
+            for r in self._store.query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        )
+
     def existing(self, names: Sequence[str]) -> list[str]:
         return [name for name in names if self.table_exists(name)]
 
