@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     Button,
     Checkbox,
@@ -137,7 +137,9 @@ class PrivacyScreen(CompanionScreen):
     PrivacyScreen #privacy-banner.shown { display: block; }
     PrivacyScreen .switch-row { height: auto; }
     PrivacyScreen .switch-row Label { padding: 1 1 0 0; }
-    PrivacyScreen #purposes { height: auto; max-height: 24; }
+    PrivacyScreen #purposes-pane { height: 1fr; }
+    PrivacyScreen #purposes { height: 1fr; }
+    PrivacyScreen #purpose-hint { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     PrivacyScreen .row { height: auto; margin: 0 0 1 0; }
     PrivacyScreen .row Select { width: 30; }
     PrivacyScreen .row Input { width: 1fr; }
@@ -154,7 +156,7 @@ class PrivacyScreen(CompanionScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="privacy-banner")
         with TabbedContent(id="privacy-tabs", initial="tab-purposes"):
-            with TabPane(_("Purposes"), id="tab-purposes"), VerticalScroll():
+            with TabPane(_("Purposes"), id="tab-purposes"), Vertical(id="purposes-pane"):
                 with Horizontal(classes="switch-row"):
                     yield Label(_("Restrict processing (keep my data, only storage and export):"))
                     yield Switch(id="restrict", tooltip=_("Restrict processing on or off (r)"))
@@ -246,6 +248,7 @@ class PrivacyScreen(CompanionScreen):
             self.query_one("#request-contact", Input).value = profile.email or ""
             self.query_one("#request-recipient", Input).value = profile.clinic or ""
         self.refresh_data()
+        table.focus()
         self.call_after_refresh(self._offer_notice_update)
 
     def on_screen_resume(self) -> None:
@@ -378,7 +381,10 @@ class PrivacyScreen(CompanionScreen):
             text = _("{basis}: in use unless you object; space objects or lifts the objection.").format(
                 basis=_(item.basis.label)
             )
-        hint.update(text)
+        details = _("{basis} · data: {data}").format(
+            basis=_(item.basis.label), data=", ".join(_(c) for c in item.categories)
+        )
+        hint.update(f"{_(item.title)}: {details}\n{text}")
 
     @on(DataTable.RowHighlighted, "#purposes")
     def _highlighted(self) -> None:
