@@ -8,11 +8,12 @@ Companion, and any append-only trigger that was dropped.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from companion.i18n import _
+from companion.i18n import _, current_language
 from companion.privacy.notice import current, needs_reconsent
 from companion.privacy.purposes import PURPOSES, LegalBasis, Purpose, find
 from companion.store.consents import ConsentRecord, seal_digest
@@ -48,9 +49,27 @@ def lookup(purpose_id: str) -> Purpose:
 
 
 # ----- tamper detection -------------------------------------------------------------------------------
+_VERIFIED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int, int, str], list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def verify(store: Store) -> list[str]:
-    """Problems with the ledger, as human sentences; empty when the ledger is intact."""
+    """Problems with the ledger, as human sentences; empty when the ledger is intact.
+
+    The gate calls this on every check; the result is reused until anything in the database changes.
+    """
     repo = PrivacyRepo(store)
+    marker = (*repo.change_marker(), current_language())
+    cached = _VERIFIED.get(store)
+    if cached is not None and cached[0] == marker:
+        return list(cached[1])
+    problems = _verify(repo)
+    _VERIFIED[store] = ((*repo.change_marker(), current_language()), problems)
+    return list(problems)
+
+
+def _verify(repo: PrivacyRepo) -> list[str]:
     problems: list[str] = []
     missing = repo.missing_triggers()
     if missing:

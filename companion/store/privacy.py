@@ -214,6 +214,19 @@ class PrivacyRepo:
                 (self._store.clock.now().isoformat(), last_event_id, digest, reason),
             )
 
+    def change_marker(self) -> tuple[int, int, int]:
+        """Changes when anything in the database changed: ``data_version`` moves on commits by other
+        connections, ``schema_version`` on DDL, ``total_changes`` on this connection's own writes
+        (sqlite.org/pragma.html#pragma_data_version).
+        """
+        with self._store._lock:  # the repository lives in the store package
+            connection = self._store._conn
+            version = int(connection.execute("PRAGMA data_version").fetchone()[0])
+            schema = int(
+                connection.execute("PRAGMA schema_version").fetchone()[0]
+            )  # DDL, e.g. a dropped trigger
+            return version, schema, int(connection.total_changes)
+
     def max_event_id(self) -> int:
         return int(
             self._store.query_one(

@@ -205,3 +205,22 @@ def test_notice_ships_in_both_languages_and_lists_every_purpose() -> None:
         assert item.title in english, item.id
         assert str(nl.get(item.title, "")) in dutch and nl.get(item.title), item.id
     assert "18" in english and "18" in dutch
+
+
+def test_gate_is_fast_and_still_sees_tampering(store, home) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from companion.store import Store
+    from tests.conftest import TEST_PASSPHRASE
+
+    for i in range(200):
+        ledger.toggle(store, "location", f"bulk-{i}")
+    start = time.perf_counter()
+    for _ in range(2000):
+        allowed(store, "research")
+    assert (time.perf_counter() - start) / 2000 < 0.002  # well under 2 ms a check with 200 decisions
+    # A change by another connection (another process) is still seen at once.
+    with Store.open(home, passphrase=TEST_PASSPHRASE) as other, other.transaction() as db:
+        db.execute("DROP TRIGGER consent_event_append_only_update")
+    assert ledger.verify(store)
+    assert not allowed(store, "health-data")
