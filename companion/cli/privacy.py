@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
 
     show = sub.add_parser("show", help=_("every purpose with its legal basis and your decision"))
     show.add_argument("--json", action="store_true")
+    show.add_argument("--yes", action="store_true", help=argparse.SUPPRESS)
     show.set_defaults(handler=_show)
 
     for name, text in (
@@ -33,12 +34,14 @@ def register(subparsers: Any) -> None:
         action = sub.add_parser(name, help=text)
         action.add_argument("purpose", metavar="PURPOSE")
         action.add_argument("--json", action="store_true")
+        action.add_argument("--yes", action="store_true", help=argparse.SUPPRESS)  # nothing to confirm
         action.set_defaults(handler=_decide, decision=name)
 
     restrict = sub.add_parser(
         "restrict", help=_("restrict processing: keep the data, only storage and export")
     )
     restrict.add_argument("state", choices=["on", "off"])
+    restrict.add_argument("--yes", action="store_true", help=argparse.SUPPRESS)
     restrict.set_defaults(handler=_restrict)
 
     erase = sub.add_parser("erase", help=_("delete a category of data, or everything (all)"))
