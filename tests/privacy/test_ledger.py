@@ -224,3 +224,30 @@ def test_gate_is_fast_and_still_sees_tampering(store, home) -> None:  # type: ig
         db.execute("DROP TRIGGER consent_event_append_only_update")
     assert ledger.verify(store)
     assert not allowed(store, "health-data")
+
+
+def test_upgrade_from_schema_1_keeps_the_ledger_trusted(home, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import companion.store.db as db
+    from companion.store import Store
+    from companion.store.migrations import all_migrations
+    from tests.conftest import TEST_PASSPHRASE
+
+    first = [m for m in all_migrations() if m.version == 1]
+    monkeypatch.setattr(db, "all_migrations", lambda: first)
+    monkeypatch.setattr(db, "latest_version", lambda: 1)
+    old = Store.create(home, passphrase=TEST_PASSPHRASE, clock=clock)
+    with old.transaction() as conn:  # decisions written by a version without seals
+        conn.execute(
+            "INSERT INTO consent_event (purpose, decision, notice_version, ts, method) "
+            "VALUES ('health-data', 'grant', '1.0', '2026-01-01T00:00:00+00:00', 'onboarding')"
+        )
+    old.close()
+    monkeypatch.undo()
+    store = Store.open(home, passphrase=TEST_PASSPHRASE, clock=clock)  # migrates to the newest schema
+    try:
+        assert ledger.verify(store) == []
+        assert allowed(store, "health-data")
+        ledger.grant(store, "location", "test")
+        assert ledger.verify(store) == [] and allowed(store, "location")
+    finally:
+        store.close()
