@@ -630,11 +630,12 @@ class _Suffixing:
 
 
 def _csv(value: Any) -> str:
+    """One CSV field (RFC 4180 quoting); text that a spreadsheet would run as a formula gets a leading '."""
     text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
-    if text[:1] in ("=", "+", "-", "@"):  # keep spreadsheets from running it as a formula
-        return "'" + text
     return text
 
 
