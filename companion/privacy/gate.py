@@ -1,4 +1,10 @@
-"""The gate every feature asks before it processes personal data."""
+"""The gate every feature asks before it processes personal data.
+
+``require(store, purpose)`` raises ``ProcessingNotAllowed`` (with a human message) when processing is
+restricted, the purpose needs a consent that is not given (or must be asked again after a notice change),
+the user objected, or the consent record was tampered with. ``allowed`` is the boolean form. Both read the
+ledger on every call, so a withdrawal takes effect at once.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,14 @@ def is_restricted(store: Store) -> bool:
     return bool(store.settings.get(RESTRICTED_SETTING, False))
 
 
+def _check_ledger(store: Store, purpose_id: str) -> None:
+    from companion.privacy.ledger import tamper_message, verify
+
+    problems = verify(store)
+    if problems:
+        raise ProcessingNotAllowed(purpose_id, tamper_message(problems))
+
+
 def allowed(store: Store, purpose_id: str) -> bool:
     try:
         require(store, purpose_id)
@@ -40,22 +54,39 @@ def require(store: Store, purpose_id: str) -> None:
         raise ProcessingNotAllowed(
             purpose_id, _("Processing is restricted at your request; only storage and export are allowed.")
         )
+    if item.basis is LegalBasis.CONSENT:
+        _check_ledger(store, purpose_id)
+    if item.basis is LegalBasis.CONSENT and store.consents.is_granted(purpose_id):
+        from companion.privacy.notice import needs_reconsent
+
+        if needs_reconsent(store, purpose_id):
+            raise ProcessingNotAllowed(
+                purpose_id,
+                _(
+                    "The privacy notice changed; please confirm your consent for {purpose} again "
+                    "on the Privacy screen."
+                ).format(purpose=_(item.title)),
+            )
     if item.basis is LegalBasis.CONSENT and not store.consents.is_granted(purpose_id):
         raise ProcessingNotAllowed(
-            purpose_id, _("This needs your consent for: {purpose}. You can give it on the Privacy screen.").format(
+            purpose_id,
+            _("This needs your consent for: {purpose}. You can give it on the Privacy screen.").format(
                 purpose=_(item.title)
-            )
+            ),
         )
-    if item.basis is LegalBasis.LEGITIMATE_INTEREST and store.consents.is_objected(purpose_id):
-        raise ProcessingNotAllowed(
-            purpose_id, _("You objected to: {purpose}.").format(purpose=_(item.title))
-        )
+    if item.objectable and store.consents.is_objected(purpose_id):
+        raise ProcessingNotAllowed(purpose_id, _("You objected to: {purpose}.").format(purpose=_(item.title)))
 
 
 def require_health_consent(store: Store) -> None:
-    """Health data is stored only with the explicit ``health-data`` consent (restriction still allows storage)."""
+    """Health data is stored only with the explicit ``health-data`` consent (restriction still allows
+    storage)."""
+    _check_ledger(store, "health-data")
     if not store.consents.is_granted("health-data"):
         raise ProcessingNotAllowed(
             "health-data",
-            _("Health data is not stored without your explicit consent; you can give it on the Privacy screen."),
+            _(
+                "Health data is not stored without your explicit consent; you can give it on the Privacy "
+                "screen."
+            ),
         )

@@ -1,10 +1,16 @@
-"""The consent ledger: an append-only record of every decision (the schema forbids UPDATE and DELETE)."""
+"""The consent ledger: an append-only record of every decision (the schema forbids UPDATE and DELETE).
+
+Each row is sealed in the same transaction by a hash chain (``consent_seal``, schema 6): the seal's digest is
+SHA-256 over the previous digest and the row's fields, so a row changed, inserted or removed outside
+Companion is detected by ``companion.privacy.ledger.verify``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from companion.store.db import Store
@@ -22,6 +28,24 @@ class ConsentRecord:
     id: int | None = None
 
 
+def seal_digest(previous: str, row: tuple[object, ...]) -> str:
+    """The chain digest of one ledger row (id, purpose, decision, notice_version, ts, method)."""
+    text = previous + "\x1e" + "\x1f".join(str(value) for value in row)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_head(db: Any) -> str:
+    """The digest the next row chains on: the newest seal after the latest checkpoint, else the checkpoint's."""
+    checkpoint = db.execute(
+        "SELECT last_event_id, digest FROM consent_checkpoint ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    last_id, head = (checkpoint[0], checkpoint[1]) if checkpoint else (0, "")
+    row = db.execute(
+        "SELECT digest FROM consent_seal WHERE event_id > ? ORDER BY event_id DESC LIMIT 1", (last_id,)
+    ).fetchone()
+    return str(row[0]) if row else str(head)
+
+
 class ConsentLedger:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -31,11 +55,21 @@ class ConsentLedger:
             raise ValueError(f"unknown decision {decision!r}")
         now = self._store.clock.now()
         with self._store.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO consent_event (purpose, decision, notice_version, ts, method) VALUES (?, ?, ?, ?, ?)",
-                (purpose, decision, notice_version, now.isoformat(), method),
+            # Never reuse an id, even one whose row was removed behind the ledger's back (its seal remains).
+            event_id = int(db.execute(
+                "SELECT max(COALESCE((SELECT max(id) FROM consent_event), 0), "
+                "COALESCE((SELECT max(event_id) FROM consent_seal), 0)) + 1"
+            ).fetchone()[0])
+            db.execute(
+                "INSERT INTO consent_event (id, purpose, decision, notice_version, ts, method) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (event_id, purpose, decision, notice_version, now.isoformat(), method),
             )
-        return ConsentRecord(purpose, decision, notice_version, now, method, int(cur.lastrowid))
+            digest = seal_digest(
+                chain_head(db), (event_id, purpose, decision, notice_version, now.isoformat(), method)
+            )
+            db.execute("INSERT INTO consent_seal (event_id, digest) VALUES (?, ?)", (event_id, digest))
+        return ConsentRecord(purpose, decision, notice_version, now, method, event_id)
 
     def history(self, purpose: str | None = None) -> list[ConsentRecord]:
         sql = "SELECT id, purpose, decision, notice_version, ts, method FROM consent_event"
