@@ -263,6 +263,11 @@ def open_requests(store: Store) -> list[OpenRequest]:
     return sorted(found, key=lambda r: r.due)
 
 
+def open_count(store: Store) -> int:
+    """How many sent requests still wait for an answer (the dashboard's inbox line)."""
+    return len(open_requests(store))
+
+
 def all_requests(store: Store) -> list[DataRequestRow]:
     return PrivacyRepo(store).requests()
 

@@ -75,12 +75,15 @@ def inbox_line(store: Any) -> str | None:
         except Exception:
             pass
     try:
-        from companion.privacy.requests import open_count  # type: ignore[import-not-found,unused-ignore]
+        from companion.privacy.requests import open_requests
     except ImportError:
         pass
     else:
         try:
-            parts.append(_("Open data requests: {count}").format(count=int(open_count(store))))
+            pending = open_requests(store)
+            if pending:
+                parts.append(_("Open data requests: {count} (next answer due {due})").format(
+                    count=len(pending), due=pending[0].due.isoformat()))
         except Exception:
             pass
     return "  ·  ".join(parts) if parts else None
