@@ -27,15 +27,25 @@ def _tz(offset_min: int) -> timezone:
     return tz
 
 
+_MASK_CACHE: dict[frozenset[Metric], int] = {}
+
+
 def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
+    """The ``measurement`` row for ``m`` (the hot path of bulk imports: no per-call allocations beyond the tuple)."""
     pid = profile_id if profile_id is not None else m.profile_id
     if pid is None:
         raise ValueError("a stored measurement needs a profile")
-    offset = m.timestamp.utcoffset()
+    ts = m.timestamp
+    offset = ts.utcoffset()
+    minutes = (offset.days * 1440 + offset.seconds // 60) if offset else 0
+    derived = m.derived
+    mask = _MASK_CACHE.get(derived)
+    if mask is None:
+        mask = _MASK_CACHE[derived] = m.derived_mask
     return (
-        pid, int(m.timestamp.timestamp()), int(offset.total_seconds() // 60) if offset else 0, m.source, m.device,
+        pid, int(ts.timestamp()), minutes, m.source, m.device,
         m.weight_kg, m.body_fat_pct, m.body_water_pct, m.bone_mass_kg, m.muscle_mass_kg, m.bmi, m.bmr_kcal,
-        m.visceral_fat, m.impedance_ohm, m.derived_mask, m.note,
+        m.visceral_fat, m.impedance_ohm, mask, m.note,
     )
 
 

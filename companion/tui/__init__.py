@@ -4,8 +4,6 @@ from __future__ import annotations
 
 
 def run_app(*, demo: bool = False) -> int:
-    from companion.tui.app import make_app
+    from companion.tui.app import run_app as run
 
-    app = make_app(demo=demo)
-    app.run()
-    return int(app.return_code or 0)
+    return run(demo=demo)
