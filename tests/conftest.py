@@ -77,3 +77,59 @@ def onboarded(home: Path, clock) -> Iterator[Path]:  # type: ignore[no-untyped-d
     )
     complete_onboarding(home, answers, clock).close()
     yield home
+
+
+# ----- added by the foundation tests (the fixtures above keep their behaviour) ------------------------------
+def _memory_backend_class():  # type: ignore[no-untyped-def]
+    """A real keyring backend that keeps secrets in a dict (the OS keyring stand-in for keyring-mode tests)."""
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    class _Backend(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.secrets.pop((service, username), None) is None:
+                raise PasswordDeleteError(username)
+
+    return _Backend
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An in-memory keyring backend set with ``keyring.set_keyring`` (restored afterwards); no passphrase env."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = _memory_backend_class()()
+    keyring.set_keyring(backend)
+    monkeypatch.delenv("COMPANION_PASSPHRASE", raising=False)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def dir_digest(path: Path) -> dict[str, str]:
+    """{relative name: sha256} of every file under ``path`` (to prove that nothing was modified)."""
+    import hashlib
+
+    if not path.is_dir():
+        return {}
+    return {
+        str(item.relative_to(path)): hashlib.sha256(item.read_bytes()).hexdigest()
+        for item in sorted(path.rglob("*")) if item.is_file()
+    }
+
+
+@pytest.fixture
+def digest():  # type: ignore[no-untyped-def]
+    return dir_digest

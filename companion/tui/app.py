@@ -131,11 +131,11 @@ class CompanionApp(App[int]):
         """A dialog that explains why the data cannot be opened; its only way out is Quit (exit code 1)."""
         from companion.tui.screens.unlock import StoreProblemScreen
 
-        self.push_screen(StoreProblemScreen(message), lambda _result: self.exit(1))
+        self.push_screen(StoreProblemScreen(message), lambda _result: self.exit(1, return_code=1))
 
     def _unlocked(self, store: Store | None) -> None:
-        if store is None:
-            self.exit(1)
+        if store is None:  # the person chose Quit on the unlock screen
+            self.exit(0)
             return
         self.context.store = store
         self._enter()

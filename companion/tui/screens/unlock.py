@@ -117,7 +117,7 @@ class UnlockScreen(Screen[Store | None]):
         self.query_one("#passphrase", Input).value = ""
 
     def _show_problem(self, message: str) -> None:
-        self.app.push_screen(StoreProblemScreen(message), lambda _result: self.app.exit(1))
+        self.app.push_screen(StoreProblemScreen(message), lambda _result: self.app.exit(1, return_code=1))
 
     @on(Input.Submitted, "#passphrase")
     @on(Button.Pressed, "#unlock")
