@@ -130,7 +130,7 @@ class OnboardingScreen(Screen[Store | None]):
                 yield from self._field("name", _("Name"), Input(id="name", value=self.values.get("name", "")))
                 yield from self._field("sex", _("Sex"), Select(
                     [(_("female"), "female"), (_("male"), "male"), (_("other"), "other")],
-                    id="sex", prompt=_("Choose"), value=self.values.get("sex", Select.BLANK)))
+                    id="sex", prompt=_("Choose"), value=self.values.get("sex", Select.NULL)))
                 yield from self._field("height", _("Height (cm)"), Input(
                     id="height", placeholder="170", value=self.values.get("height", "")))
                 yield from self._field("email", _("E-mail (optional)"),
@@ -267,7 +267,7 @@ class OnboardingScreen(Screen[Store | None]):
         for name in PROFILE_FIELDS:
             widget = self.query_one(f"#{name}")
             if isinstance(widget, Select):
-                values[name] = "" if widget.value is Select.BLANK else str(widget.value)
+                values[name] = "" if widget.value is Select.NULL else str(widget.value)
             else:
                 values[name] = widget.value  # type: ignore[attr-defined]
         return values
