@@ -133,3 +133,15 @@ def dir_digest(path: Path) -> dict[str, str]:
 @pytest.fixture
 def digest():  # type: ignore[no-untyped-def]
     return dir_digest
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run (workers included) until ``condition()`` holds; fail after ``timeout`` seconds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.02)

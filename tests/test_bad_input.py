@@ -15,7 +15,7 @@ import pytest
 from companion.store import DB_FILE, Store
 from companion.store.keys import KEY_FILE
 from companion.store.migrations import latest_version
-from tests.conftest import TEST_PASSPHRASE, dir_digest
+from tests.conftest import TEST_PASSPHRASE, dir_digest, wait_until
 
 
 def _corrupt(home: Path) -> None:
@@ -134,11 +134,7 @@ async def _problem_dialog(home: Path, clock) -> tuple[str, int | None]:  # type:
 
     app = make_app(home=home, clock=clock)
     async with app.run_test(size=(100, 32)) as pilot:
-        for _ in range(50):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if isinstance(app.screen, StoreProblemScreen):
-                break
+        await wait_until(pilot, lambda: isinstance(app.screen, StoreProblemScreen))
         assert isinstance(app.screen, StoreProblemScreen), app.screen
         text = str(app.screen.query_one("#problem-message", Static).render())
         await pilot.press("q")
@@ -174,16 +170,11 @@ async def test_tui_wrong_passphrase_asks_again(onboarded: Path, clock, monkeypat
     app = make_app(home=onboarded, clock=clock)
     app.context.extras["no_services"] = True
     async with app.run_test(size=(100, 32)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, lambda: "Wrong passphrase" in str(app.screen.query_one("#unlock-error").render()))
         assert isinstance(app.screen, UnlockScreen)
         assert "Wrong passphrase" in str(app.screen.query_one("#unlock-error", Static).render())
         app.screen.query_one("#passphrase", Input).value = TEST_PASSPHRASE
         await pilot.press("enter")
-        for _ in range(50):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if app.store is not None:
-                break
+        await wait_until(pilot, lambda: app.store is not None and app.current_mode == "dashboard")
         assert app.store is not None and app.current_mode == "dashboard"
     assert set(dir_digest(onboarded)) == set(before)

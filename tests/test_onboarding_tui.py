@@ -12,7 +12,7 @@ from companion.i18n import _, current_language, set_language
 from companion.store import Store
 from companion.tui.app import CompanionApp, make_app
 from companion.tui.screens.onboarding import OnboardingScreen
-from tests.conftest import TEST_PASSPHRASE
+from tests.conftest import TEST_PASSPHRASE, wait_until
 
 SIZE = (100, 32)
 
@@ -88,11 +88,7 @@ async def test_happy_path_in_dutch(home: Path, clock) -> None:  # type: ignore[n
         await type_into(pilot, "#passphrase", TEST_PASSPHRASE)
         await type_into(pilot, "#passphrase2", TEST_PASSPHRASE)
         await press_button(pilot, "#finish")
-        for _attempt in range(100):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if app.store is not None:
-                break
+        await wait_until(pilot, lambda: app.store is not None and app.current_mode == "dashboard")
         assert app.store is not None
         assert app.current_mode == "dashboard"
     set_language("en")

@@ -103,7 +103,9 @@ class ProfileScreen(CompanionScreen):
     ProfileScreen .buttons Button { margin-right: 2; }
     ProfileScreen #profile-status { padding-left: 26; height: auto; }
     ProfileScreen #strength { height: 1; width: 40; margin-left: 26; }
-    ProfileScreen #key-mode, ProfileScreen #strength-text { padding-left: 26; height: auto; }
+    ProfileScreen #key-mode, ProfileScreen #strength-text, ProfileScreen #passphrase-status {
+        padding-left: 26; height: auto;
+    }
     """
 
     def __init__(self) -> None:
@@ -146,6 +148,7 @@ class ProfileScreen(CompanionScreen):
                 with Horizontal(classes="buttons"):
                     yield Button(_("Change passphrase"), id="change-passphrase", variant="warning")
                     yield Button(_("Remove passphrase"), id="remove-passphrase")
+                yield Static("", id="passphrase-status", classes="muted")
 
     @staticmethod
     def _row(widget_id: str, label: str, widget: Any) -> ComposeResult:
@@ -322,6 +325,7 @@ class ProfileScreen(CompanionScreen):
 
     def _passphrase_error(self, message: str) -> None:
         self.query_one("#error-repeat-passphrase", Static).update(message)
+        self.query_one("#passphrase-status", Static).update("")
 
     @on(Button.Pressed, "#change-passphrase")
     def _change_passphrase(self) -> None:
@@ -361,7 +365,7 @@ class ProfileScreen(CompanionScreen):
         self._passphrase_error("")
         self._show_key_mode()
         message = _("Passphrase changed.") if has_passphrase else _("Passphrase removed; the key is in the keyring.")
-        self.query_one("#strength-text", Static).update(message)
+        self.query_one("#passphrase-status", Static).update(message)
         self.notify(message, timeout=3)
 
     # ----- palette ---------------------------------------------------------------------------------------
