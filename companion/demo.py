@@ -1,4 +1,4 @@
-"""Demo data: a realistic, deterministic programme curve for ``companion --demo`` (pure apart from the store call).
+"""Demo data: a realistic, deterministic programme curve for ``companion --demo`` (pure but for the store).
 
 The curve: a few weeks before placement at a stable weight, then the loss most of it in months 1-4 after
 an intragastric balloon is placed (about 13 % TBWL at 6 months, the pooled Orbera figure in
@@ -49,39 +49,52 @@ def _weight_curve(day: float, start: float) -> float:
     return start - loss
 
 
+_DERIVED = frozenset({Metric.BMI, Metric.BMR})
+
+
 def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Measurement]:
+    """About one weigh-in a day for ``days`` days up to ``today`` (deterministic for a given seed).
+
+    Written for speed (ten years are generated on every ``companion --demo`` start): constants hoisted, no
+    per-day lookups beyond the arithmetic itself.
+    """
     rng = random.Random(seed)
+    uniform = rng.random
+
+    def gauss(mu: float, sigma: float) -> float:
+        """Approximately normal noise (Irwin-Hall sum of three uniforms, rescaled to unit variance): cheap."""
+        return mu + (uniform() + uniform() + uniform() - 1.5) * 2.0 * sigma
+
     start_weight = profile.start_weight_kg or 100.0
     placement = profile.placement_date or today - timedelta(days=days // 2)
-    height_m = profile.height_cm / 100
+    height_cm = profile.height_cm
+    height_m2 = (height_cm / 100) ** 2
+    male = 1 if profile.sex is Sex.MALE else 0
+    sex_fat = -10.8 * male - 5.4  # Deurenberg (1991): BF% = 1.2 BMI + 0.23 age - 10.8 sex - 5.4
+    sex_bmr = 5 if male else -161  # Mifflin-St Jeor (1990)
+    born = profile.birth_date
     out: list[Measurement] = []
+    append = out.append
     first = today - timedelta(days=days - 1)
+    offset = (first - placement).days
     for i in range(days):
         day = first + timedelta(days=i)
-        if rng.random() < 0.12 and day != today:  # skipped days
+        if uniform() < 0.12 and day != today:  # skipped days
             continue
-        weight = _weight_curve((day - placement).days, start_weight) + rng.gauss(0, 0.35)
-        age = profile.age_on(day)
-        bmi = weight / (height_m * height_m)
-        # Deurenberg (1991) body-fat estimate from BMI, age and sex, plus measurement noise.
-        male = 1 if profile.sex is Sex.MALE else 0
-        fat = max(8.0, 1.2 * bmi + 0.23 * age - 10.8 * male - 5.4 + rng.gauss(0, 0.4))
+        weight = _weight_curve(offset + i, start_weight) + gauss(0, 0.35)
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        bmi = weight / height_m2
+        fat = max(8.0, 1.2 * bmi + 0.23 * age + sex_fat + gauss(0, 0.4))
         lean = weight * (1 - fat / 100)
-        water = lean * 0.73 / weight * 100
         bone = lean * 0.05
-        muscle = lean - bone
-        bmr = 10 * weight + 6.25 * profile.height_cm - 5 * age + (5 if male else -161)  # Mifflin-St Jeor
-        visceral = max(1.0, round(bmi * 0.6 - 6 + age / 20))
-        at = datetime.combine(day, time(7, 10 + rng.randrange(0, 40)), DEMO_TZ)
-        out.append(
-            Measurement(
-                timestamp=at, source="ble:demo-scale", weight_kg=round(weight, 2), body_fat_pct=round(fat, 1),
-                body_water_pct=round(water, 1), bone_mass_kg=round(bone, 2), muscle_mass_kg=round(muscle, 2),
-                bmi=round(bmi, 1), bmr_kcal=round(bmr), visceral_fat=visceral,
-                impedance_ohm=round(480 + (fat - 30) * 6 + rng.gauss(0, 5), 1),
-                derived=frozenset({Metric.BMI, Metric.BMR}),
-            )
-        )
+        append(Measurement(
+            timestamp=datetime.combine(day, time(7, 10 + int(uniform() * 40)), DEMO_TZ), source="ble:demo-scale",
+            weight_kg=round(weight, 2), body_fat_pct=round(fat, 1), body_water_pct=round(lean * 73 / weight, 1),
+            bone_mass_kg=round(bone, 2), muscle_mass_kg=round(lean - bone, 2), bmi=round(bmi, 1),
+            bmr_kcal=round(10 * weight + 6.25 * height_cm - 5 * age + sex_bmr),
+            visceral_fat=max(1.0, round(bmi * 0.6 - 6 + age / 20)),
+            impedance_ohm=round(480 + (fat - 30) * 6 + gauss(0, 5), 1), derived=_DERIVED,
+        ))
     return out
 
 
