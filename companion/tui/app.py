@@ -140,6 +140,7 @@ class CompanionApp(App[int]):
             self.exit(0)
             return
         self.context.store = store
+        self.refresh_bindings()
         self._enter()
 
     def _onboarded(self, store: Store | None) -> None:
@@ -147,6 +148,7 @@ class CompanionApp(App[int]):
             self.exit(0)
             return
         self.context.store = store
+        self.refresh_bindings()
         self._enter()
 
     def _enter(self) -> None:
@@ -192,6 +194,12 @@ class CompanionApp(App[int]):
         self.refresh_bindings()
 
     # ----- actions -------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Screen keys only once the data is open (not during onboarding, unlock or a problem dialog)."""
+        if action == "show" and self.store is None:
+            return False
+        return True
+
     def action_show(self, screen_id: str) -> None:
         if self.store is None:
             self.bell()
