@@ -88,8 +88,9 @@ def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Me
         lean = weight * (1 - fat / 100)
         bone = lean * 0.05
         append(Measurement(
-            timestamp=datetime.combine(day, time(7, 10 + int(uniform() * 40)), DEMO_TZ), source="ble:demo-scale",
-            weight_kg=round(weight, 2), body_fat_pct=round(fat, 1), body_water_pct=round(lean * 73 / weight, 1),
+            timestamp=datetime.combine(day, time(7, 10 + int(uniform() * 40)), DEMO_TZ),
+            source="ble:demo-scale", weight_kg=round(weight, 2), body_fat_pct=round(fat, 1),
+            body_water_pct=round(lean * 73 / weight, 1),
             bone_mass_kg=round(bone, 2), muscle_mass_kg=round(lean - bone, 2), bmi=round(bmi, 1),
             bmr_kcal=round(10 * weight + 6.25 * height_cm - 5 * age + sex_bmr),
             visceral_fat=max(1.0, round(bmi * 0.6 - 6 + age / 20)),

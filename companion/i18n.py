@@ -113,7 +113,7 @@ def current_language() -> str:
 
 
 def language_from_environment() -> str:
-    """The language the user's environment asks for (COMPANION_LANG, then LANGUAGE/LC_ALL/LC_MESSAGES/LANG)."""
+    """The language the environment asks for (COMPANION_LANG, then LANGUAGE/LC_ALL/LC_MESSAGES/LANG)."""
     for var in ("COMPANION_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:

@@ -73,7 +73,8 @@ def onboarded(home: Path, clock) -> Iterator[Path]:  # type: ignore[no-untyped-d
     from companion.onboarding import OnboardingAnswers, complete_onboarding
 
     answers = OnboardingAnswers(
-        Profile("Ann Example", Sex.FEMALE, date(1980, 4, 23), 168.0), True, frozenset(), "1.0", TEST_PASSPHRASE
+        Profile("Ann Example", Sex.FEMALE, date(1980, 4, 23), 168.0), True, frozenset(), "1.0",
+        TEST_PASSPHRASE,
     )
     complete_onboarding(home, answers, clock).close()
     yield home
@@ -81,7 +82,7 @@ def onboarded(home: Path, clock) -> Iterator[Path]:  # type: ignore[no-untyped-d
 
 # ----- added by the foundation tests (the fixtures above keep their behaviour) ------------------------------
 def _memory_backend_class():  # type: ignore[no-untyped-def]
-    """A real keyring backend that keeps secrets in a dict (the OS keyring stand-in for keyring-mode tests)."""
+    """A real keyring backend keeping secrets in a dict (the OS keyring stand-in for keyring-mode tests)."""
     from keyring.backend import KeyringBackend
     from keyring.errors import PasswordDeleteError
 
@@ -107,7 +108,7 @@ def _memory_backend_class():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def memory_keyring(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """An in-memory keyring backend set with ``keyring.set_keyring`` (restored afterwards); no passphrase env."""
+    """An in-memory keyring backend set with ``keyring.set_keyring`` (restored afterwards), no passphrase."""
     import keyring
 
     previous = keyring.get_keyring()

@@ -1,5 +1,5 @@
-"""Regenerate the SVG screenshots in ``screenshots/``: every main screen on demo data, the onboarding steps, and the
-unlock and "cannot open your data" dialogs. Fixed terminal size (100x32), fixed clock, English.
+"""Regenerate the SVG screenshots in ``screenshots/``: every main screen on demo data, the onboarding steps,
+and the unlock and "cannot open your data" dialogs. Fixed terminal size (100x32), fixed clock, English.
 
     python tests/screenshots.py [--output DIR] [--only ID ...]
 """
@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # deterministic: the passphrase variant
+os.environ["PYTHON_KEYRING_BACKEND"] = (
+    "keyring.backends.fail.Keyring"  # deterministic: the passphrase variant
+)
 os.environ["TZ"] = "Europe/Amsterdam"
 os.environ.pop("COMPANION_LANG", None)
 
@@ -129,11 +131,18 @@ async def dialogs(output: Path, only: set[str]) -> list[Path]:
     from companion.tui.app import make_app
 
     written = []
-    home = Path(tempfile.gettempdir()) / "companion-screenshots" / "home"  # a fixed path: it shows in a dialog
+    home = (
+        Path(tempfile.gettempdir()) / "companion-screenshots" / "home"
+    )  # a fixed path: it shows in a dialog
     shutil.rmtree(home.parent, ignore_errors=True)
     try:
-        answers = OnboardingAnswers(Profile("Ann Example", Sex.FEMALE, datetime(1980, 4, 23).date(), 168.0), True,
-                                    frozenset(), "1.0", PASSPHRASE)
+        answers = OnboardingAnswers(
+            Profile("Ann Example", Sex.FEMALE, datetime(1980, 4, 23).date(), 168.0),
+            True,
+            frozenset(),
+            "1.0",
+            PASSPHRASE,
+        )
         complete_onboarding(home, answers, CLOCK).close()
         os.environ.pop("COMPANION_PASSPHRASE", None)
         for name, breaker in (("unlock", None), ("store-problem", "corrupt")):

@@ -80,8 +80,13 @@ def broken(request: pytest.FixtureRequest, onboarded: Path) -> tuple[Path, str]:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "companion", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "companion", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_cli_refuses_broken_data(broken: tuple[Path, str]) -> None:
@@ -98,7 +103,10 @@ def test_cli_refuses_broken_data(broken: tuple[Path, str]) -> None:
 def test_cli_wrong_passphrase(onboarded: Path) -> None:
     before = dir_digest(onboarded)
     result = run_cli("profile", "show", env={"COMPANION_PASSPHRASE": "wrong passphrase"})
-    assert result.returncode == 1 and result.stderr.strip() == "companion: Wrong passphrase; nothing was changed."
+    assert (
+        result.returncode == 1
+        and result.stderr.strip() == "companion: Wrong passphrase; nothing was changed."
+    )
     assert dir_digest(onboarded) == before
 
 
@@ -106,8 +114,19 @@ def test_cli_unwritable_data_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     home = blocker / "companion"
-    result = run_cli("profile", "init", "--name", "Ann", "--birth-date", "1980-04-23", "--sex", "female",
-                     "--height-cm", "168", env={"COMPANION_HOME": str(home)})
+    result = run_cli(
+        "profile",
+        "init",
+        "--name",
+        "Ann",
+        "--birth-date",
+        "1980-04-23",
+        "--sex",
+        "female",
+        "--height-cm",
+        "168",
+        env={"COMPANION_HOME": str(home)},
+    )
     assert result.returncode == 1
     assert "cannot be written to" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert blocker.read_text() == "not a directory"
@@ -117,15 +136,22 @@ def test_demo_works_when_the_real_data_dir_is_broken(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from companion.tui.app import make_app; "
-         "app = make_app(demo=True, demo_years=0.2); sys.exit(0 if app.store is not None else 3)"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "COMPANION_HOME": str(blocker / "x")},
+        [
+            sys.executable,
+            "-c",
+            "import sys; from companion.tui.app import make_app; "
+            "app = make_app(demo=True, demo_years=0.2); sys.exit(0 if app.store is not None else 3)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COMPANION_HOME": str(blocker / "x")},
     )
     assert result.returncode == 0, result.stderr
     assert blocker.read_text() == "x"
 
 
-# ----- the TUI: a dialog with Quit, never a traceback ----------------------------------------------------------
+# ----- the TUI: a dialog with Quit, never a traceback ------------------------------------------------------
 async def _problem_dialog(home: Path, clock) -> tuple[str, int | None]:  # type: ignore[no-untyped-def]
     from textual.widgets import Static
 
@@ -134,7 +160,9 @@ async def _problem_dialog(home: Path, clock) -> tuple[str, int | None]:  # type:
 
     app = make_app(home=home, clock=clock)
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, StoreProblemScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, StoreProblemScreen) and bool(app.screen.query("#problem-quit"))
+        )
         assert isinstance(app.screen, StoreProblemScreen), app.screen
         text = str(app.screen.query_one("#problem-message", Static).render())
         await pilot.press("q")
@@ -159,7 +187,9 @@ async def test_tui_shows_a_dialog_for_an_unwritable_data_dir(tmp_path: Path, clo
     assert blocker.read_text() == "x"
 
 
-async def test_tui_wrong_passphrase_asks_again(onboarded: Path, clock, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+async def test_tui_wrong_passphrase_asks_again(
+    onboarded: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import Input, Static
 
     from companion.tui.app import make_app
@@ -170,7 +200,9 @@ async def test_tui_wrong_passphrase_asks_again(onboarded: Path, clock, monkeypat
     app = make_app(home=onboarded, clock=clock)
     app.context.extras["no_services"] = True
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_until(pilot, lambda: "Wrong passphrase" in str(app.screen.query_one("#unlock-error").render()))
+        await wait_until(
+            pilot, lambda: "Wrong passphrase" in str(app.screen.query_one("#unlock-error").render())
+        )
         assert isinstance(app.screen, UnlockScreen)
         assert "Wrong passphrase" in str(app.screen.query_one("#unlock-error", Static).render())
         app.screen.query_one("#passphrase", Input).value = TEST_PASSPHRASE

@@ -19,7 +19,10 @@ ADULT = date(TODAY.year - 40, 4, 23).isoformat()
 
 def companion(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "companion", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "companion", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, **(env or {})},
     )
 
@@ -56,10 +59,15 @@ def test_init_then_show(home: Path) -> None:
         ({"birth_date": date(TODAY.year - 17, 1, 1).isoformat()}, "for adults (18 or older)"),
         ({"birth_date": date(TODAY.year + 1, 1, 1).isoformat()}, "cannot be in the future"),
         ({"name": "   "}, "enter your name"),
-        ({"placement_date": date(TODAY.year + 1, 1, 1).isoformat()}, "placement date cannot be in the future"),
+        (
+            {"placement_date": date(TODAY.year + 1, 1, 1).isoformat()},
+            "placement date cannot be in the future",
+        ),
     ],
 )
-def test_init_rejects_bad_fields_and_stores_nothing(home: Path, override: dict[str, str], message: str) -> None:
+def test_init_rejects_bad_fields_and_stores_nothing(
+    home: Path, override: dict[str, str], message: str
+) -> None:
     result = companion(*init_args(**override))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

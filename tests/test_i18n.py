@@ -1,4 +1,4 @@
-"""Translations: every marked string in the package has a Dutch msgstr; the PO parser handles real PO files."""
+"""Translations: every marked string in the package has a Dutch msgstr; the PO parser handles real files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ MARKERS = {"_", "N_", "gettext"}
 
 
 def marked_strings() -> tuple[dict[str, str], dict[str, str]]:
-    """({msgid: "file:line"} of _(), N_(), gettext() literals, {singular: "file:line"} of ngettext() calls)."""
+    """({msgid: "file:line"} of _(), N_(), gettext() literals, {singular: "file:line"} of ngettext())."""
     singles: dict[str, str] = {}
     plurals: dict[str, str] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -24,7 +24,13 @@ def marked_strings() -> tuple[dict[str, str], dict[str, str]]:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             first = node.args[0]
             if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value):
                 continue
@@ -39,10 +45,16 @@ def marked_strings() -> tuple[dict[str, str], dict[str, str]]:
 def test_every_marked_string_has_a_dutch_translation() -> None:
     catalog = load_catalog("nl")
     singles, plurals = marked_strings()
-    missing = [f"{where}: {msgid!r}" for msgid, where in singles.items()
-               if not (isinstance(catalog.get(msgid), str) and str(catalog[msgid]).strip())]
-    missing += [f"{where}: {msgid!r} (plural)" for msgid, where in plurals.items()
-                if not all(str(catalog.get((msgid, i)) or "").strip() for i in (0, 1))]
+    missing = [
+        f"{where}: {msgid!r}"
+        for msgid, where in singles.items()
+        if not (isinstance(catalog.get(msgid), str) and str(catalog[msgid]).strip())
+    ]
+    missing += [
+        f"{where}: {msgid!r} (plural)"
+        for msgid, where in plurals.items()
+        if not all(str(catalog.get((msgid, i)) or "").strip() for i in (0, 1))
+    ]
     assert not missing, "no Dutch translation in companion/locale/nl/*.po for:\n" + "\n".join(missing)
 
 
@@ -65,7 +77,7 @@ def test_markers_found() -> None:
     assert len(strings) > 150
 
 
-PO_SAMPLE = r'''
+PO_SAMPLE = r"""
 # translator comment
 msgid ""
 msgstr ""
@@ -95,14 +107,15 @@ msgstr "Aanhalingsteken \"binnen\" en tab\t"
 
 msgid "Untranslated"
 msgstr ""
-'''
+"""
 
 
 def test_po_parser_handles_multiline_plurals_and_escapes() -> None:
     catalog = parse_po(PO_SAMPLE)
     assert catalog["Short"] == "Kort"
     assert catalog["A long message that was split over lines\nwith a newline."] == (
-        "Een lang bericht dat over regels is verdeeld\nmet een regeleinde.")
+        "Een lang bericht dat over regels is verdeeld\nmet een regeleinde."
+    )
     assert catalog[("{n} measurement", 0)] == "{n} meting"
     assert catalog[("{n} measurement", 1)] == "{n} metingen"
     assert catalog['Quote "inside" and tab\t'] == 'Aanhalingsteken "binnen" en tab\t'

@@ -1,4 +1,4 @@
-"""Only companion/tui may import textual or rich: import every other module in a fresh interpreter and check."""
+"""Only companion/tui may import textual or rich: import every other module in a fresh interpreter, check."""
 
 from __future__ import annotations
 

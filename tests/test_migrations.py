@@ -1,8 +1,9 @@
 """Every migration, from every older schema version to the newest, on a real encrypted file.
 
-Generic on purpose: a new ``NNNN_*.sql`` file is covered automatically. For each starting version ``v`` the test
-builds a database exactly as version ``v`` of the app left it (migrations 1..v applied), seeds it with rows, opens
-it with ``Store.open`` (which migrates forward) and checks integrity, foreign keys and that the data was kept.
+Generic on purpose: a new ``NNNN_*.sql`` file is covered automatically. For each starting version ``v`` the
+test builds a database exactly as version ``v`` of the app left it (migrations 1..v applied), seeds it with
+rows, opens it with ``Store.open`` (which migrates forward) and checks integrity, foreign keys and that the
+data was kept.
 """
 
 from __future__ import annotations
@@ -109,8 +110,12 @@ def test_fresh_store_matches_migrated_schema(tmp_path: Path, clock) -> None:  # 
 
     def schema(home: Path) -> list[tuple[str, str]]:
         with Store.open(home, passphrase=TEST_PASSPHRASE, clock=clock) as store:
-            return sorted((r[0], r[1]) for r in store.query(
-                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"))
+            return sorted(
+                (r[0], r[1])
+                for r in store.query(
+                    "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+                )
+            )
 
     assert schema(fresh_home) == schema(old_home)
 
@@ -136,4 +141,6 @@ def test_split_sql_keeps_triggers_whole() -> None:
         "INSERT INTO a VALUES (1);\n"
     )
     statements = _split_sql(script)
-    assert len(statements) == 3 and statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+    assert (
+        len(statements) == 3 and statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+    )

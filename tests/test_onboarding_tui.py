@@ -61,8 +61,15 @@ async def to_profile_step(pilot: Any, app: CompanionApp, *, dutch: bool = False)
 
 
 async def fill_profile(pilot: Any, **values: str) -> None:
-    fields = {"name": "Ann Example", "height": "168", "email": "", "phone": "", "placement-date": "",
-              "goal-weight": "", **values}
+    fields = {
+        "name": "Ann Example",
+        "height": "168",
+        "email": "",
+        "phone": "",
+        "placement-date": "",
+        "goal-weight": "",
+        **values,
+    }
     pilot.app.screen.query_one("#sex", Select).value = values.get("sex", "female")
     for field, value in fields.items():
         if field != "sex":
@@ -77,10 +84,16 @@ async def test_happy_path_in_dutch(home: Path, clock) -> None:  # type: ignore[n
         await to_profile_step(pilot, app, dutch=True)
         assert current_language() == "nl"
         # the wizard now speaks Dutch
-        assert str(app.screen.query_one("#step-profile Label.section-title", Label).render()) == _("About you")
+        assert str(app.screen.query_one("#step-profile Label.section-title", Label).render()) == _(
+            "About you"
+        )
         assert _("About you") != "About you"
-        await fill_profile(pilot, email="ann@example.org", phone="+31 20 123 4567", **{
-            "placement-date": "2026-01-10", "goal-weight": "80"})
+        await fill_profile(
+            pilot,
+            email="ann@example.org",
+            phone="+31 20 123 4567",
+            **{"placement-date": "2026-01-10", "goal-weight": "80"},
+        )
         await press_button(pilot, "#profile-next")
         assert step(app) == "step-passphrase"
         await type_into(pilot, "#passphrase", "short")
@@ -96,7 +109,11 @@ async def test_happy_path_in_dutch(home: Path, clock) -> None:  # type: ignore[n
         profile = store.profiles.active()
         assert profile is not None
         assert (profile.name, profile.language, profile.email, profile.height_cm) == (
-            "Ann Example", "nl", "ann@example.org", 168.0)
+            "Ann Example",
+            "nl",
+            "ann@example.org",
+            168.0,
+        )
         assert profile.goal_weight_kg == 80.0 and str(profile.placement_date) == "2026-01-10"
         assert store.consents.is_granted("health-data") and store.consents.is_granted("location")
         assert not store.consents.is_granted("research")

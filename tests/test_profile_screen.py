@@ -41,7 +41,8 @@ async def test_edit_and_save(onboarded: Path, clock) -> None:  # type: ignore[no
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert text_of(screen, "#error-email") == (
-            "This is not a valid e-mail address, for example name@example.org.")
+            "This is not a valid e-mail address, for example name@example.org."
+        )
         assert screen.focused is screen.query_one("#email")
         screen.query_one("#email", Input).value = "ann@example.org"
         screen.query_one("#phone", Input).value = "12"
@@ -61,8 +62,11 @@ async def test_edit_and_save(onboarded: Path, clock) -> None:  # type: ignore[no
     with Store.open(onboarded, passphrase=TEST_PASSPHRASE, clock=clock) as store:
         profile = store.profiles.active()
         assert profile is not None
-        assert (profile.email, profile.phone, profile.clinic) == ("ann@example.org", "+31 6 1234 5678",
-                                                                  "Kliniek Noord")
+        assert (profile.email, profile.phone, profile.clinic) == (
+            "ann@example.org",
+            "+31 6 1234 5678",
+            "Kliniek Noord",
+        )
 
 
 async def test_units_convert_what_is_typed(onboarded: Path, clock) -> None:  # type: ignore[no-untyped-def]
@@ -144,8 +148,15 @@ async def test_palette_offers_profile_commands(onboarded: Path, clock) -> None: 
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_profile(pilot)
         titles = {command.title for command in app.get_system_commands(screen)}
-        assert {"Profile: edit", "Profile: save", "Profile: change passphrase", "Profile: units",
-                "Profile: language", "Dashboard: open", "Help: this screen"} <= titles
+        assert {
+            "Profile: edit",
+            "Profile: save",
+            "Profile: change passphrase",
+            "Profile: units",
+            "Profile: language",
+            "Dashboard: open",
+            "Help: this screen",
+        } <= titles
         ids = {binding.id for binding in screen.BINDINGS if hasattr(binding, "id")}  # type: ignore[union-attr]
         assert {"profile-save", "profile-edit", "profile-passphrase"} <= ids
 

@@ -27,7 +27,8 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_screenshot_matches(fresh: Path, name: str) -> None:
     committed = ROOT / "screenshots" / f"{name}.svg"
     assert (fresh / f"{name}.svg").read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), (
-        f"{name} changed; if intended, regenerate with `python tests/screenshots.py`")
+        f"{name} changed; if intended, regenerate with `python tests/screenshots.py`"
+    )
 
 
 def test_every_main_screen_has_a_screenshot() -> None:

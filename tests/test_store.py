@@ -11,7 +11,14 @@ import pytest
 from companion.domain import Measurement, Metric, Profile, Sex
 from companion.domain.units import HeightUnit, WeightUnit
 from companion.privacy import ProcessingNotAllowed
-from companion.store import DB_FILE, KeyringUnavailable, PassphraseRequired, Store, StoreError, WrongPassphrase
+from companion.store import (
+    DB_FILE,
+    KeyringUnavailable,
+    PassphraseRequired,
+    Store,
+    StoreError,
+    WrongPassphrase,
+)
 from companion.store.keys import KEY_FILE, KEYRING_SERVICE, KeyVault
 from tests.conftest import TEST_PASSPHRASE
 
@@ -20,10 +27,22 @@ MARKER = "Zebra-Marker-7f3a9c"
 
 def test_profile_round_trip(store: Store) -> None:
     original = Profile(
-        name="Ann Example", sex=Sex.FEMALE, birth_date=date(1980, 4, 23), height_cm=168.5, language="nl",
-        placement_date=date(2026, 1, 10), placement_place="Amsterdam", removal_date=date(2026, 7, 10),
-        clinic="Kliniek Noord", phone="+31 20 123 4567", email="ann@example.org", goal_weight_kg=80.0,
-        start_weight_kg=101.3, weight_unit=WeightUnit.ST_LB, height_unit=HeightUnit.FT_IN, scale_user_index=2,
+        name="Ann Example",
+        sex=Sex.FEMALE,
+        birth_date=date(1980, 4, 23),
+        height_cm=168.5,
+        language="nl",
+        placement_date=date(2026, 1, 10),
+        placement_place="Amsterdam",
+        removal_date=date(2026, 7, 10),
+        clinic="Kliniek Noord",
+        phone="+31 20 123 4567",
+        email="ann@example.org",
+        goal_weight_kg=80.0,
+        start_weight_kg=101.3,
+        weight_unit=WeightUnit.ST_LB,
+        height_unit=HeightUnit.FT_IN,
+        scale_user_index=2,
     )
     saved = store.profiles.add(original)
     assert saved.id is not None
@@ -41,16 +60,29 @@ def _replace(profile: Profile, **changes: object) -> Profile:
 
 
 def test_measurement_round_trip_keeps_values_flags_and_offsets(store: Store, profile: Profile) -> None:
-    zones = [timezone(timedelta(hours=h, minutes=m)) for h, m in ((0, 0), (1, 0), (-5, 0), (5, 30), (-9, -30))]
+    zones = [
+        timezone(timedelta(hours=h, minutes=m)) for h, m in ((0, 0), (1, 0), (-5, 0), (5, 30), (-9, -30))
+    ]
     originals = []
     for i, tz in enumerate(zones):
-        originals.append(Measurement(
-            timestamp=datetime(2026, 3, 1 + i, 7, 15, 42, tzinfo=tz), source="ble:sig-bcs", weight_kg=90.25 - i,
-            body_fat_pct=33.1, body_water_pct=48.2, bone_mass_kg=3.1, muscle_mass_kg=55.4, bmi=31.9,
-            bmr_kcal=1720.0, visceral_fat=11.0, impedance_ohm=512.5,
-            derived=frozenset({Metric.BMI, Metric.BMR}) if i % 2 else frozenset(),
-            device="AA:BB:CC:DD:EE:FF", note=f"note {i}",
-        ))
+        originals.append(
+            Measurement(
+                timestamp=datetime(2026, 3, 1 + i, 7, 15, 42, tzinfo=tz),
+                source="ble:sig-bcs",
+                weight_kg=90.25 - i,
+                body_fat_pct=33.1,
+                body_water_pct=48.2,
+                bone_mass_kg=3.1,
+                muscle_mass_kg=55.4,
+                bmi=31.9,
+                bmr_kcal=1720.0,
+                visceral_fat=11.0,
+                impedance_ohm=512.5,
+                derived=frozenset({Metric.BMI, Metric.BMR}) if i % 2 else frozenset(),
+                device="AA:BB:CC:DD:EE:FF",
+                note=f"note {i}",
+            )
+        )
     for m in originals:
         assert store.measurements.add(m, profile.id) is not None
     assert profile.id is not None
@@ -63,7 +95,11 @@ def test_measurement_round_trip_keeps_values_flags_and_offsets(store: Store, pro
         for metric in Metric:
             assert after.value(metric) == before.value(metric)
         assert (after.impedance_ohm, after.device, after.note, after.source) == (
-            before.impedance_ohm, before.device, before.note, before.source)
+            before.impedance_ohm,
+            before.device,
+            before.note,
+            before.source,
+        )
     # the same reading again is skipped, not duplicated
     assert store.measurements.add(originals[0], profile.id) is None
     assert store.measurements.add_many(originals, profile.id) == 0
@@ -74,7 +110,9 @@ def test_partial_measurement_round_trip(store: Store, profile: Profile) -> None:
     mid = store.measurements.add(m, profile.id)
     assert mid is not None
     got = store.measurements.get(mid)
-    assert got is not None and got.weight_kg == 88.0 and got.body_fat_pct is None and got.derived == frozenset()
+    assert (
+        got is not None and got.weight_kg == 88.0 and got.body_fat_pct is None and got.derived == frozenset()
+    )
 
 
 def test_health_data_needs_explicit_consent(home: Path, clock) -> None:  # type: ignore[no-untyped-def]
@@ -127,7 +165,9 @@ def test_encrypted_at_rest(home: Path, clock, profile: Profile, store: Store) ->
 
 
 def test_wrong_passphrase_is_refused_without_touching_anything(
-    onboarded: Path, digest, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    onboarded: Path,
+    digest,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     before = digest(onboarded)
     monkeypatch.delenv("COMPANION_PASSPHRASE")
@@ -199,12 +239,17 @@ def test_bulk_insert_and_series(store: Store, profile: Profile) -> None:
     assert profile.id is not None
     start = datetime(2016, 1, 1, 7, tzinfo=timezone(timedelta(hours=1)))
     rows = [
-        Measurement(timestamp=start + timedelta(hours=6 * i), source="import:csv", weight_kg=100 - i / 1000,
-                    body_fat_pct=30.0)
+        Measurement(
+            timestamp=start + timedelta(hours=6 * i),
+            source="import:csv",
+            weight_kg=100 - i / 1000,
+            body_fat_pct=30.0,
+        )
         for i in range(20_000)
     ]
     assert store.measurements.add_many(rows, profile.id) == 20_000
     assert store.measurements.count(profile.id) == 20_000
     ts, values = store.measurements.series(
-        profile.id, Metric.WEIGHT, datetime(2017, 1, 1, tzinfo=UTC), datetime(2018, 1, 1, tzinfo=UTC))
+        profile.id, Metric.WEIGHT, datetime(2017, 1, 1, tzinfo=UTC), datetime(2018, 1, 1, tzinfo=UTC)
+    )
     assert len(ts) == 365 * 4 and ts == sorted(ts) and values[0] > values[-1]

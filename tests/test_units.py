@@ -103,15 +103,21 @@ def test_format_weight(kg: float, unit: WeightUnit, text: str) -> None:
 
 
 def test_signed_format() -> None:
-    assert format_weight(-1.25, WeightUnit.KG, signed=True) == "−1.2 kg" or format_weight(
-        -1.25, WeightUnit.KG, signed=True) == "−1.3 kg"
+    assert (
+        format_weight(-1.25, WeightUnit.KG, signed=True) == "−1.2 kg"
+        or format_weight(-1.25, WeightUnit.KG, signed=True) == "−1.3 kg"
+    )
     assert format_weight(0.0, WeightUnit.KG, signed=True) == "±0.0 kg"
     assert format_weight(2.0, WeightUnit.LB, signed=True) == "+4.4 lb"
 
 
 @pytest.mark.parametrize(
     ("cm", "unit", "text"),
-    [(172.0, HeightUnit.CM, "172 cm"), (172.72, HeightUnit.FT_IN, "5 ft 8 in"), (182.6, HeightUnit.FT_IN, "6 ft 0 in")],
+    [
+        (172.0, HeightUnit.CM, "172 cm"),
+        (172.72, HeightUnit.FT_IN, "5 ft 8 in"),
+        (182.6, HeightUnit.FT_IN, "6 ft 0 in"),
+    ],
 )
 def test_format_height(cm: float, unit: HeightUnit, text: str) -> None:
     assert format_height(cm, unit) == text
@@ -119,8 +125,13 @@ def test_format_height(cm: float, unit: HeightUnit, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit", "cm"),
-    [("172", HeightUnit.CM, 172.0), ("172,5", HeightUnit.CM, 172.5), ("5 8", HeightUnit.FT_IN, 172.7),
-     ("5'8\"", HeightUnit.FT_IN, 172.7), ("6", HeightUnit.FT_IN, 182.9)],
+    [
+        ("172", HeightUnit.CM, 172.0),
+        ("172,5", HeightUnit.CM, 172.5),
+        ("5 8", HeightUnit.FT_IN, 172.7),
+        ("5'8\"", HeightUnit.FT_IN, 172.7),
+        ("6", HeightUnit.FT_IN, 182.9),
+    ],
 )
 def test_height_input(text: str, unit: HeightUnit, cm: float) -> None:
     assert validate_height(text, unit) == cm
@@ -128,8 +139,15 @@ def test_height_input(text: str, unit: HeightUnit, cm: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit"),
-    [("49", HeightUnit.CM), ("nan", HeightUnit.CM), ("inf", HeightUnit.CM), ("5 13", HeightUnit.FT_IN),
-     ("", HeightUnit.FT_IN), ("1 2 3", HeightUnit.FT_IN), ("9 0", HeightUnit.FT_IN)],
+    [
+        ("49", HeightUnit.CM),
+        ("nan", HeightUnit.CM),
+        ("inf", HeightUnit.CM),
+        ("5 13", HeightUnit.FT_IN),
+        ("", HeightUnit.FT_IN),
+        ("1 2 3", HeightUnit.FT_IN),
+        ("9 0", HeightUnit.FT_IN),
+    ],
 )
 def test_height_input_rejected(text: str, unit: HeightUnit) -> None:
     with pytest.raises(ValidationError) as info:

@@ -34,7 +34,9 @@ def test_valid_emails(value: str) -> None:
     assert validate_email(value) == (value or None)
 
 
-@pytest.mark.parametrize("value", ["ann", "ann@", "@example.org", "ann@example", "ann @example.org", "a@-x.org"])
+@pytest.mark.parametrize(
+    "value", ["ann", "ann@", "@example.org", "ann@example", "ann @example.org", "a@-x.org"]
+)
 def test_invalid_emails(value: str) -> None:
     with pytest.raises(ValidationError, match="not a valid e-mail address"):
         validate_email(value)
@@ -45,7 +47,9 @@ def test_valid_phones(value: str) -> None:
     assert validate_phone(value) == (value or None)
 
 
-@pytest.mark.parametrize("value", ["123", "+31 20 123 4567 890 123", "call me", "++31201234567", "0612345678x"])
+@pytest.mark.parametrize(
+    "value", ["123", "+31 20 123 4567 890 123", "call me", "++31201234567", "0612345678x"]
+)
 def test_invalid_phones(value: str) -> None:
     with pytest.raises(ValidationError, match="7 to 15 digits"):
         validate_phone(value)
@@ -58,8 +62,10 @@ def test_names() -> None:
             validate_name(bad)
 
 
-@pytest.mark.parametrize(("text", "day"), [("1980-04-23", date(1980, 4, 23)), ("23-04-1980", date(1980, 4, 23)),
-                                           ("3/4/1980", date(1980, 4, 3))])
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("1980-04-23", date(1980, 4, 23)), ("23-04-1980", date(1980, 4, 23)), ("3/4/1980", date(1980, 4, 3))],
+)
 def test_dates(text: str, day: date) -> None:
     assert parse_date(text) == day
 
@@ -74,22 +80,42 @@ def test_date_parser_never_crashes(text: str) -> None:
 
 def test_profile_fields_report_the_first_bad_field() -> None:
     with pytest.raises(ValidationError) as info:
-        validate_profile_fields(name="Ann", birth_date="1980-04-23", sex="female", height="168", today=TODAY,
-                                email="nope")
+        validate_profile_fields(
+            name="Ann", birth_date="1980-04-23", sex="female", height="168", today=TODAY, email="nope"
+        )
     assert info.value.field == "email"
     with pytest.raises(ValidationError) as info:
-        validate_profile_fields(name="Ann", birth_date="1980-04-23", sex="female", height="168", today=TODAY,
-                                placement_date="1970-01-01")
+        validate_profile_fields(
+            name="Ann",
+            birth_date="1980-04-23",
+            sex="female",
+            height="168",
+            today=TODAY,
+            placement_date="1970-01-01",
+        )
     assert info.value.field == "placement_date"
-    profile = validate_profile_fields(name="Ann", birth_date="1980-04-23", sex="Female", height="168",
-                                      today=TODAY, goal_weight="80,5", language="xx")
+    profile = validate_profile_fields(
+        name="Ann",
+        birth_date="1980-04-23",
+        sex="Female",
+        height="168",
+        today=TODAY,
+        goal_weight="80,5",
+        language="xx",
+    )
     assert profile.goal_weight_kg == 80.5 and profile.language == "en"
 
 
 @pytest.mark.parametrize(
     ("passphrase", "score", "advice"),
-    [("", 0, "No passphrase."), ("abc", 0, "Too short"), ("abcdefgh1", 1, "Weak"),
-     ("abcdefghijkl", 2, "Fair"), ("Abcdefghijk1!", 3, "Good."), ("Correct horse battery 9!", 4, "Strong.")],
+    [
+        ("", 0, "No passphrase."),
+        ("abc", 0, "Too short"),
+        ("abcdefgh1", 1, "Weak"),
+        ("abcdefghijkl", 2, "Fair"),
+        ("Abcdefghijk1!", 3, "Good."),
+        ("Correct horse battery 9!", 4, "Strong."),
+    ],
 )
 def test_passphrase_strength(passphrase: str, score: int, advice: str) -> None:
     got_score, got_advice = passphrase_strength(passphrase)

@@ -101,5 +101,6 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_profile_json(profile))
     else:
-        print(f"{profile.name} ({profile.sex.value}, {profile.birth_date.isoformat()}, {profile.height_cm:g} cm)")
+        born = profile.birth_date.isoformat()
+        print(f"{profile.name} ({profile.sex.value}, {born}, {profile.height_cm:g} cm)")
     return 0

@@ -107,8 +107,8 @@ class Measurement:
         if self.timestamp.utcoffset() is None:
             raise InvalidMeasurement("timestamp must be timezone-aware")
         # One pass over plain tuples: this runs for every row of a bulk import.
-        values = (self.weight_kg, self.body_fat_pct, self.body_water_pct, self.bone_mass_kg, self.muscle_mass_kg,
-                  self.bmi, self.bmr_kcal, self.visceral_fat)
+        values = (self.weight_kg, self.body_fat_pct, self.body_water_pct, self.bone_mass_kg,
+                  self.muscle_mass_kg, self.bmi, self.bmr_kcal, self.visceral_fat)
         present = False
         for value, (name, low, high) in zip(values, _RANGES, strict=True):
             if value is None:

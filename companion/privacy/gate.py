@@ -42,9 +42,10 @@ def require(store: Store, purpose_id: str) -> None:
         )
     if item.basis is LegalBasis.CONSENT and not store.consents.is_granted(purpose_id):
         raise ProcessingNotAllowed(
-            purpose_id, _("This needs your consent for: {purpose}. You can give it on the Privacy screen.").format(
+            purpose_id,
+            _("This needs your consent for: {purpose}. You can give it on the Privacy screen.").format(
                 purpose=_(item.title)
-            )
+            ),
         )
     if item.basis is LegalBasis.LEGITIMATE_INTEREST and store.consents.is_objected(purpose_id):
         raise ProcessingNotAllowed(
@@ -53,9 +54,10 @@ def require(store: Store, purpose_id: str) -> None:
 
 
 def require_health_consent(store: Store) -> None:
-    """Health data is stored only with the explicit ``health-data`` consent (restriction still allows storage)."""
+    """Health data is stored only with the explicit ``health-data`` consent (restriction allows storage)."""
     if not store.consents.is_granted("health-data"):
         raise ProcessingNotAllowed(
             "health-data",
-            _("Health data is not stored without your explicit consent; you can give it on the Privacy screen."),
+            _("Health data is not stored without your explicit consent; "
+              "you can give it on the Privacy screen."),
         )

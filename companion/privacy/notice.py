@@ -16,7 +16,8 @@ class NoticeVersion:
 
     def text(self, language: str) -> str:
         lang = language if language in ("en", "nl") else "en"
-        return (resources.files("companion.privacy") / "notices" / f"{self.version}.{lang}.md").read_text("utf-8")
+        folder = resources.files("companion.privacy") / "notices"
+        return (folder / f"{self.version}.{lang}.md").read_text("utf-8")
 
 
 NOTICES: tuple[NoticeVersion, ...] = (NoticeVersion("1.0", date(2026, 11, 25)),)

@@ -32,7 +32,8 @@ class Purpose:
 
 
 PURPOSES: tuple[Purpose, ...] = (
-    Purpose("provide-service", N_("Providing the service"), LegalBasis.CONTRACT, (N_("account"), N_("profile"))),
+    Purpose("provide-service", N_("Providing the service"), LegalBasis.CONTRACT,
+            (N_("account"), N_("profile"))),
     Purpose("health-data", N_("Processing your health data (weight, body composition, activity)"),
             LegalBasis.CONSENT, (N_("measurements"), N_("health data")), explicit=True),
     Purpose("sync-devices", N_("Syncing the scale and trackers"), LegalBasis.CONTRACT,

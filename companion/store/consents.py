@@ -32,7 +32,8 @@ class ConsentLedger:
         now = self._store.clock.now()
         with self._store.transaction() as db:
             cur = db.execute(
-                "INSERT INTO consent_event (purpose, decision, notice_version, ts, method) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO consent_event (purpose, decision, notice_version, ts, method) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (purpose, decision, notice_version, now.isoformat(), method),
             )
         return ConsentRecord(purpose, decision, notice_version, now, method, int(cur.lastrowid))
@@ -52,7 +53,9 @@ class ConsentLedger:
             "WHERE purpose = ? AND decision IN ('grant', 'withdraw') ORDER BY id DESC LIMIT 1",
             (purpose,),
         )
-        return None if row is None else ConsentRecord(row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5], row[0])
+        if row is None:
+            return None
+        return ConsentRecord(row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5], row[0])
 
     def is_granted(self, purpose: str) -> bool:
         latest = self.latest(purpose)
@@ -60,8 +63,8 @@ class ConsentLedger:
 
     def is_objected(self, purpose: str) -> bool:
         row = self._store.query_one(
-            "SELECT decision FROM consent_event WHERE purpose = ? AND decision IN ('object', 'lift-objection') "
-            "ORDER BY id DESC LIMIT 1",
+            "SELECT decision FROM consent_event "
+            "WHERE purpose = ? AND decision IN ('object', 'lift-objection') ORDER BY id DESC LIMIT 1",
             (purpose,),
         )
         return row is not None and row[0] == "object"

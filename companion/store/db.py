@@ -192,7 +192,7 @@ class Store:
 
     # ----- the key ---------------------------------------------------------------------------------------
     def key_mode(self) -> str | None:
-        """``"keyring"`` or ``"passphrase"``; ``None`` for an ephemeral (demo) store whose key is in memory."""
+        """``"keyring"`` or ``"passphrase"``; ``None`` for an ephemeral (demo) store, key in memory."""
         if self.ephemeral:
             return None
         return KeyVault(self.home).info().mode

@@ -113,7 +113,8 @@ class KeyVault:
         os.replace(tmp, self.path)
 
     def _write_wrapped(self, dek: bytes, passphrase: str, key_id: str) -> None:
-        self._write({"version": 1, "mode": "passphrase", "key_id": key_id, **self._wrap(dek, passphrase, key_id)})
+        wrapped = self._wrap(dek, passphrase, key_id)
+        self._write({"version": 1, "mode": "passphrase", "key_id": key_id, **wrapped})
 
     @staticmethod
     def _wrap(dek: bytes, passphrase: str, key_id: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ _MASK_CACHE: dict[frozenset[Metric], int] = {}
 
 
 def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
-    """The ``measurement`` row for ``m`` (the hot path of bulk imports: no per-call allocations beyond the tuple)."""
+    """The ``measurement`` row for ``m`` (the hot path of bulk imports: nothing allocated but the tuple)."""
     pid = profile_id if profile_id is not None else m.profile_id
     if pid is None:
         raise ValueError("a stored measurement needs a profile")
@@ -53,8 +53,9 @@ def from_row(row: Any) -> Measurement:
     (mid, pid, ts, off, source, device, w, fat, water, bone, muscle, bmi, bmr, visc, imp, mask, note) = row
     return Measurement(
         timestamp=datetime.fromtimestamp(ts, _tz(off)), source=source, weight_kg=w, body_fat_pct=fat,
-        body_water_pct=water, bone_mass_kg=bone, muscle_mass_kg=muscle, bmi=bmi, bmr_kcal=bmr, visceral_fat=visc,
-        impedance_ohm=imp, derived=derived_from_mask(mask), profile_id=pid, id=mid, device=device, note=note,
+        body_water_pct=water, bone_mass_kg=bone, muscle_mass_kg=muscle, bmi=bmi, bmr_kcal=bmr,
+        visceral_fat=visc, impedance_ohm=imp, derived=derived_from_mask(mask), profile_id=pid, id=mid,
+        device=device, note=note,
     )
 
 
@@ -90,7 +91,9 @@ class Measurements:
         return None if row is None else from_row(row)
 
     def latest(self, profile_id: int, count: int = 1) -> list[Measurement]:
-        rows = self._store.query(f"{_SELECT} WHERE profile_id = ? ORDER BY ts DESC LIMIT ?", (profile_id, count))
+        rows = self._store.query(
+            f"{_SELECT} WHERE profile_id = ? ORDER BY ts DESC LIMIT ?", (profile_id, count)
+        )
         return [from_row(r) for r in rows]
 
     def first(self, profile_id: int) -> Measurement | None:
@@ -100,7 +103,8 @@ class Measurements:
     def count(self, profile_id: int | None = None) -> int:
         if profile_id is None:
             return int(self._store.query_one("SELECT count(*) FROM measurement")[0])
-        return int(self._store.query_one("SELECT count(*) FROM measurement WHERE profile_id = ?", (profile_id,))[0])
+        row = self._store.query_one("SELECT count(*) FROM measurement WHERE profile_id = ?", (profile_id,))
+        return int(row[0])
 
     def between(self, profile_id: int, start: datetime, end: datetime) -> list[Measurement]:
         rows = self._store.query(
@@ -144,7 +148,8 @@ class Measurements:
             params.append(source)  # type: ignore[arg-type]
         direction = "DESC" if newest_first else "ASC"
         rows = self._store.query(
-            f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?",
+            f"{_SELECT} WHERE {' AND '.join(where)} "
+            f"ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [from_row(r) for r in rows]
@@ -166,7 +171,8 @@ class Measurements:
         """Put back a deleted measurement (undo), keeping its id when it is still free."""
         with self._store.transaction() as db:
             cur = db.execute(
-                f"INSERT OR IGNORE INTO measurement (id, {', '.join(_COLUMNS)}) VALUES (?, {', '.join('?' * len(_COLUMNS))})",
+                f"INSERT OR IGNORE INTO measurement (id, {', '.join(_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' * len(_COLUMNS))})",
                 (measurement.id, *to_row(measurement)),
             )
             return measurement.id if cur.rowcount else None

@@ -243,12 +243,13 @@ def make_app(
         tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
         extras["tmpdir"] = tmp
         try:
-            years = demo_years if demo_years is not None else float(os.environ.get("COMPANION_DEMO_YEARS", "2"))
+            years = float(os.environ.get("COMPANION_DEMO_YEARS", "2")) if demo_years is None else demo_years
         except ValueError:
             years = 2.0
         home = Path(tmp.name)
         try:
-            store = create_demo_store(home, years=max(0.1, min(years, 50.0)), today=(clock or SYSTEM_CLOCK).now().date())
+            today = (clock or SYSTEM_CLOCK).now().date()
+            store = create_demo_store(home, years=max(0.1, min(years, 50.0)), today=today)
         except BaseException:
             tmp.cleanup()
             raise

@@ -1,5 +1,5 @@
-"""Foundation benchmarks: cold start of ``companion --demo`` (10 years of data) against a bare Textual app, and
-store figures (100,000-measurement import, one year of one metric for a chart).
+"""Foundation benchmarks: cold start of ``companion --demo`` (10 years of data) against a bare Textual app,
+and store figures (100,000-measurement import, one year of one metric for a chart).
 
 Run as pytest benchmarks::
 
@@ -12,8 +12,8 @@ or as a script (prints the medians and the ratio)::
 Cold start is the time from spawning the process on a pseudo-terminal (so Textual renders for real, at 100x32)
 to its first painted screen, as wall-clock time reported by the app. Both apps exit right after that paint:
 Companion through ``COMPANION_EXIT_AFTER_FIRST_PAINT=1`` (after the dashboard's first refresh), the bare app
-(Header, one Static, Footer) through the same ``call_after_refresh`` on its screen. Runs are interleaved so that
-load from other processes hits both alike.
+(Header, one Static, Footer) through the same ``call_after_refresh`` on its screen. Runs are interleaved so
+that load from other processes hits both alike.
 """
 
 from __future__ import annotations
@@ -62,15 +62,16 @@ print(f"first paint (at {app.painted_at:.6f})", file=sys.stderr)
 
 
 def spawn_on_pty(argv: list[str], env: dict[str, str], columns: int = 100, rows: int = 32) -> float:
-    """Seconds from spawning ``argv`` on a fresh pseudo-terminal of the given size to its first painted screen.
+    """Seconds from spawning ``argv`` on a fresh pseudo-terminal of the given size to its first paint.
 
     The program reports the wall-clock time of its first paint (``... (at T)``) after it exits.
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     spawned = time.time()
-    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True
+    )
     os.close(slave)
     output = b""
     try:
@@ -96,8 +97,14 @@ def spawn_on_pty(argv: list[str], env: dict[str, str], columns: int = 100, rows:
 
 
 def cold_start(runs: int = 9, years: int = 10) -> dict[str, float]:
-    env = {**os.environ, "TERM": "xterm-256color", "COMPANION_EXIT_AFTER_FIRST_PAINT": "1",
-           "COMPANION_DEMO_YEARS": str(years), "COLUMNS": "100", "LINES": "32"}
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COMPANION_EXIT_AFTER_FIRST_PAINT": "1",
+        "COMPANION_DEMO_YEARS": str(years),
+        "COLUMNS": "100",
+        "LINES": "32",
+    }
     env.pop("TEXTUAL", None)
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare_app.py"
@@ -142,26 +149,38 @@ def store_figures(rounds: int = 5) -> dict[str, float]:
             for year in range(2016 + round_ % 2, 2026, 2):  # several different years each round
                 started = time.perf_counter()
                 ts, values = store.measurements.series(
-                    profile.id, Metric.WEIGHT, datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
+                    profile.id,
+                    Metric.WEIGHT,
+                    datetime(year, 1, 1, tzinfo=UTC),
+                    datetime(year + 1, 1, 1, tzinfo=UTC),
+                )
                 year_times.append(time.perf_counter() - started)
                 assert 250 < len(values) <= 366
             store.close()
-    return {"insert_100k_s": statistics.median(insert_times), "load_year_ms": statistics.median(year_times) * 1000}
+    return {
+        "insert_100k_s": statistics.median(insert_times),
+        "load_year_ms": statistics.median(year_times) * 1000,
+    }
 
 
-# ----- pytest-benchmark entry points (skipped in the normal run) ----------------------------------------------
+# ----- pytest-benchmark entry points (skipped in the normal run) ------------------------------------------
 def test_cold_start_vs_bare_textual(benchmark) -> None:  # type: ignore[no-untyped-def]
     result = benchmark.pedantic(cold_start, kwargs={"runs": 7}, rounds=1, iterations=1)
     benchmark.extra_info.update(result)
-    print(f"\ncold start: companion --demo {result['companion_ms']:.0f} ms, bare Textual {result['bare_ms']:.0f} ms,"
-          f" ratio {result['ratio']:.2f} (target <= 1.2)")
+    print(
+        f"\ncold start: companion --demo {result['companion_ms']:.0f} ms, "
+        f"bare Textual {result['bare_ms']:.0f} ms,"
+        f" ratio {result['ratio']:.2f} (target <= 1.2)"
+    )
 
 
 def test_store_import_and_chart_year(benchmark) -> None:  # type: ignore[no-untyped-def]
     result = benchmark.pedantic(store_figures, kwargs={"rounds": 3}, rounds=1, iterations=1)
     benchmark.extra_info.update(result)
-    print(f"\nstore: 100,000 measurements in {result['insert_100k_s']:.2f} s (target < 1 s), "
-          f"one year of one metric in {result['load_year_ms']:.1f} ms (target < 20 ms)")
+    print(
+        f"\nstore: 100,000 measurements in {result['insert_100k_s']:.2f} s (target < 1 s), "
+        f"one year of one metric in {result['load_year_ms']:.1f} ms (target < 20 ms)"
+    )
 
 
 if __name__ == "__main__":
@@ -174,5 +193,7 @@ if __name__ == "__main__":
     print(f"store: import of 100,000 measurements, median {figures['insert_100k_s']:.3f} s (target < 1 s)")
     print(f"store: one year of one metric, median {figures['load_year_ms']:.2f} ms (target < 20 ms)")
     start = cold_start(runs=args.runs)
-    print(f"cold start (median of {args.runs}): companion --demo with 10 years {start['companion_ms']:.0f} ms, "
-          f"bare Textual app {start['bare_ms']:.0f} ms, ratio {start['ratio']:.2f} (target <= 1.2)")
+    print(
+        f"cold start (median of {args.runs}): companion --demo with 10 years {start['companion_ms']:.0f} ms, "
+        f"bare Textual app {start['bare_ms']:.0f} ms, ratio {start['ratio']:.2f} (target <= 1.2)"
+    )

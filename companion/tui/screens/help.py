@@ -16,12 +16,15 @@ from companion.tui.screens.base import CompanionScreen
 
 
 def overview_markdown() -> str:
-    lines = [_("# Help"), "", _("Companion is keyboard-first. Every action is also in the command palette (ctrl+p)."), ""]
+    lines = [_("# Help"), ""]
+    lines += [_("Companion is keyboard-first. Every action is also in the command palette (ctrl+p)."), ""]
     lines += [f"| {_('Key')} | {_('Screen')} | {_('What it is for')} |", "|---|---|---|"]
     for item in MAIN_SCREENS:
         lines.append(f"| {item.key.upper()} | {_(item.title)} | {_(item.summary)} |")
     lines += ["", _("**F1** shows help for the screen you are on. **ctrl+q** quits."), ""]
-    lines += [_("Your data stays on this computer, encrypted. Nothing is sent anywhere unless you choose to.")]
+    lines.append(
+        _("Your data stays on this computer, encrypted. Nothing is sent anywhere unless you choose to.")
+    )
     return "\n".join(lines)
 
 
@@ -40,7 +43,9 @@ class HelpModal(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="close-help", tooltip="Close help")]
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
-    HelpModal > Vertical { width: 80%; max-width: 100; height: 80%; border: round $primary; background: $surface; }
+    HelpModal > Vertical {
+        width: 80%; max-width: 100; height: 80%; border: round $primary; background: $surface;
+    }
     """
 
     def __init__(self, under: Screen[Any]) -> None:

@@ -84,8 +84,8 @@ class ProfileScreen(CompanionScreen):
         "dates for progress figures.\n\n**Units and language**: show weights in kg, lb or stones and pounds, "
         "heights in cm or feet and inches; the language changes at once.\n\n**Passphrase**: protects the key "
         "of your encrypted data. Change it, set one, or (with a system keyring) remove it. A lost passphrase "
-        "cannot be recovered.\n\nKeys: **ctrl+s** save, **ctrl+e** edit (first field), **ctrl+k** passphrase, "
-        "**F1** help."
+        "cannot be recovered.\n\nKeys: **ctrl+s** save, **ctrl+e** edit (first field), "
+        "**ctrl+k** passphrase, **F1** help."
     )
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="profile-save", tooltip=N_("Save your profile")),
@@ -120,7 +120,8 @@ class ProfileScreen(CompanionScreen):
                 yield from self._row(widget_id, _(label), self._widget(widget_id, profile))
             yield Label(_("Units and language"), classes="section-title")
             yield from self._row("weight-unit", _("Weight unit"), Select(
-                [(_("kilograms (kg)"), "kg"), (_("pounds (lb)"), "lb"), (_("stones and pounds (st lb)"), "st")],
+                [(_("kilograms (kg)"), "kg"), (_("pounds (lb)"), "lb"),
+                 (_("stones and pounds (st lb)"), "st")],
                 id="weight-unit", allow_blank=False, value=profile.weight_unit.value if profile else "kg",
                 compact=True))
             yield from self._row("height-unit", _("Height unit"), Select(
@@ -239,7 +240,8 @@ class ProfileScreen(CompanionScreen):
         language = str(self.query_one("#language", Select).value)
         try:
             edited = validate_profile_fields(
-                name=values["name"], birth_date=values["birth-date"], sex=values["sex"], height=values["height"],
+                name=values["name"], birth_date=values["birth-date"], sex=values["sex"],
+                height=values["height"],
                 today=self.companion.clock.now().date(), language=language, email=values["email"],
                 phone=values["phone"], placement_date=values["placement-date"],
                 placement_place=values["placement-place"], clinic=values["clinic"],
@@ -252,9 +254,11 @@ class ProfileScreen(CompanionScreen):
             self.query_one("#profile-status", Static).update(_("Not saved: please correct the marked field."))
             return None
         return replace(
-            current, name=edited.name, sex=edited.sex, birth_date=edited.birth_date, height_cm=edited.height_cm,
+            current, name=edited.name, sex=edited.sex, birth_date=edited.birth_date,
+            height_cm=edited.height_cm,
             language=edited.language, placement_date=edited.placement_date,
-            placement_place=edited.placement_place, clinic=edited.clinic, phone=edited.phone, email=edited.email,
+            placement_place=edited.placement_place, clinic=edited.clinic, phone=edited.phone,
+            email=edited.email,
             goal_weight_kg=edited.goal_weight_kg, weight_unit=weight_unit, height_unit=height_unit,
         )
 
@@ -292,7 +296,9 @@ class ProfileScreen(CompanionScreen):
         if mode is None:
             return _("Demo data: its key lives only in memory, so there is no passphrase to change.")
         if mode == "keyring":
-            return _("Your data key is kept in the system keyring. You may set a passphrase to protect it instead.")
+            return _(
+                "Your data key is kept in the system keyring. You may set a passphrase to protect it instead."
+            )
         return _("Your data key is protected by your passphrase.")
 
     def _show_key_mode(self) -> None:
@@ -364,7 +370,10 @@ class ProfileScreen(CompanionScreen):
             self.query_one(input_id, Input).value = ""
         self._passphrase_error("")
         self._show_key_mode()
-        message = _("Passphrase changed.") if has_passphrase else _("Passphrase removed; the key is in the keyring.")
+        if has_passphrase:
+            message = _("Passphrase changed.")
+        else:
+            message = _("Passphrase removed; the key is in the keyring.")
         self.query_one("#passphrase-status", Static).update(message)
         self.notify(message, timeout=3)
 

@@ -36,6 +36,8 @@ class StoreProblemScreen(ModalScreen[None]):
     StoreProblemScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     """
 
+    AUTO_FOCUS = "#problem-quit"
+
     def __init__(self, message: str) -> None:
         super().__init__()
         self.message = message
@@ -51,9 +53,6 @@ class StoreProblemScreen(ModalScreen[None]):
             )
             with Horizontal():
                 yield Button(_("Quit"), id="problem-quit", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#problem-quit", Button).focus()
 
     @on(Button.Pressed, "#problem-quit")
     def action_quit_app(self) -> None:
@@ -107,7 +106,8 @@ class UnlockScreen(Screen[Store | None]):
             return
         except Exception as exc:  # e.g. the file is locked by another program: still no traceback
             self.app.call_from_thread(
-                self._show_problem, _("unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+                self._show_problem,
+                _("unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
             )
             return
         self.app.call_from_thread(self.dismiss, store)
