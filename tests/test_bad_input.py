@@ -160,9 +160,10 @@ async def _problem_dialog(home: Path, clock) -> tuple[str, int | None]:  # type:
 
     app = make_app(home=home, clock=clock)
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, StoreProblemScreen) and bool(app.screen.query("#problem-quit"))
-        )
+        def shown() -> bool:
+            return isinstance(app.screen, StoreProblemScreen) and bool(app.screen.query("#problem-quit"))
+
+        await wait_until(pilot, shown)
         assert isinstance(app.screen, StoreProblemScreen), app.screen
         text = str(app.screen.query_one("#problem-message", Static).render())
         await pilot.press("q")
