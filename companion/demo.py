@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,20 +51,34 @@ def _weight_curve(day: float, start: float) -> float:
 
 
 _DERIVED = frozenset({Metric.BMI, Metric.BMR})
+_METRICS = (Metric.WEIGHT, Metric.BODY_FAT, Metric.BODY_WATER, Metric.BONE_MASS, Metric.MUSCLE_MASS,
+            Metric.BMI, Metric.BMR, Metric.VISCERAL_FAT)
 
 
-def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Measurement]:
-    """About one weigh-in a day for ``days`` days up to ``today`` (deterministic for a given seed).
+@dataclass(frozen=True)
+class DemoSeries:
+    """Demo weigh-ins column by column (the shape ``Measurements.add_columns`` takes)."""
 
-    Written for speed (ten years are generated on every ``companion --demo`` start): constants hoisted, no
-    per-day lookups beyond the arithmetic itself.
+    timestamps: list[int]  # Unix seconds
+    values: dict[Metric, list[float]]
+    impedance: list[float]
+    tz_offset_min: int = 60
+    source: str = "ble:demo-scale"
+    derived: frozenset[Metric] = _DERIVED
+
+
+def generate_columns(profile: Profile, days: int, today: date, seed: int = 7) -> DemoSeries:
+    """About one weigh-in a day for ``days`` days up to ``today``, deterministic for a given seed.
+
+    Written for speed (ten years are generated on every ``companion --demo`` start): plain arithmetic on
+    floats and integers, no objects per day.
     """
     rng = random.Random(seed)
     uniform = rng.random
 
-    def gauss(mu: float, sigma: float) -> float:
+    def noise(sigma: float) -> float:
         """Approximately normal noise (Irwin-Hall sum of three uniforms, rescaled to unit variance): cheap."""
-        return mu + (uniform() + uniform() + uniform() - 1.5) * 2.0 * sigma
+        return (uniform() + uniform() + uniform() - 1.5) * 2.0 * sigma
 
     start_weight = profile.start_weight_kg or 100.0
     placement = profile.placement_date or today - timedelta(days=days // 2)
@@ -73,30 +88,57 @@ def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Me
     sex_fat = -10.8 * male - 5.4  # Deurenberg (1991): BF% = 1.2 BMI + 0.23 age - 10.8 sex - 5.4
     sex_bmr = 5 if male else -161  # Mifflin-St Jeor (1990)
     born = profile.birth_date
-    out: list[Measurement] = []
-    append = out.append
     first = today - timedelta(days=days - 1)
     offset = (first - placement).days
+    # 07:00 local time (UTC+1) on the first day, in Unix seconds
+    first_seven = int(datetime.combine(first, time(7, 0), DEMO_TZ).timestamp())
+    birthday = (born.month, born.day)
+    ts: list[int] = []
+    weight_col: list[float] = []
+    fat_col: list[float] = []
+    water_col: list[float] = []
+    bone_col: list[float] = []
+    muscle_col: list[float] = []
+    bmi_col: list[float] = []
+    bmr_col: list[float] = []
+    visceral_col: list[float] = []
+    impedance_col: list[float] = []
     for i in range(days):
-        day = first + timedelta(days=i)
-        if uniform() < 0.12 and day != today:  # skipped days
+        if uniform() < 0.12 and i != days - 1:  # skipped days (never today)
             continue
-        weight = _weight_curve(offset + i, start_weight) + gauss(0, 0.35)
-        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        day = first + timedelta(days=i)
+        age = day.year - born.year - ((day.month, day.day) < birthday)
+        weight = _weight_curve(offset + i, start_weight) + noise(0.35)
         bmi = weight / height_m2
-        fat = max(8.0, 1.2 * bmi + 0.23 * age + sex_fat + gauss(0, 0.4))
+        fat = max(8.0, 1.2 * bmi + 0.23 * age + sex_fat + noise(0.4))
         lean = weight * (1 - fat / 100)
         bone = lean * 0.05
-        append(Measurement(
-            timestamp=datetime.combine(day, time(7, 10 + int(uniform() * 40)), DEMO_TZ),
-            source="ble:demo-scale", weight_kg=round(weight, 2), body_fat_pct=round(fat, 1),
-            body_water_pct=round(lean * 73 / weight, 1),
-            bone_mass_kg=round(bone, 2), muscle_mass_kg=round(lean - bone, 2), bmi=round(bmi, 1),
-            bmr_kcal=round(10 * weight + 6.25 * height_cm - 5 * age + sex_bmr),
-            visceral_fat=max(1.0, round(bmi * 0.6 - 6 + age / 20)),
-            impedance_ohm=round(480 + (fat - 30) * 6 + gauss(0, 5), 1), derived=_DERIVED,
-        ))
-    return out
+        ts.append(first_seven + i * 86400 + (10 + int(uniform() * 40)) * 60)
+        weight_col.append(round(weight, 2))
+        fat_col.append(round(fat, 1))
+        water_col.append(round(lean * 73 / weight, 1))
+        bone_col.append(round(bone, 2))
+        muscle_col.append(round(lean - bone, 2))
+        bmi_col.append(round(bmi, 1))
+        bmr_col.append(float(round(10 * weight + 6.25 * height_cm - 5 * age + sex_bmr)))
+        visceral_col.append(float(max(1, round(bmi * 0.6 - 6 + age / 20))))
+        impedance_col.append(round(480 + (fat - 30) * 6 + noise(5), 1))
+    columns = (weight_col, fat_col, water_col, bone_col, muscle_col, bmi_col, bmr_col, visceral_col)
+    return DemoSeries(ts, dict(zip(_METRICS, columns, strict=True)), impedance_col)
+
+
+def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Measurement]:
+    """The same weigh-ins as ``generate_columns``, as ``Measurement`` objects."""
+    series = generate_columns(profile, days, today, seed)
+    rows = zip(series.timestamps, *(series.values[m] for m in _METRICS), series.impedance, strict=True)
+    return [
+        Measurement(
+            timestamp=datetime.fromtimestamp(t, DEMO_TZ), source=series.source, weight_kg=w, body_fat_pct=f,
+            body_water_pct=wa, bone_mass_kg=b, muscle_mass_kg=mu, bmi=bmi, bmr_kcal=bmr, visceral_fat=v,
+            impedance_ohm=imp, derived=series.derived,
+        )
+        for t, w, f, wa, b, mu, bmi, bmr, v, imp in rows
+    ]
 
 
 def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = None) -> Store:
@@ -112,5 +154,10 @@ def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = No
         store.consents.record("health-data", "grant", CURRENT_NOTICE.version, "demo")
         store.consents.record("location", "grant", CURRENT_NOTICE.version, "demo")
         store.settings.set("notice_version_seen", CURRENT_NOTICE.version)
-        store.measurements.add_many(generate(profile, int(years * 365.25), day), profile.id)
+        series = generate_columns(profile, int(years * 365.25), day)
+        assert profile.id is not None
+        store.measurements.add_columns(
+            profile.id, source=series.source, timestamps=series.timestamps, values=series.values,
+            impedance=series.impedance, tz_offset_min=series.tz_offset_min, derived=series.derived,
+        )
     return store

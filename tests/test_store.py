@@ -253,3 +253,49 @@ def test_bulk_insert_and_series(store: Store, profile: Profile) -> None:
         profile.id, Metric.WEIGHT, datetime(2017, 1, 1, tzinfo=UTC), datetime(2018, 1, 1, tzinfo=UTC)
     )
     assert len(ts) == 365 * 4 and ts == sorted(ts) and values[0] > values[-1]
+
+
+def test_add_columns_checks_every_value_and_stores_nothing_on_error(store: Store, profile: Profile) -> None:
+    from companion.domain import InvalidMeasurement
+
+    assert profile.id is not None
+    ts = [1_767_250_800 + i * 86_400 for i in range(3)]
+    with pytest.raises(InvalidMeasurement):
+        store.measurements.add_columns(profile.id, source="import:csv", timestamps=ts,
+                                       values={Metric.WEIGHT: [90.0, -1.0, 91.0]})
+    with pytest.raises(InvalidMeasurement):
+        store.measurements.add_columns(profile.id, source="import:csv", timestamps=ts,
+                                       values={Metric.WEIGHT: [90.0, float("nan"), 91.0]})
+    with pytest.raises(InvalidMeasurement):
+        store.measurements.add_columns(profile.id, source="import:csv", timestamps=ts,
+                                       values={Metric.WEIGHT: [90.0, 91.0]})
+    assert store.measurements.count() == 0
+    added = store.measurements.add_columns(
+        profile.id, source="import:csv", timestamps=ts, tz_offset_min=60,
+        values={Metric.WEIGHT: [90.0, None, 91.0], Metric.BMI: [31.0, 31.1, 31.2]},
+        derived=frozenset({Metric.BMI}),
+    )
+    assert added == 3
+    first = store.measurements.page(profile.id, newest_first=False)[0]
+    assert first.weight_kg == 90.0 and first.bmi == 31.0 and first.derived == frozenset({Metric.BMI})
+    assert first.timestamp.utcoffset() == timedelta(hours=1) and int(first.timestamp.timestamp()) == ts[0]
+
+
+def test_demo_data_is_consistent(home: Path) -> None:
+    from companion.demo import create_demo_store, generate
+
+    today = date(2026, 11, 25)
+    with create_demo_store(home / "demo", years=1, today=today) as demo:
+        profile = demo.profiles.active()
+        assert profile is not None and profile.id is not None
+        stored = demo.measurements.page(profile.id, limit=1000, newest_first=False)
+        generated = generate(profile, int(365.25), today)
+        assert [m.timestamp for m in stored] == [m.timestamp for m in generated]
+        assert [m.weight_kg for m in stored] == [m.weight_kg for m in generated]
+        latest = stored[-1]
+        assert latest.timestamp.date() == today
+        for m in stored:  # the eight metrics agree with each other
+            assert m.bmi == pytest.approx(m.weight_kg / 1.68**2, abs=0.06)  # type: ignore[operator]
+            assert m.muscle_mass_kg + m.bone_mass_kg == pytest.approx(  # type: ignore[operator]
+                m.weight_kg * (1 - m.body_fat_pct / 100), abs=0.15)  # type: ignore[operator]
+            assert m.derived == frozenset({Metric.BMI, Metric.BMR})

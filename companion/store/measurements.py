@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from companion.domain.model import METRIC_ORDER, Measurement, Metric, derived_from_mask
+from companion.domain.model import (
+    IMPEDANCE_RANGE,
+    METRIC_INFO,
+    METRIC_ORDER,
+    InvalidMeasurement,
+    Measurement,
+    Metric,
+    derived_from_mask,
+)
 
 if TYPE_CHECKING:
     from companion.store.db import Store
@@ -49,6 +57,16 @@ def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
     )
 
 
+def _check_column(name: str, column: Sequence[float | None], count: int, low: float, high: float) -> None:
+    if len(column) != count:
+        raise InvalidMeasurement(f"{name}: {len(column)} values for {count} timestamps")
+    present = [v for v in column if v is not None] if None in column else column
+    if present and not (low <= min(present) and max(present) <= high):  # type: ignore[type-var, operator]
+        raise InvalidMeasurement(f"{name} has a value outside the possible range {low}..{high}")
+    if any(v != v for v in present):  # NaN slips through min/max
+        raise InvalidMeasurement(f"{name} has a value that is not a number")
+
+
 def from_row(row: Any) -> Measurement:
     (mid, pid, ts, off, source, device, w, fat, water, bone, muscle, bmi, bmr, visc, imp, mask, note) = row
     return Measurement(
@@ -84,6 +102,48 @@ class Measurements:
         with self._store.transaction() as db:
             before = db.total_changes
             db.executemany(_INSERT, (to_row(m, profile_id) for m in measurements))
+            return int(db.total_changes - before)
+
+    def add_columns(
+        self,
+        profile_id: int,
+        *,
+        source: str,
+        timestamps: Sequence[int],
+        values: Mapping[Metric, Sequence[float | None]],
+        impedance: Sequence[float | None] | None = None,
+        tz_offset_min: int = 0,
+        derived: frozenset[Metric] = frozenset(),
+        device: str | None = None,
+    ) -> int:
+        """Bulk insert given column by column (Unix seconds + one list per metric); the fast path for imports
+        and demo data. Ranges are checked per column as ``Measurement`` does per row; duplicates are skipped.
+
+        Raises ``InvalidMeasurement`` (nothing stored) for an impossible value or mismatched lengths.
+        """
+        self._require_consent()
+        count = len(timestamps)
+        columns: list[Sequence[float | None]] = []
+        for metric in METRIC_ORDER:
+            column = values.get(metric)
+            if column is None:
+                columns.append([None] * count)
+                continue
+            _check_column(metric.value, column, count, METRIC_INFO[metric].low, METRIC_INFO[metric].high)
+            columns.append(column)
+        if impedance is None:
+            impedance = [None] * count
+        else:
+            _check_column("impedance_ohm", impedance, count, *IMPEDANCE_RANGE)
+        mask = sum(m.bit for m in derived)
+        fixed_source, fixed_device = source, device
+        rows = (
+            (profile_id, t, tz_offset_min, fixed_source, fixed_device, *vals, imp, mask, None)
+            for t, *vals, imp in zip(timestamps, *columns, impedance, strict=True)
+        )
+        with self._store.transaction() as db:
+            before = db.total_changes
+            db.executemany(_INSERT, rows)
             return int(db.total_changes - before)
 
     def get(self, measurement_id: int) -> Measurement | None:
