@@ -9,7 +9,10 @@ and skipped days. Body composition is computed consistently from weight, height,
 from __future__ import annotations
 
 import math
+import os
 import random
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -161,3 +164,47 @@ def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = No
             impedance=series.impedance, tz_offset_min=series.tz_offset_min, derived=series.derived,
         )
     return store
+
+
+def demo_years_from_environment(default: float = 2.0) -> float:
+    """``COMPANION_DEMO_YEARS`` (0.1 to 50), else ``default``."""
+    try:
+        years = float(os.environ.get("COMPANION_DEMO_YEARS", default))
+    except ValueError:
+        years = default
+    return max(0.1, min(years, 50.0))
+
+
+class DemoWorkspace:
+    """A throwaway data directory with the demo store, built in a background thread from the moment it exists.
+
+    ``companion --demo`` makes one before it imports the UI, so that SQLite's work (which releases the GIL)
+    overlaps with Textual's start-up; ``store()`` waits for it. ``cleanup()`` deletes the directory.
+    """
+
+    def __init__(self, years: float, today: date) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
+        self.home = Path(self._tmp.name)
+        self._store: Store | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._build, args=(years, today), name="companion-demo", daemon=True
+        )
+        self._thread.start()
+
+    def _build(self, years: float, today: date) -> None:
+        try:
+            self._store = create_demo_store(self.home, years=years, today=today)
+        except BaseException as exc:  # handed to the caller of store()
+            self._error = exc
+
+    def store(self) -> Store:
+        self._thread.join()
+        if self._error is not None:
+            self.cleanup()
+            raise self._error
+        assert self._store is not None
+        return self._store
+
+    def cleanup(self) -> None:
+        self._tmp.cleanup()

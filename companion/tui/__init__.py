@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def run_app(*, demo: bool = False) -> int:
+    workspace = None
+    if demo:
+        # Start building the demo data now, so that it overlaps with importing Textual below.
+        from companion.clock import SYSTEM_CLOCK
+        from companion.demo import DemoWorkspace, demo_years_from_environment
+
+        try:
+            workspace = DemoWorkspace(demo_years_from_environment(), SYSTEM_CLOCK.now().date())
+        except OSError as exc:
+            print(f"companion: {exc}", file=sys.stderr)
+            return 1
     from companion.tui.app import run_app as run
 
-    return run(demo=demo)
+    return run(demo=demo, demo_workspace=workspace)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -23,6 +22,9 @@ from companion.domain.model import Profile
 from companion.i18n import N_, _, set_language
 from companion.store import Store, StoreError
 from companion.tui.screens import MAIN_SCREENS, spec
+
+if TYPE_CHECKING:
+    from companion.demo import DemoWorkspace
 
 log = logging.getLogger("companion")
 
@@ -231,28 +233,21 @@ class CompanionApp(App[int]):
 
 def make_app(
     *, demo: bool = False, home: Path | None = None, clock: Clock | None = None, store: Store | None = None,
-    demo_years: float | None = None,
+    demo_years: float | None = None, demo_workspace: DemoWorkspace | None = None,
 ) -> CompanionApp:
     """The one app factory. Demo mode builds a throwaway store and never looks at the real data directory."""
     from companion.paths import data_dir
 
     extras: dict[str, Any] = {}
     if demo:
-        from companion.demo import create_demo_store
+        from companion.demo import DemoWorkspace, demo_years_from_environment
 
-        tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
-        extras["tmpdir"] = tmp
-        try:
-            years = float(os.environ.get("COMPANION_DEMO_YEARS", "2")) if demo_years is None else demo_years
-        except ValueError:
-            years = 2.0
-        home = Path(tmp.name)
-        try:
-            today = (clock or SYSTEM_CLOCK).now().date()
-            store = create_demo_store(home, years=max(0.1, min(years, 50.0)), today=today)
-        except BaseException:
-            tmp.cleanup()
-            raise
+        if demo_workspace is None:
+            years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))
+            demo_workspace = DemoWorkspace(years, (clock or SYSTEM_CLOCK).now().date())
+        store = demo_workspace.store()
+        extras["tmpdir"] = demo_workspace
+        home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(
         home=home or data_dir(), clock=clock or SYSTEM_CLOCK, store=store, demo=demo, extras=extras
@@ -260,10 +255,10 @@ def make_app(
     return CompanionApp(context)
 
 
-def run_app(*, demo: bool = False) -> int:
+def run_app(*, demo: bool = False, demo_workspace: DemoWorkspace | None = None) -> int:
     """Run the TUI; problems before the first screen become one line on stderr and exit code 1."""
     try:
-        app = make_app(demo=demo)
+        app = make_app(demo=demo, demo_workspace=demo_workspace)
     except (StoreError, OSError) as exc:
         print(f"companion: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
