@@ -26,7 +26,7 @@ os.environ.pop("COMPANION_LANG", None)
 from companion.clock import FixedClock  # noqa: E402
 from companion.i18n import set_language  # noqa: E402
 
-SIZE = (100, 32)
+SIZE = (int(os.environ.get("SHOT_W", 100)), int(os.environ.get("SHOT_H", 32)))
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 PASSPHRASE = "screenshot passphrase 1"
