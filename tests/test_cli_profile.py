@@ -122,7 +122,11 @@ def test_help_and_version_exit_0() -> None:
 def test_init_without_keyring_or_passphrase_stores_nothing(home: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "COMPANION_PASSPHRASE"}
     result = subprocess.run(
-        [sys.executable, "-m", "companion", *init_args()], capture_output=True, text=True, timeout=60, env=env,
+        [sys.executable, "-m", "companion", *init_args()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1 and "passphrase is needed to protect your data" in result.stderr
