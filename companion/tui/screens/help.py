@@ -40,7 +40,7 @@ class HelpScreen(CompanionScreen):
 class HelpModal(ModalScreen[None]):
     """Help for the screen underneath."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="close-help", tooltip="Close help")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"), id="close-help", tooltip=N_("Close help"))]
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
     HelpModal > Vertical {
@@ -51,6 +51,11 @@ class HelpModal(ModalScreen[None]):
     def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
+
+    def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         text = self.under.help_markdown() if isinstance(self.under, CompanionScreen) else overview_markdown()

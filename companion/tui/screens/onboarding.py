@@ -178,6 +178,9 @@ class OnboardingScreen(Screen[Store | None]):
         yield Static("", id=f"error-{name}", classes="field-error")
 
     def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
         self.title = _("Set up Companion")
 
     # ----- navigation ----------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ class StoreProblemScreen(ModalScreen[None]):
         super().__init__()
         self.message = message
 
+    def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(_("Companion cannot open your data"), id="problem-title")
@@ -82,6 +87,9 @@ class UnlockScreen(Screen[Store | None]):
             yield Button(_("Unlock"), id="unlock", variant="primary")
 
     def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
         self.title = _("Unlock your data")
         self.try_open(os.environ.get("COMPANION_PASSPHRASE") or None, quiet=True)
 
