@@ -1,5 +1,6 @@
-"""The real entry point on a real pseudo-terminal: ``companion --demo`` paints its dashboard and exits cleanly,
-even when the real data directory is unusable; ``companion`` on damaged data shows the dialog, quits with 1."""
+"""The real entry point on a real pseudo-terminal: ``companion --demo`` paints its dashboard and exits
+cleanly, even when the real data directory is unusable; ``companion`` on damaged data shows the dialog and
+quits with 1."""
 
 from __future__ import annotations
 
