@@ -156,10 +156,12 @@ class Store:
                 raise NewerSchema(version, head)
             if not new and version == 0:
                 raise CorruptDatabase(path)
+            # Durable stores: WAL with synchronous=NORMAL (a commit survives a crash of the app; fsync at
+            # checkpoints). An ephemeral (demo) store is thrown away anyway: no fsync at all.
+            conn.execute(f"PRAGMA synchronous = {'OFF' if ephemeral else 'NORMAL'}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(home, conn, clock, ephemeral=ephemeral)
             store.migrate()
             return store
