@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from companion.domain.model import (
@@ -136,10 +137,10 @@ class Measurements:
         else:
             _check_column("impedance_ohm", impedance, count, *IMPEDANCE_RANGE)
         mask = sum(m.bit for m in derived)
-        fixed_source, fixed_device = source, device
-        rows = (
-            (profile_id, t, tz_offset_min, fixed_source, fixed_device, *vals, imp, mask, None)
-            for t, *vals, imp in zip(timestamps, *columns, impedance, strict=True)
+        # zip builds each row tuple in C, in _COLUMNS order (lengths were checked above)
+        rows = zip(
+            repeat(profile_id), timestamps, repeat(tz_offset_min), repeat(source), repeat(device), *columns,
+            impedance, repeat(mask), repeat(None),
         )
         with self._store.transaction() as db:
             before = db.total_changes
