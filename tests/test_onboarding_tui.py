@@ -215,3 +215,21 @@ async def test_passphrases_must_match(home: Path, clock) -> None:  # type: ignor
         await press_button(pilot, "#finish")
         assert text_of(app, "#error-passphrase") == "Without a system keyring a passphrase is required."
     assert not Store.exists(home)
+
+
+async def test_with_a_keyring_the_passphrase_is_optional(home: Path, clock, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(home=home, clock=clock)
+    app.context.extras["no_services"] = True
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await to_profile_step(pilot, app)
+        await fill_profile(pilot)
+        await press_button(pilot, "#profile-next")
+        texts = [str(widget.render()) for widget in app.screen.query("#step-passphrase Static")]
+        assert any("system keyring" in text for text in texts)
+        await press_button(pilot, "#finish")
+        await wait_until(pilot, lambda: app.store is not None)
+        assert app.store is not None and app.store.key_mode() == "keyring"
+    assert len(memory_keyring.secrets) == 1
+    with Store.open(home, clock=clock) as store:
+        assert store.profiles.active() is not None

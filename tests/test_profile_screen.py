@@ -168,3 +168,33 @@ async def test_demo_profile_has_no_passphrase_to_change(clock) -> None:  # type:
         screen = await open_profile(pilot)
         assert "Demo data" in text_of(screen, "#key-mode")
         assert not screen.query_one("#passphrase-box").display
+
+
+async def test_set_and_remove_passphrase_with_a_keyring(home: Path, clock, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from companion.domain import Profile, Sex
+    from companion.onboarding import OnboardingAnswers, complete_onboarding
+
+    answers = OnboardingAnswers(Profile("Kim", Sex.OTHER, date(1970, 1, 1), 175.0), True, frozenset(), "1.0")
+    complete_onboarding(home, answers, clock).close()
+    app = make_app(home=home, clock=clock)
+    app.context.extras["no_services"] = True
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_profile(pilot)
+        assert "system keyring" in text_of(screen, "#key-mode")
+        assert screen.query_one("#current-passphrase", Input).disabled
+        assert not screen.query_one("#remove-passphrase").display
+        screen.query_one("#new-passphrase", Input).value = "a fine long passphrase 7"
+        screen.query_one("#repeat-passphrase", Input).value = "a fine long passphrase 7"
+        screen.query_one("#change-passphrase").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: text_of(screen, "#passphrase-status") == "Passphrase changed.")
+        assert memory_keyring.secrets == {}
+        assert screen.query_one("#remove-passphrase").display
+        screen.query_one("#current-passphrase", Input).value = "a fine long passphrase 7"
+        screen.query_one("#remove-passphrase").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "removed" in text_of(screen, "#passphrase-status"))
+        assert len(memory_keyring.secrets) == 1
+    Store.open(home, clock=clock).close()
