@@ -32,7 +32,7 @@ def config_path(home: Path) -> Path:
 
 
 def load_config(home: Path) -> dict[str, Any]:
-    """The parsed config, ``{}`` when there is none; ``ConfigError`` with a human message when it is malformed."""
+    """The parsed config, ``{}`` when there is none; ``ConfigError`` (a human message) when malformed."""
     path = config_path(home)
     try:
         raw = path.read_bytes()

@@ -1,4 +1,4 @@
-"""Demo data: a realistic, deterministic programme curve for ``companion --demo`` (pure apart from the store call).
+"""Demo data: a realistic, deterministic programme curve for ``companion --demo`` (pure but for the store).
 
 The curve: a few weeks before placement at a stable weight, then the loss most of it in months 1-4 after
 an intragastric balloon is placed (about 13 % TBWL at 6 months, the pooled Orbera figure in
@@ -9,7 +9,11 @@ and skipped days. Body composition is computed consistently from weight, height,
 from __future__ import annotations
 
 import math
+import os
 import random
+import tempfile
+import threading
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,40 +53,95 @@ def _weight_curve(day: float, start: float) -> float:
     return start - loss
 
 
-def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Measurement]:
+_DERIVED = frozenset({Metric.BMI, Metric.BMR})
+_METRICS = (Metric.WEIGHT, Metric.BODY_FAT, Metric.BODY_WATER, Metric.BONE_MASS, Metric.MUSCLE_MASS,
+            Metric.BMI, Metric.BMR, Metric.VISCERAL_FAT)
+
+
+@dataclass(frozen=True)
+class DemoSeries:
+    """Demo weigh-ins column by column (the shape ``Measurements.add_columns`` takes)."""
+
+    timestamps: list[int]  # Unix seconds
+    values: dict[Metric, list[float]]
+    impedance: list[float]
+    tz_offset_min: int = 60
+    source: str = "ble:demo-scale"
+    derived: frozenset[Metric] = _DERIVED
+
+
+def generate_columns(profile: Profile, days: int, today: date, seed: int = 7) -> DemoSeries:
+    """About one weigh-in a day for ``days`` days up to ``today``, deterministic for a given seed.
+
+    Written for speed (ten years are generated on every ``companion --demo`` start): plain arithmetic on
+    floats and integers, no objects per day.
+    """
     rng = random.Random(seed)
+    uniform = rng.random
+
+    def noise(sigma: float) -> float:
+        """Approximately normal noise (Irwin-Hall sum of three uniforms, rescaled to unit variance): cheap."""
+        return (uniform() + uniform() + uniform() - 1.5) * 2.0 * sigma
+
     start_weight = profile.start_weight_kg or 100.0
     placement = profile.placement_date or today - timedelta(days=days // 2)
-    height_m = profile.height_cm / 100
-    out: list[Measurement] = []
+    height_cm = profile.height_cm
+    height_m2 = (height_cm / 100) ** 2
+    male = 1 if profile.sex is Sex.MALE else 0
+    sex_fat = -10.8 * male - 5.4  # Deurenberg (1991): BF% = 1.2 BMI + 0.23 age - 10.8 sex - 5.4
+    sex_bmr = 5 if male else -161  # Mifflin-St Jeor (1990)
+    born = profile.birth_date
     first = today - timedelta(days=days - 1)
+    offset = (first - placement).days
+    # 07:00 local time (UTC+1) on the first day, in Unix seconds
+    first_seven = int(datetime.combine(first, time(7, 0), DEMO_TZ).timestamp())
+    birthday = (born.month, born.day)
+    ts: list[int] = []
+    weight_col: list[float] = []
+    fat_col: list[float] = []
+    water_col: list[float] = []
+    bone_col: list[float] = []
+    muscle_col: list[float] = []
+    bmi_col: list[float] = []
+    bmr_col: list[float] = []
+    visceral_col: list[float] = []
+    impedance_col: list[float] = []
     for i in range(days):
-        day = first + timedelta(days=i)
-        if rng.random() < 0.12 and day != today:  # skipped days
+        if uniform() < 0.12 and i != days - 1:  # skipped days (never today)
             continue
-        weight = _weight_curve((day - placement).days, start_weight) + rng.gauss(0, 0.35)
-        age = profile.age_on(day)
-        bmi = weight / (height_m * height_m)
-        # Deurenberg (1991) body-fat estimate from BMI, age and sex, plus measurement noise.
-        male = 1 if profile.sex is Sex.MALE else 0
-        fat = max(8.0, 1.2 * bmi + 0.23 * age - 10.8 * male - 5.4 + rng.gauss(0, 0.4))
+        day = first + timedelta(days=i)
+        age = day.year - born.year - ((day.month, day.day) < birthday)
+        weight = _weight_curve(offset + i, start_weight) + noise(0.35)
+        bmi = weight / height_m2
+        fat = max(8.0, 1.2 * bmi + 0.23 * age + sex_fat + noise(0.4))
         lean = weight * (1 - fat / 100)
-        water = lean * 0.73 / weight * 100
         bone = lean * 0.05
-        muscle = lean - bone
-        bmr = 10 * weight + 6.25 * profile.height_cm - 5 * age + (5 if male else -161)  # Mifflin-St Jeor
-        visceral = max(1.0, round(bmi * 0.6 - 6 + age / 20))
-        at = datetime.combine(day, time(7, 10 + rng.randrange(0, 40)), DEMO_TZ)
-        out.append(
-            Measurement(
-                timestamp=at, source="ble:demo-scale", weight_kg=round(weight, 2), body_fat_pct=round(fat, 1),
-                body_water_pct=round(water, 1), bone_mass_kg=round(bone, 2), muscle_mass_kg=round(muscle, 2),
-                bmi=round(bmi, 1), bmr_kcal=round(bmr), visceral_fat=visceral,
-                impedance_ohm=round(480 + (fat - 30) * 6 + rng.gauss(0, 5), 1),
-                derived=frozenset({Metric.BMI, Metric.BMR}),
-            )
+        ts.append(first_seven + i * 86400 + (10 + int(uniform() * 40)) * 60)
+        weight_col.append(round(weight, 2))
+        fat_col.append(round(fat, 1))
+        water_col.append(round(lean * 73 / weight, 1))
+        bone_col.append(round(bone, 2))
+        muscle_col.append(round(lean - bone, 2))
+        bmi_col.append(round(bmi, 1))
+        bmr_col.append(float(round(10 * weight + 6.25 * height_cm - 5 * age + sex_bmr)))
+        visceral_col.append(float(max(1, round(bmi * 0.6 - 6 + age / 20))))
+        impedance_col.append(round(480 + (fat - 30) * 6 + noise(5), 1))
+    columns = (weight_col, fat_col, water_col, bone_col, muscle_col, bmi_col, bmr_col, visceral_col)
+    return DemoSeries(ts, dict(zip(_METRICS, columns, strict=True)), impedance_col)
+
+
+def generate(profile: Profile, days: int, today: date, seed: int = 7) -> list[Measurement]:
+    """The same weigh-ins as ``generate_columns``, as ``Measurement`` objects."""
+    series = generate_columns(profile, days, today, seed)
+    rows = zip(series.timestamps, *(series.values[m] for m in _METRICS), series.impedance, strict=True)
+    return [
+        Measurement(
+            timestamp=datetime.fromtimestamp(t, DEMO_TZ), source=series.source, weight_kg=w, body_fat_pct=f,
+            body_water_pct=wa, bone_mass_kg=b, muscle_mass_kg=mu, bmi=bmi, bmr_kcal=bmr, visceral_fat=v,
+            impedance_ohm=imp, derived=series.derived,
         )
-    return out
+        for t, w, f, wa, b, mu, bmi, bmr, v, imp in rows
+    ]
 
 
 def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = None) -> Store:
@@ -98,5 +157,54 @@ def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = No
         store.consents.record("health-data", "grant", CURRENT_NOTICE.version, "demo")
         store.consents.record("location", "grant", CURRENT_NOTICE.version, "demo")
         store.settings.set("notice_version_seen", CURRENT_NOTICE.version)
-        store.measurements.add_many(generate(profile, int(years * 365.25), day), profile.id)
+        series = generate_columns(profile, int(years * 365.25), day)
+        assert profile.id is not None
+        store.measurements.add_columns(
+            profile.id, source=series.source, timestamps=series.timestamps, values=series.values,
+            impedance=series.impedance, tz_offset_min=series.tz_offset_min, derived=series.derived,
+        )
     return store
+
+
+def demo_years_from_environment(default: float = 2.0) -> float:
+    """``COMPANION_DEMO_YEARS`` (0.1 to 50), else ``default``."""
+    try:
+        years = float(os.environ.get("COMPANION_DEMO_YEARS", default))
+    except ValueError:
+        years = default
+    return max(0.1, min(years, 50.0))
+
+
+class DemoWorkspace:
+    """A throwaway data directory with the demo store, built in a background thread from the moment it exists.
+
+    ``companion --demo`` makes one before it imports the UI, so that SQLite's work (which releases the GIL)
+    overlaps with Textual's start-up; ``store()`` waits for it. ``cleanup()`` deletes the directory.
+    """
+
+    def __init__(self, years: float, today: date) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
+        self.home = Path(self._tmp.name)
+        self._store: Store | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._build, args=(years, today), name="companion-demo", daemon=True
+        )
+        self._thread.start()
+
+    def _build(self, years: float, today: date) -> None:
+        try:
+            self._store = create_demo_store(self.home, years=years, today=today)
+        except BaseException as exc:  # handed to the caller of store()
+            self._error = exc
+
+    def store(self) -> Store:
+        self._thread.join()
+        if self._error is not None:
+            self.cleanup()
+            raise self._error
+        assert self._store is not None
+        return self._store
+
+    def cleanup(self) -> None:
+        self._tmp.cleanup()

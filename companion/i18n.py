@@ -10,10 +10,7 @@ fails when a marked string has no Dutch translation.
 
 from __future__ import annotations
 
-import ast
-import gettext
 import os
-from importlib import resources
 from pathlib import Path
 
 LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands"}
@@ -21,6 +18,8 @@ DEFAULT_LANGUAGE = "en"
 
 
 def _unquote(token: str) -> str:
+    import ast
+
     value = ast.literal_eval(token)
     if not isinstance(value, str):  # pragma: no cover - malformed catalogue
         raise ValueError(f"not a string: {token!r}")
@@ -64,9 +63,18 @@ def parse_po(text: str) -> dict[str | tuple[str, int], str]:
     return catalog
 
 
-class _POTranslations(gettext.NullTranslations):
+class _Untranslated:
+    """English, the source language: messages as written (the ``gettext.NullTranslations`` behaviour)."""
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n == 1 else msgid2
+
+
+class _POTranslations(_Untranslated):
     def __init__(self, catalog: dict[str | tuple[str, int], str], language: str) -> None:
-        super().__init__()
         self._catalog = catalog
         self._language = language
 
@@ -83,6 +91,8 @@ class _POTranslations(gettext.NullTranslations):
 
 
 def load_catalog(language: str) -> dict[str | tuple[str, int], str]:
+    from importlib import resources
+
     catalog: dict[str | tuple[str, int], str] = {}
     folder = resources.files("companion") / "locale" / language
     if not folder.is_dir():
@@ -93,7 +103,7 @@ def load_catalog(language: str) -> dict[str | tuple[str, int], str]:
     return catalog
 
 
-_current: gettext.NullTranslations = gettext.NullTranslations()
+_current: _Untranslated = _Untranslated()
 _language = DEFAULT_LANGUAGE
 
 
@@ -104,7 +114,7 @@ def set_language(language: str | None) -> str:
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
     _language = lang
-    _current = gettext.NullTranslations() if lang == "en" else _POTranslations(load_catalog(lang), lang)
+    _current = _Untranslated() if lang == "en" else _POTranslations(load_catalog(lang), lang)
     return lang
 
 
@@ -113,7 +123,7 @@ def current_language() -> str:
 
 
 def language_from_environment() -> str:
-    """The language the user's environment asks for (COMPANION_LANG, then LANGUAGE/LC_ALL/LC_MESSAGES/LANG)."""
+    """The language the environment asks for (COMPANION_LANG, then LANGUAGE/LC_ALL/LC_MESSAGES/LANG)."""
     for var in ("COMPANION_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:
@@ -138,4 +148,6 @@ def N_(message: str) -> str:
 
 
 def catalogue_dir(language: str) -> Path:
+    from importlib import resources
+
     return Path(str(resources.files("companion") / "locale" / language))

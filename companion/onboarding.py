@@ -79,7 +79,9 @@ def validate_profile_fields(
         clinic=clinic.strip() or None,
         phone=validate_phone(phone),
         email=validate_email(email),
-        goal_weight_kg=validate_weight(goal_weight, weight_unit, "goal_weight") if goal_weight.strip() else None,
+        goal_weight_kg=(
+            validate_weight(goal_weight, weight_unit, "goal_weight") if goal_weight.strip() else None
+        ),
         weight_unit=weight_unit,
         height_unit=height_unit,
     )

@@ -73,7 +73,76 @@ def onboarded(home: Path, clock) -> Iterator[Path]:  # type: ignore[no-untyped-d
     from companion.onboarding import OnboardingAnswers, complete_onboarding
 
     answers = OnboardingAnswers(
-        Profile("Ann Example", Sex.FEMALE, date(1980, 4, 23), 168.0), True, frozenset(), "1.0", TEST_PASSPHRASE
+        Profile("Ann Example", Sex.FEMALE, date(1980, 4, 23), 168.0), True, frozenset(), "1.0",
+        TEST_PASSPHRASE,
     )
     complete_onboarding(home, answers, clock).close()
     yield home
+
+
+# ----- added by the foundation tests (the fixtures above keep their behaviour) ------------------------------
+def _memory_backend_class():  # type: ignore[no-untyped-def]
+    """A real keyring backend keeping secrets in a dict (the OS keyring stand-in for keyring-mode tests)."""
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    class _Backend(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.secrets.pop((service, username), None) is None:
+                raise PasswordDeleteError(username)
+
+    return _Backend
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An in-memory keyring backend set with ``keyring.set_keyring`` (restored afterwards), no passphrase."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = _memory_backend_class()()
+    keyring.set_keyring(backend)
+    monkeypatch.delenv("COMPANION_PASSPHRASE", raising=False)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def dir_digest(path: Path) -> dict[str, str]:
+    """{relative name: sha256} of every file under ``path`` (to prove that nothing was modified)."""
+    import hashlib
+
+    if not path.is_dir():
+        return {}
+    return {
+        str(item.relative_to(path)): hashlib.sha256(item.read_bytes()).hexdigest()
+        for item in sorted(path.rglob("*")) if item.is_file()
+    }
+
+
+@pytest.fixture
+def digest():  # type: ignore[no-untyped-def]
+    return dir_digest
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run (workers included) until ``condition()`` holds; fail after ``timeout`` seconds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.02)

@@ -7,18 +7,23 @@ lazily so that ``companion --help`` and the TUI start fast.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from companion import __version__
 from companion.cli._common import CliError, fail
 from companion.i18n import _, language_from_environment, set_language
 
+if TYPE_CHECKING:
+    import argparse
+
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+    import pkgutil
+
     parser = argparse.ArgumentParser(
         prog="companion",
         description=_("Companion: your scale, your progress and your clinic, in the terminal."),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import os
 import sys
 from pathlib import Path
@@ -31,6 +29,8 @@ def fail(message: str, code: int = 1) -> int:
 
 
 def print_json(data: Any) -> None:
+    import json
+
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")
 
@@ -47,6 +47,8 @@ def ask_passphrase(prompt: str) -> str | None:
     if env:
         return env
     if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
         try:
             return getpass.getpass(prompt) or None
         except (EOFError, KeyboardInterrupt):

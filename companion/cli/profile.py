@@ -59,6 +59,9 @@ def _init(args: argparse.Namespace) -> int:
     if Store.exists(where):
         raise CliError(_("A profile already exists in {path}; nothing was changed.").format(path=where))
     passphrase = None if keyring_usable() else ask_passphrase(_("New passphrase for your data: "))
+    if passphrase is None and not keyring_usable():
+        raise CliError(_("A passphrase is needed to protect your data (no system keyring is available); "
+                         "set COMPANION_PASSPHRASE or run this in a terminal. Nothing was stored."))
     answers = OnboardingAnswers(
         profile=profile,
         health_consent=not args.no_health_consent,
@@ -101,5 +104,6 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_profile_json(profile))
     else:
-        print(f"{profile.name} ({profile.sex.value}, {profile.birth_date.isoformat()}, {profile.height_cm:g} cm)")
+        born = profile.birth_date.isoformat()
+        print(f"{profile.name} ({profile.sex.value}, {born}, {profile.height_cm:g} cm)")
     return 0

@@ -64,6 +64,10 @@ METRIC_INFO: dict[Metric, MetricInfo] = {
 }
 
 METRIC_ORDER: tuple[Metric, ...] = tuple(Metric)
+#: (column, low, high) in METRIC_ORDER, for fast validation.
+_RANGES: tuple[tuple[str, float, float], ...] = tuple(
+    (m.value, METRIC_INFO[m].low, METRIC_INFO[m].high) for m in METRIC_ORDER
+)
 
 #: Plausible bioelectrical impedance range in ohm for a body-composition scale.
 IMPEDANCE_RANGE = (50.0, 3000.0)
@@ -100,22 +104,23 @@ class Measurement:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+        if self.timestamp.utcoffset() is None:
             raise InvalidMeasurement("timestamp must be timezone-aware")
-        for metric in METRIC_ORDER:
-            value = getattr(self, metric.value)
+        # One pass over plain tuples: this runs for every row of a bulk import.
+        values = (self.weight_kg, self.body_fat_pct, self.body_water_pct, self.bone_mass_kg,
+                  self.muscle_mass_kg, self.bmi, self.bmr_kcal, self.visceral_fat)
+        present = False
+        for value, (name, low, high) in zip(values, _RANGES, strict=True):
             if value is None:
                 continue
-            info = METRIC_INFO[metric]
-            if not (info.low <= value <= info.high) or value != value:
-                raise InvalidMeasurement(
-                    f"{metric.value}={value} is outside the possible range {info.low}..{info.high}"
-                )
+            if not (low <= value <= high):  # also false for NaN
+                raise InvalidMeasurement(f"{name}={value} is outside the possible range {low}..{high}")
+            present = True
         if self.impedance_ohm is not None:
             lo, hi = IMPEDANCE_RANGE
             if not (lo <= self.impedance_ohm <= hi):
                 raise InvalidMeasurement(f"impedance {self.impedance_ohm} ohm is outside {lo}..{hi}")
-        if not any(getattr(self, m.value) is not None for m in METRIC_ORDER):
+        if not present:
             raise InvalidMeasurement("a measurement needs at least one metric")
 
     def value(self, metric: Metric) -> float | None:

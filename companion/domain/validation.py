@@ -6,7 +6,14 @@ import re
 from datetime import date
 
 from companion.domain.model import Sex
-from companion.domain.units import HeightUnit, WeightUnit, ft_in_to_cm, st_lb_to_kg, weight_to_kg
+from companion.domain.units import (
+    INCH_PER_FOOT,
+    HeightUnit,
+    WeightUnit,
+    ft_in_to_cm,
+    st_lb_to_kg,
+    weight_to_kg,
+)
 from companion.i18n import _
 
 MINIMUM_AGE = 18
@@ -26,6 +33,10 @@ class ValidationError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class UnderAge(ValidationError):
+    """The age gate refused: the person is younger than ``MINIMUM_AGE``."""
 
 
 def validate_name(text: str) -> str:
@@ -73,10 +84,7 @@ def age_on(born: date, day: date) -> int:
 def check_adult(born: date, today: date) -> None:
     """The age gate: Companion is for adults only."""
     if age_on(born, today) < MINIMUM_AGE:
-        raise ValidationError(
-            "birth_date",
-            _("Companion is for adults (18 or older). Nothing has been stored."),
-        )
+        raise UnderAge("birth_date", _("Companion is for adults (18 or older). Nothing has been stored."))
 
 
 def validate_sex(text: str) -> Sex:
@@ -103,8 +111,11 @@ def validate_height(text: str, unit: HeightUnit = HeightUnit.CM) -> float:
         parts = re.findall(r"\d+(?:[.,]\d+)?", text)
         if not parts or len(parts) > 2:
             raise ValidationError("height", _("Enter your height in feet and inches, for example 5 8."))
+        message = _("Enter your height in feet and inches, for example 5 8.")
         feet = _number(parts[0], "height", message)
         inches = _number(parts[1], "height", message) if len(parts) == 2 else 0.0
+        if inches >= INCH_PER_FOOT:
+            raise ValidationError("height", message)
         cm = ft_in_to_cm(feet, inches)
     else:
         cm = _number(text, "height", message)
@@ -119,7 +130,8 @@ def validate_weight(text: str, unit: WeightUnit = WeightUnit.KG, field: str = "w
         parts = re.findall(r"\d+(?:[.,]\d+)?", text)
         if not parts or len(parts) > 2:
             raise ValidationError(field, message)
-        kg = st_lb_to_kg(_number(parts[0], field, message), _number(parts[1], field, message) if len(parts) > 1 else 0)
+        pounds = _number(parts[1], field, message) if len(parts) > 1 else 0.0
+        kg = st_lb_to_kg(_number(parts[0], field, message), pounds)
     else:
         kg = weight_to_kg(_number(text, field, message), unit)
     if not (WEIGHT_RANGE_KG[0] <= kg <= WEIGHT_RANGE_KG[1]):

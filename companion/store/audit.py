@@ -27,7 +27,7 @@ class AuditLog:
         self._store = store
 
     def record(self, action: str, target: str, summary: str = "") -> AuditEvent:
-        """``summary`` describes *what kind* of data left (e.g. "ZIP export, 1,204 measurements"), not the data."""
+        """``summary`` says *what kind* of data left (e.g. "ZIP export, 1,204 measurements"), not the data."""
         now = self._store.clock.now()
         with self._store.transaction() as db:
             cur = db.execute(

@@ -37,6 +37,20 @@ def _passphrase_from_env(passphrase: str | None) -> str | None:
     return passphrase if passphrase else (os.environ.get("COMPANION_PASSPHRASE") or None)
 
 
+def check_writable_location(home: Path) -> None:
+    """Raise ``DataDirUnwritable`` unless ``home`` is (or could be created as) a writable directory.
+
+    Creates nothing: used before onboarding so that an unusable data directory is reported at once.
+    """
+    probe = home
+    while not probe.exists():
+        if probe.parent == probe:
+            raise DataDirUnwritable(home)
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise DataDirUnwritable(home)
+
+
 def _ensure_writable_dir(home: Path) -> None:
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -47,7 +61,10 @@ def _ensure_writable_dir(home: Path) -> None:
 
 
 class Store:
-    """An open, unlocked, migrated database. Use ``Store.create`` / ``Store.open`` / ``Store.create_ephemeral``."""
+    """An open, unlocked, migrated database.
+
+    Use ``Store.create`` / ``Store.open`` / ``Store.create_ephemeral``.
+    """
 
     def __init__(self, home: Path, connection: Any, clock: Clock, *, ephemeral: bool = False) -> None:
         self.home = home
@@ -139,10 +156,12 @@ class Store:
                 raise NewerSchema(version, head)
             if not new and version == 0:
                 raise CorruptDatabase(path)
+            # Durable stores: WAL with synchronous=NORMAL (a commit survives a crash of the app; fsync at
+            # checkpoints). An ephemeral (demo) store is thrown away anyway: no fsync at all.
+            conn.execute(f"PRAGMA synchronous = {'OFF' if ephemeral else 'NORMAL'}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(home, conn, clock, ephemeral=ephemeral)
             store.migrate()
             return store
@@ -173,10 +192,32 @@ class Store:
             current = migration.version
         return current
 
+    # ----- the key ---------------------------------------------------------------------------------------
+    def key_mode(self) -> str | None:
+        """``"keyring"`` or ``"passphrase"``; ``None`` for an ephemeral (demo) store, key in memory."""
+        if self.ephemeral:
+            return None
+        return KeyVault(self.home).info().mode
+
+    def change_passphrase(self, current: str | None, new: str | None) -> None:
+        """Protect the database key with ``new`` (``None``: move it into the OS keyring instead).
+
+        ``current`` must unlock the key as it is kept now (ignored in keyring mode). The database itself is
+        not rewritten: only the wrapping of its key changes, atomically (key file replaced in one rename).
+        """
+        from companion.i18n import _
+        from companion.store.errors import StoreError
+
+        if self.ephemeral:
+            raise StoreError(_("Demo data has no passphrase; nothing was changed."))
+        vault = KeyVault(self.home)
+        dek = vault.unlock(current)
+        vault.change_passphrase(dek, new)
+
     # ----- transactions and queries (for the repositories in this package) -----------------------------
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """``with store.transaction() as cur:`` — one atomic write; nests (inner blocks join the outer one)."""
+        """``with store.transaction() as cur:``: one atomic write; nests (inner blocks join the outer one)."""
         with self._lock:
             outer = self._depth == 0
             if outer:
@@ -203,7 +244,7 @@ class Store:
             return self._conn.execute(sql, params).fetchone()
 
     def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it (after deletions, so nothing lingers in the WAL)."""
+        """Fold the WAL into the main file and truncate it (after deletions, so nothing lingers there)."""
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 

@@ -11,22 +11,26 @@ class StoreError(Exception):
 
 class DataDirUnwritable(StoreError):
     def __init__(self, path: object) -> None:
-        super().__init__(_("The data directory {path} cannot be written to; check its permissions.").format(path=path))
+        super().__init__(
+            _("The data directory {path} cannot be written to; check its permissions.").format(path=path)
+        )
 
 
 class ForeignDatabase(StoreError):
     def __init__(self, path: object) -> None:
         super().__init__(
-            _("{path} is not a Companion database (or its key file is missing); it was left untouched.").format(
-                path=path
-            )
+            _(
+                "{path} is not a Companion database (or its key file is missing); it was left untouched."
+            ).format(path=path)
         )
 
 
 class CorruptDatabase(StoreError):
     def __init__(self, path: object) -> None:
         super().__init__(
-            _("The database {path} is damaged or not a Companion database; it was left untouched.").format(path=path)
+            _("The database {path} is damaged or not a Companion database; it was left untouched.").format(
+                path=path
+            )
         )
 
 

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,9 @@ def _unb64(text: str) -> bytes:
 
 
 def _kek(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=32)
+    return hashlib.scrypt(
+        passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=32
+    )
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,9 @@ class KeyVault:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
             raise CorruptKeyFile(self.path) from None
-        if not isinstance(data, dict) or data.get("mode") not in ("keyring", "passphrase") or "key_id" not in data:
+        if not isinstance(data, dict) or data.get("mode") not in ("keyring", "passphrase"):
+            raise CorruptKeyFile(self.path)
+        if not isinstance(data.get("key_id"), str) or not re.fullmatch(r"[0-9a-f]{1,64}", data["key_id"]):
             raise CorruptKeyFile(self.path)
         return data
 
@@ -106,6 +111,10 @@ class KeyVault:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+
+    def _write_wrapped(self, dek: bytes, passphrase: str, key_id: str) -> None:
+        wrapped = self._wrap(dek, passphrase, key_id)
+        self._write({"version": 1, "mode": "passphrase", "key_id": key_id, **wrapped})
 
     @staticmethod
     def _wrap(dek: bytes, passphrase: str, key_id: str) -> dict[str, Any]:
@@ -124,7 +133,7 @@ class KeyVault:
         dek = secrets.token_bytes(DEK_BYTES)
         key_id = secrets.token_hex(16)
         if passphrase:
-            self._write({"version": 1, "mode": "passphrase", "key_id": key_id, **self._wrap(dek, passphrase, key_id)})
+            self._write_wrapped(dek, passphrase, key_id)
             return dek
         if not keyring_usable():
             raise PassphraseRequired()
@@ -176,13 +185,16 @@ class KeyVault:
         old = self._read()
         key_id = secrets.token_hex(16)
         if passphrase:
-            self._write({"version": 1, "mode": "passphrase", "key_id": key_id, **self._wrap(dek, passphrase, key_id)})
+            self._write_wrapped(dek, passphrase, key_id)
         else:
             if not keyring_usable():
                 raise PassphraseRequired()
             import keyring
 
-            keyring.set_password(KEYRING_SERVICE, f"database-key:{key_id}", dek.hex())
+            try:
+                keyring.set_password(KEYRING_SERVICE, f"database-key:{key_id}", dek.hex())
+            except Exception as exc:
+                raise KeyringUnavailable(type(exc).__name__) from None
             self._write({"version": 1, "mode": "keyring", "key_id": key_id})
         self._forget_keyring_entry(old)
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from companion.domain.model import METRIC_ORDER, Measurement, Metric, derived_from_mask
+from companion.domain.model import (
+    IMPEDANCE_RANGE,
+    METRIC_INFO,
+    METRIC_ORDER,
+    InvalidMeasurement,
+    Measurement,
+    Metric,
+    derived_from_mask,
+)
 
 if TYPE_CHECKING:
     from companion.store.db import Store
@@ -27,24 +36,45 @@ def _tz(offset_min: int) -> timezone:
     return tz
 
 
+_MASK_CACHE: dict[frozenset[Metric], int] = {}
+
+
 def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
+    """The ``measurement`` row for ``m`` (the hot path of bulk imports: nothing allocated but the tuple)."""
     pid = profile_id if profile_id is not None else m.profile_id
     if pid is None:
         raise ValueError("a stored measurement needs a profile")
-    offset = m.timestamp.utcoffset()
+    ts = m.timestamp
+    offset = ts.utcoffset()
+    minutes = (offset.days * 1440 + offset.seconds // 60) if offset else 0
+    derived = m.derived
+    mask = _MASK_CACHE.get(derived)
+    if mask is None:
+        mask = _MASK_CACHE[derived] = m.derived_mask
     return (
-        pid, int(m.timestamp.timestamp()), int(offset.total_seconds() // 60) if offset else 0, m.source, m.device,
+        pid, int(ts.timestamp()), minutes, m.source, m.device,
         m.weight_kg, m.body_fat_pct, m.body_water_pct, m.bone_mass_kg, m.muscle_mass_kg, m.bmi, m.bmr_kcal,
-        m.visceral_fat, m.impedance_ohm, m.derived_mask, m.note,
+        m.visceral_fat, m.impedance_ohm, mask, m.note,
     )
+
+
+def _check_column(name: str, column: Sequence[float | None], count: int, low: float, high: float) -> None:
+    if len(column) != count:
+        raise InvalidMeasurement(f"{name}: {len(column)} values for {count} timestamps")
+    present = [v for v in column if v is not None] if None in column else column
+    if present and not (low <= min(present) and max(present) <= high):  # type: ignore[type-var, operator]
+        raise InvalidMeasurement(f"{name} has a value outside the possible range {low}..{high}")
+    if any(v != v for v in present):  # NaN slips through min/max
+        raise InvalidMeasurement(f"{name} has a value that is not a number")
 
 
 def from_row(row: Any) -> Measurement:
     (mid, pid, ts, off, source, device, w, fat, water, bone, muscle, bmi, bmr, visc, imp, mask, note) = row
     return Measurement(
         timestamp=datetime.fromtimestamp(ts, _tz(off)), source=source, weight_kg=w, body_fat_pct=fat,
-        body_water_pct=water, bone_mass_kg=bone, muscle_mass_kg=muscle, bmi=bmi, bmr_kcal=bmr, visceral_fat=visc,
-        impedance_ohm=imp, derived=derived_from_mask(mask), profile_id=pid, id=mid, device=device, note=note,
+        body_water_pct=water, bone_mass_kg=bone, muscle_mass_kg=muscle, bmi=bmi, bmr_kcal=bmr,
+        visceral_fat=visc, impedance_ohm=imp, derived=derived_from_mask(mask), profile_id=pid, id=mid,
+        device=device, note=note,
     )
 
 
@@ -75,12 +105,56 @@ class Measurements:
             db.executemany(_INSERT, (to_row(m, profile_id) for m in measurements))
             return int(db.total_changes - before)
 
+    def add_columns(
+        self,
+        profile_id: int,
+        *,
+        source: str,
+        timestamps: Sequence[int],
+        values: Mapping[Metric, Sequence[float | None]],
+        impedance: Sequence[float | None] | None = None,
+        tz_offset_min: int = 0,
+        derived: frozenset[Metric] = frozenset(),
+        device: str | None = None,
+    ) -> int:
+        """Bulk insert given column by column (Unix seconds + one list per metric); the fast path for imports
+        and demo data. Ranges are checked per column as ``Measurement`` does per row; duplicates are skipped.
+
+        Raises ``InvalidMeasurement`` (nothing stored) for an impossible value or mismatched lengths.
+        """
+        self._require_consent()
+        count = len(timestamps)
+        columns: list[Sequence[float | None]] = []
+        for metric in METRIC_ORDER:
+            column = values.get(metric)
+            if column is None:
+                columns.append([None] * count)
+                continue
+            _check_column(metric.value, column, count, METRIC_INFO[metric].low, METRIC_INFO[metric].high)
+            columns.append(column)
+        if impedance is None:
+            impedance = [None] * count
+        else:
+            _check_column("impedance_ohm", impedance, count, *IMPEDANCE_RANGE)
+        mask = sum(m.bit for m in derived)
+        # zip builds each row tuple in C, in _COLUMNS order (lengths were checked above)
+        rows = zip(
+            repeat(profile_id), timestamps, repeat(tz_offset_min), repeat(source), repeat(device), *columns,
+            impedance, repeat(mask), repeat(None),
+        )
+        with self._store.transaction() as db:
+            before = db.total_changes
+            db.executemany(_INSERT, rows)
+            return int(db.total_changes - before)
+
     def get(self, measurement_id: int) -> Measurement | None:
         row = self._store.query_one(f"{_SELECT} WHERE id = ?", (measurement_id,))
         return None if row is None else from_row(row)
 
     def latest(self, profile_id: int, count: int = 1) -> list[Measurement]:
-        rows = self._store.query(f"{_SELECT} WHERE profile_id = ? ORDER BY ts DESC LIMIT ?", (profile_id, count))
+        rows = self._store.query(
+            f"{_SELECT} WHERE profile_id = ? ORDER BY ts DESC LIMIT ?", (profile_id, count)
+        )
         return [from_row(r) for r in rows]
 
     def first(self, profile_id: int) -> Measurement | None:
@@ -90,7 +164,8 @@ class Measurements:
     def count(self, profile_id: int | None = None) -> int:
         if profile_id is None:
             return int(self._store.query_one("SELECT count(*) FROM measurement")[0])
-        return int(self._store.query_one("SELECT count(*) FROM measurement WHERE profile_id = ?", (profile_id,))[0])
+        row = self._store.query_one("SELECT count(*) FROM measurement WHERE profile_id = ?", (profile_id,))
+        return int(row[0])
 
     def between(self, profile_id: int, start: datetime, end: datetime) -> list[Measurement]:
         rows = self._store.query(
@@ -134,7 +209,8 @@ class Measurements:
             params.append(source)  # type: ignore[arg-type]
         direction = "DESC" if newest_first else "ASC"
         rows = self._store.query(
-            f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?",
+            f"{_SELECT} WHERE {' AND '.join(where)} "
+            f"ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [from_row(r) for r in rows]
@@ -156,7 +232,8 @@ class Measurements:
         """Put back a deleted measurement (undo), keeping its id when it is still free."""
         with self._store.transaction() as db:
             cur = db.execute(
-                f"INSERT OR IGNORE INTO measurement (id, {', '.join(_COLUMNS)}) VALUES (?, {', '.join('?' * len(_COLUMNS))})",
+                f"INSERT OR IGNORE INTO measurement (id, {', '.join(_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' * len(_COLUMNS))})",
                 (measurement.id, *to_row(measurement)),
             )
             return measurement.id if cur.rowcount else None

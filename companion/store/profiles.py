@@ -17,6 +17,7 @@ _COLUMNS = (
     "clinic", "phone", "email", "goal_weight_kg", "start_weight_kg", "weight_unit", "height_unit",
     "scale_user_index",
 )
+_SELECT = f"SELECT id, {', '.join(_COLUMNS)} FROM profile"
 
 
 def _to_row(profile: Profile) -> tuple[Any, ...]:
@@ -49,7 +50,8 @@ class Profiles:
     def add(self, profile: Profile) -> Profile:
         with self._store.transaction() as db:
             cur = db.execute(
-                f"INSERT INTO profile ({', '.join(_COLUMNS)}, created_at) VALUES ({', '.join('?' * len(_COLUMNS))}, ?)",
+                f"INSERT INTO profile ({', '.join(_COLUMNS)}, created_at) "
+                f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?)",
                 (*_to_row(profile), self._store.clock.now().isoformat()),
             )
             created = replace(profile, id=int(cur.lastrowid))
@@ -67,11 +69,11 @@ class Profiles:
             )
 
     def get(self, profile_id: int) -> Profile | None:
-        row = self._store.query_one(f"SELECT id, {', '.join(_COLUMNS)} FROM profile WHERE id = ?", (profile_id,))
+        row = self._store.query_one(f"{_SELECT} WHERE id = ?", (profile_id,))
         return None if row is None else _from_row(row)
 
     def all(self) -> list[Profile]:
-        return [_from_row(r) for r in self._store.query(f"SELECT id, {', '.join(_COLUMNS)} FROM profile ORDER BY id")]
+        return [_from_row(r) for r in self._store.query(f"{_SELECT} ORDER BY id")]
 
     def delete(self, profile_id: int) -> None:
         with self._store.transaction() as db:

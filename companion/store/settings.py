@@ -20,7 +20,8 @@ class Settings:
     def set(self, key: str, value: Any) -> None:
         with self._store.transaction() as db:
             db.execute(
-                "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO setting(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value)),
             )
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def run_app(*, demo: bool = False) -> int:
-    from companion.tui.app import make_app
+    workspace = None
+    if demo:
+        # Start building the demo data now, so that it overlaps with importing Textual below.
+        from companion.clock import SYSTEM_CLOCK
+        from companion.demo import DemoWorkspace, demo_years_from_environment
 
-    app = make_app(demo=demo)
-    app.run()
-    return int(app.return_code or 0)
+        try:
+            workspace = DemoWorkspace(demo_years_from_environment(), SYSTEM_CLOCK.now().date())
+        except OSError as exc:
+            print(f"companion: {exc}", file=sys.stderr)
+            return 1
+    from companion.tui.app import run_app as run
+
+    return run(demo=demo, demo_workspace=workspace)

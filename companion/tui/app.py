@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import logging
-import tempfile
+import os
+import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from companion import STARTED_AT
 from companion.clock import SYSTEM_CLOCK, Clock
 from companion.domain.model import Profile
-from companion.i18n import _, set_language
-from companion.store import Store
+from companion.i18n import N_, _, set_language
+from companion.store import Store, StoreError
 from companion.tui.screens import MAIN_SCREENS, spec
 
+if TYPE_CHECKING:
+    from companion.demo import DemoWorkspace
+
 log = logging.getLogger("companion")
+
+#: Set to exit right after the first painted main screen (benchmarks). After exit, stderr gets
+#: ``first paint after N ms (at T)``: N since the package was imported, T the wall-clock time of the paint.
+EXIT_AFTER_FIRST_PAINT = "COMPANION_EXIT_AFTER_FIRST_PAINT"
 
 
 @dataclass
@@ -43,6 +52,20 @@ def _mode_factory(screen_id: str) -> Any:
     return build
 
 
+def translate_bindings(node: DOMNode) -> None:
+    """Show ``node``'s binding descriptions and tooltips in the active language (sources stay English)."""
+    bindings_map = node._bindings
+    originals: dict[int, tuple[str, str]] = node.__dict__.setdefault("_companion_binding_sources", {})
+    for key, bindings in bindings_map.key_to_bindings.items():
+        translated = []
+        for index, binding in enumerate(bindings):
+            slot = hash((key, index))
+            description, tooltip = originals.setdefault(slot, (binding.description, binding.tooltip))
+            translated.append(replace(binding, description=_(description) if description else description,
+                                      tooltip=_(tooltip) if tooltip else tooltip))
+        bindings_map.key_to_bindings[key] = translated
+
+
 class CompanionApp(App[int]):
     """Companion's terminal UI."""
 
@@ -53,17 +76,27 @@ class CompanionApp(App[int]):
     BINDINGS = [
         *(
             Binding(item.key, f"show('{item.id}')", item.title, id=f"show-{item.id}", tooltip=item.summary,
-                    show=item.id in ("dashboard", "measurements", "pair", "messages", "privacy"))
+                    show=item.id in ("dashboard", "measurements", "pair", "messages", "privacy", "profile"))
             for item in MAIN_SCREENS
         ),
-        Binding("f1", "help_for_screen", "Help", id="help", tooltip="Help for this screen"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit Companion", priority=True),
+        Binding("f1", "help_for_screen", N_("Help"), id="help", tooltip=N_("Help for this screen")),
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit", tooltip=N_("Quit Companion"), priority=True),
     ]
 
     def __init__(self, context: AppContext) -> None:
+        if context.store is not None:
+            # Data already open (demo mode, tests): start straight on the dashboard, in the profile's language
+            # (no mode switch, which would hold the first frame back by 50 ms).
+            profile = context.store.profiles.active()
+            if profile is not None:
+                set_language(profile.language)
+                self.DEFAULT_MODE = "dashboard"  # type: ignore[misc]
         super().__init__()
         self.context = context
         self.ready_ms: float | None = None
+        self.first_paint_ms: float | None = None
+        self.first_paint_at: float | None = None  # wall clock (time.time()), for benchmarks across processes
+        self._painting: Screen[Any] | None = None
 
     # ----- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -78,14 +111,25 @@ class CompanionApp(App[int]):
         return self.store.profiles.active() if self.store is not None else None
 
     def on_mount(self) -> None:
+        translate_bindings(self)
         if self.context.demo:
             self.sub_title = _("demo data")
         if self.store is not None:
             self._enter()
-        elif Store.exists(self.context.home):
+            return
+        try:
+            exists = Store.exists(self.context.home)
+            if not exists:
+                from companion.store.db import check_writable_location
+
+                check_writable_location(self.context.home)
+        except (StoreError, OSError) as exc:
+            self.show_store_problem(str(exc))
+            return
+        if exists:
             from companion.tui.screens.unlock import UnlockScreen
 
-            self.push_screen(UnlockScreen(self.context.home), self._unlocked)
+            self.push_screen(UnlockScreen(self.context.home, self.clock), self._unlocked)
         else:
             from companion.tui.screens.onboarding import OnboardingScreen
 
@@ -95,11 +139,18 @@ class CompanionApp(App[int]):
         self.ready_ms = (time.perf_counter() - STARTED_AT) * 1000
         log.info("started in %.0f ms", self.ready_ms)
 
+    def show_store_problem(self, message: str) -> None:
+        """A dialog that explains why the data cannot be opened; its only way out is Quit (exit code 1)."""
+        from companion.tui.screens.unlock import StoreProblemScreen
+
+        self.push_screen(StoreProblemScreen(message), lambda _result: self.exit(1, return_code=1))
+
     def _unlocked(self, store: Store | None) -> None:
-        if store is None:
-            self.exit(1)
+        if store is None:  # the person chose Quit on the unlock screen
+            self.exit(0)
             return
         self.context.store = store
+        self.refresh_bindings()
         self._enter()
 
     def _onboarded(self, store: Store | None) -> None:
@@ -107,12 +158,13 @@ class CompanionApp(App[int]):
             self.exit(0)
             return
         self.context.store = store
+        self.refresh_bindings()
         self._enter()
 
     def _enter(self) -> None:
         profile = self.active_profile()
-        if profile is not None:
-            set_language(profile.language)
+        if profile is not None and set_language(profile.language) != "en":
+            translate_bindings(self)
         if profile is None and self.store is not None:
             from companion.tui.screens.onboarding import OnboardingScreen
 
@@ -120,10 +172,33 @@ class CompanionApp(App[int]):
             self.push_screen(OnboardingScreen(self.context.home, self.clock), self._onboarded)
             return
         self.switch_mode("dashboard")
-        if not self.context.extras.get("no_services"):
+        if not self.context.extras.get("no_services") and not os.environ.get(EXIT_AFTER_FIRST_PAINT):
             from companion.tui.services import start_all
 
             self.call_after_refresh(start_all, self)
+
+    def _display(self, screen: Screen[Any], renderable: Any) -> None:
+        """Textual's hook that writes a frame to the terminal; notes when the first main screen is painted.
+
+        (Textual is pinned, so overriding this internal is safe; ``tests/test_app_start.py`` checks it.)
+        """
+        super()._display(screen, renderable)
+        if self._painting is None and renderable is not None and not self._batch_count:
+            from companion.tui.screens.base import CompanionScreen
+
+            if isinstance(screen, CompanionScreen) and screen is self.screen:
+                # The first frame is out; once the screen has settled (its mount handlers ran, the frames with
+                # their content are drawn and nothing is left to lay out) it counts as painted.
+                self._painting = screen
+                screen.call_after_refresh(self._first_paint)
+
+    def _first_paint(self) -> None:
+        if self.first_paint_ms is None:
+            self.first_paint_ms = (time.perf_counter() - STARTED_AT) * 1000
+            self.first_paint_at = time.time()
+            log.info("first screen painted after %.0f ms", self.first_paint_ms)
+            if os.environ.get(EXIT_AFTER_FIRST_PAINT):
+                self.exit(0)
 
     def on_unmount(self) -> None:
         if self.store is not None:
@@ -132,7 +207,24 @@ class CompanionApp(App[int]):
         if tmp is not None:
             tmp.cleanup()
 
+    # ----- language ------------------------------------------------------------------------------------
+    def change_language(self, language: str) -> None:
+        """Switch the UI language: bindings now, other screens rebuilt when next shown."""
+        set_language(language)
+        translate_bindings(self)
+        for item in MAIN_SCREENS:
+            if item.id != self.current_mode and item.id in self._screen_stacks:
+                self.remove_mode(item.id)
+                self.add_mode(item.id, _mode_factory(item.id))
+        self.refresh_bindings()
+
     # ----- actions -------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Screen keys only once the data is open (not during onboarding, unlock or a problem dialog)."""
+        if action == "show" and self.store is None:
+            return False
+        return True
+
     def action_show(self, screen_id: str) -> None:
         if self.store is None:
             self.bell()
@@ -153,27 +245,47 @@ class CompanionApp(App[int]):
                 _("{area}: open").format(area=_(item.title)), _(item.summary),
                 lambda screen_id=item.id: self.action_show(screen_id),  # type: ignore[misc]
             )
-        yield SystemCommand(_("Help: this screen"), _("Show help for the current screen"), self.action_help_for_screen)
+        yield SystemCommand(
+            _("Help: this screen"), _("Show help for the current screen"), self.action_help_for_screen
+        )
+        from companion.tui.screens.base import CompanionScreen
+
+        if isinstance(screen, CompanionScreen):
+            yield from screen.palette_commands()
 
 
 def make_app(
     *, demo: bool = False, home: Path | None = None, clock: Clock | None = None, store: Store | None = None,
-    demo_years: float | None = None,
+    demo_years: float | None = None, demo_workspace: DemoWorkspace | None = None,
 ) -> CompanionApp:
-    """The one app factory."""
-    import os
-
+    """The one app factory. Demo mode builds a throwaway store and never looks at the real data directory."""
     from companion.paths import data_dir
 
     extras: dict[str, Any] = {}
     if demo:
-        from companion.demo import create_demo_store
+        from companion.demo import DemoWorkspace, demo_years_from_environment
 
-        tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
-        extras["tmpdir"] = tmp
-        years = demo_years if demo_years is not None else float(os.environ.get("COMPANION_DEMO_YEARS", "2"))
-        home = Path(tmp.name)
-        store = create_demo_store(home, years=years)
+        if demo_workspace is None:
+            years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))
+            demo_workspace = DemoWorkspace(years, (clock or SYSTEM_CLOCK).now().date())
+        store = demo_workspace.store()
+        extras["tmpdir"] = demo_workspace
+        home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
-    context = AppContext(home=home or data_dir(), clock=clock or SYSTEM_CLOCK, store=store, demo=demo, extras=extras)
+    context = AppContext(
+        home=home or data_dir(), clock=clock or SYSTEM_CLOCK, store=store, demo=demo, extras=extras
+    )
     return CompanionApp(context)
+
+
+def run_app(*, demo: bool = False, demo_workspace: DemoWorkspace | None = None) -> int:
+    """Run the TUI; problems before the first screen become one line on stderr and exit code 1."""
+    try:
+        app = make_app(demo=demo, demo_workspace=demo_workspace)
+    except (StoreError, OSError) as exc:
+        print(f"companion: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    app.run()
+    if os.environ.get(EXIT_AFTER_FIRST_PAINT) and app.first_paint_ms is not None:
+        print(f"first paint after {app.first_paint_ms:.0f} ms (at {app.first_paint_at:.6f})", file=sys.stderr)
+    return int(app.return_code or 0)

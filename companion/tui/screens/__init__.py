@@ -26,7 +26,8 @@ class ScreenSpec:
 MAIN_SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("dashboard", N_("Dashboard"), "f2", "companion.tui.screens.dashboard", "DashboardScreen",
                N_("Your latest weigh-in and progress")),
-    ScreenSpec("measurements", N_("Measurements"), "f3", "companion.tui.screens.measurements", "MeasurementsScreen",
+    ScreenSpec("measurements", N_("Measurements"), "f3", "companion.tui.screens.measurements",
+               "MeasurementsScreen",
                N_("Every weigh-in, sortable and filterable")),
     ScreenSpec("pair", N_("Pair scale"), "f4", "companion.tui.screens.pair", "PairScreen",
                N_("Connect a Bluetooth scale")),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -46,14 +47,20 @@ class CompanionScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
         from companion.tui.screens import spec
 
+        translate_bindings(self)
         if self.SCREEN_ID:
             self.title = _(spec(self.SCREEN_ID).title)
             self.sub_title = _(spec(self.SCREEN_ID).summary)
 
     def help_markdown(self) -> str:
         return _(self.HELP) if self.HELP else _("No help for this screen yet.")
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Extra command-palette entries while this screen is shown ("Area: verb"); none by default."""
+        return ()
 
 
 class NotBuiltScreen(CompanionScreen):

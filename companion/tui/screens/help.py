@@ -16,12 +16,15 @@ from companion.tui.screens.base import CompanionScreen
 
 
 def overview_markdown() -> str:
-    lines = [_("# Help"), "", _("Companion is keyboard-first. Every action is also in the command palette (ctrl+p)."), ""]
+    lines = [_("# Help"), ""]
+    lines += [_("Companion is keyboard-first. Every action is also in the command palette (ctrl+p)."), ""]
     lines += [f"| {_('Key')} | {_('Screen')} | {_('What it is for')} |", "|---|---|---|"]
     for item in MAIN_SCREENS:
         lines.append(f"| {item.key.upper()} | {_(item.title)} | {_(item.summary)} |")
     lines += ["", _("**F1** shows help for the screen you are on. **ctrl+q** quits."), ""]
-    lines += [_("Your data stays on this computer, encrypted. Nothing is sent anywhere unless you choose to.")]
+    lines.append(
+        _("Your data stays on this computer, encrypted. Nothing is sent anywhere unless you choose to.")
+    )
     return "\n".join(lines)
 
 
@@ -37,15 +40,22 @@ class HelpScreen(CompanionScreen):
 class HelpModal(ModalScreen[None]):
     """Help for the screen underneath."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="close-help", tooltip="Close help")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"), id="close-help", tooltip=N_("Close help"))]
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
-    HelpModal > Vertical { width: 80%; max-width: 100; height: 80%; border: round $primary; background: $surface; }
+    HelpModal > Vertical {
+        width: 80%; max-width: 100; height: 80%; border: round $primary; background: $surface;
+    }
     """
 
     def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
+
+    def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         text = self.under.help_markdown() if isinstance(self.under, CompanionScreen) else overview_markdown()

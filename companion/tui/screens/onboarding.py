@@ -30,12 +30,13 @@ from textual.widgets import (
 from companion.clock import Clock
 from companion.domain.validation import (
     MIN_PASSPHRASE_LENGTH,
+    UnderAge,
     ValidationError,
     check_adult,
     passphrase_strength,
     validate_birth_date,
 )
-from companion.i18n import _, current_language, set_language
+from companion.i18n import N_, _, current_language, set_language
 from companion.privacy.notice import CURRENT_NOTICE
 from companion.privacy.purposes import OPTIONAL_CONSENTS, purpose
 from companion.store import Store, StoreError, keyring_usable
@@ -49,7 +50,8 @@ class OnboardingScreen(Screen[Store | None]):
     """Dismisses with the new, open ``Store``, or ``None`` when the person quits."""
 
     BINDINGS = [
-        Binding("escape", "quit_onboarding", "Quit", id="quit-onboarding", tooltip="Quit; nothing is stored"),
+        Binding("escape", "quit_onboarding", N_("Quit"), id="quit-onboarding",
+                tooltip=N_("Quit; nothing is stored")),
     ]
     DEFAULT_CSS = """
     OnboardingScreen ContentSwitcher { height: 1fr; padding: 1 2; }
@@ -85,7 +87,8 @@ class OnboardingScreen(Screen[Store | None]):
             with Vertical(id="step-age", classes="step"):
                 yield Label(_("Your date of birth"), classes="section-title")
                 yield Static(_("Companion is for adults. Enter your date of birth (YYYY-MM-DD)."))
-                yield Input(placeholder="1980-04-23", id="birth-date", value=self.values.get("birth-date", ""))
+                yield Input(placeholder="1980-04-23", id="birth-date",
+                            value=self.values.get("birth-date", ""))
                 yield Static("", id="error-birth-date", classes="field-error")
                 with Horizontal(classes="buttons"):
                     yield Button(_("Back"), id="age-back")
@@ -104,11 +107,12 @@ class OnboardingScreen(Screen[Store | None]):
             with Vertical(id="step-health", classes="step"):
                 yield Label(_("Your health data"), classes="section-title")
                 yield Static(_(
-                    "Companion stores your weight, body composition and other health data only with your explicit "
-                    "consent. Without it you can still use the app, but no measurements are kept. You can withdraw "
-                    "this consent at any time on the Privacy screen."))
-                yield Checkbox(_("I explicitly consent to Companion processing my health data on this computer"),
-                               id="health-consent", value=self.health_consent)
+                    "Companion stores your weight, body composition and other health data only with your "
+                    "explicit consent. Without it you can still use the app, but no measurements are kept. "
+                    "You can withdraw this consent at any time on the Privacy screen."))
+                yield Checkbox(
+                    _("I explicitly consent to Companion processing my health data on this computer"),
+                    id="health-consent", value=self.health_consent)
                 with Horizontal(classes="buttons"):
                     yield Button(_("Back"), id="health-back")
                     yield Button(_("Next"), id="health-next", variant="primary")
@@ -126,9 +130,9 @@ class OnboardingScreen(Screen[Store | None]):
                 yield from self._field("name", _("Name"), Input(id="name", value=self.values.get("name", "")))
                 yield from self._field("sex", _("Sex"), Select(
                     [(_("female"), "female"), (_("male"), "male"), (_("other"), "other")],
-                    id="sex", prompt=_("Choose"), value=self.values.get("sex", Select.BLANK)))
-                yield from self._field("height", _("Height (cm)"),
-                                       Input(id="height", placeholder="170", value=self.values.get("height", "")))
+                    id="sex", prompt=_("Choose"), value=self.values.get("sex", Select.NULL)))
+                yield from self._field("height", _("Height (cm)"), Input(
+                    id="height", placeholder="170", value=self.values.get("height", "")))
                 yield from self._field("email", _("E-mail (optional)"),
                                        Input(id="email", value=self.values.get("email", "")))
                 yield from self._field("phone", _("Phone (optional)"),
@@ -144,11 +148,13 @@ class OnboardingScreen(Screen[Store | None]):
             with Vertical(id="step-passphrase", classes="step"):
                 yield Label(_("Protect your data"), classes="section-title")
                 if keyring_usable():
-                    yield Static(_("Your data is encrypted with a key kept in your system keyring. You may also "
-                                   "set a passphrase; then the key is protected by it instead (optional)."))
+                    yield Static(_(
+                        "Your data is encrypted with a key kept in your system keyring. You may also "
+                        "set a passphrase; then the key is protected by it instead (optional)."))
                 else:
-                    yield Static(_("No system keyring is available, so your data is protected by a passphrase. "
-                                   "Choose one you will remember: it cannot be recovered."))
+                    yield Static(_(
+                        "No system keyring is available, so your data is protected by a passphrase. "
+                        "Choose one you will remember: it cannot be recovered."))
                 yield Input(password=True, id="passphrase", placeholder=_("Passphrase"))
                 yield Input(password=True, id="passphrase2", placeholder=_("Repeat the passphrase"))
                 yield ProgressBar(total=4, show_eta=False, show_percentage=False, id="strength")
@@ -172,6 +178,9 @@ class OnboardingScreen(Screen[Store | None]):
         yield Static("", id=f"error-{name}", classes="field-error")
 
     def on_mount(self) -> None:
+        from companion.tui.app import translate_bindings
+
+        translate_bindings(self)
         self.title = _("Set up Companion")
 
     # ----- navigation ----------------------------------------------------------------------------------
@@ -187,7 +196,12 @@ class OnboardingScreen(Screen[Store | None]):
         language = "nl" if pressed is not None and pressed.id == "lang-nl" else "en"
         self.values["language"] = language
         if language != current_language():
+            from companion.tui.app import translate_bindings
+
             set_language(language)
+            translate_bindings(self.app)
+            translate_bindings(self)
+            self.title = _("Set up Companion")
             self.current = "step-age"
             await self.recompose()
             self.go("step-age")
@@ -208,8 +222,10 @@ class OnboardingScreen(Screen[Store | None]):
             born = validate_birth_date(text, today)
             check_adult(born, today)
         except ValidationError as exc:
-            if exc.message.startswith(_("Companion is for adults")):
+            if isinstance(exc, UnderAge):
                 self.values.clear()
+                self.birth_date = None
+                self.query_one("#birth-date", Input).value = ""
                 self.go("step-refused")
                 return
             error.update(exc.message)
@@ -254,7 +270,7 @@ class OnboardingScreen(Screen[Store | None]):
         for name in PROFILE_FIELDS:
             widget = self.query_one(f"#{name}")
             if isinstance(widget, Select):
-                values[name] = "" if widget.value is Select.BLANK else str(widget.value)
+                values[name] = "" if widget.value is Select.NULL else str(widget.value)
             else:
                 values[name] = widget.value  # type: ignore[attr-defined]
         return values
@@ -265,7 +281,9 @@ class OnboardingScreen(Screen[Store | None]):
         values = self._profile_values()
         for name in PROFILE_FIELDS:
             self.query_one(f"#error-{name}", Static).update("")
-        field_of = {"goal_weight": "goal-weight", "placement_date": "placement-date", "birth_date": "placement-date"}
+        field_of = {
+            "goal_weight": "goal-weight", "placement_date": "placement-date", "birth_date": "placement-date",
+        }
         try:
             profile = validate_profile_fields(
                 name=values["name"], birth_date=self.values.get("birth-date", ""), sex=values["sex"],

@@ -1,8 +1,8 @@
-"""Background services the app starts once the store is unlocked (live scale readings, Matrix sync, retention...).
+"""Background services the app starts once the store is unlocked (live scale readings, Matrix sync...).
 
-Each module here defines ``start(app) -> None``; it is discovered automatically and called once after the store
-is open and a profile exists. ``start`` should launch Textual workers (``app.run_worker(..., group=...)``) and
-return at once; it must not raise (log and notify instead).
+Each module here defines ``start(app) -> None``; it is discovered automatically and called once after the
+store is open and a profile exists. ``start`` should launch Textual workers
+(``app.run_worker(..., group=...)``) and return at once; it must not raise (log and notify instead).
 """
 
 from __future__ import annotations
