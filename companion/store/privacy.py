@@ -100,23 +100,53 @@ class PrivacyRepo:
         params: Sequence[Any] = (),
         size: int = 5000,
     ) -> Iterator[list[Any]]:
-        """Rows in rowid order, ``size`` at a time (keyset paging: flat memory, the lock is held per
-        batch only).
+        """Rows in rowid order (primary-key order for ``WITHOUT ROWID`` tables), ``size`` at a time (keyset
+        paging: flat memory, the lock is held per batch only).
 
-        Each row is ``(rowid, *columns)``.
+        Each row is ``(position, *columns)``; ``position`` is the rowid, or the primary key as a tuple.
         """
         cols = ", ".join(_ident(c) for c in columns)
         condition = f" AND ({where})" if where else ""
-        sql = f"SELECT rowid, {cols} FROM {_ident(table)} WHERE rowid > ?{condition} ORDER BY rowid LIMIT ?"
-        last = -(2**63)
+        keys = self._key_columns(table)
+        if keys is None:
+            sql = f"SELECT rowid, {cols} FROM {_ident(table)} WHERE rowid > ?{condition} ORDER BY rowid LIMIT ?"
+            last: Any = -(2**63)
+            while True:
+                rows = self._store.query(sql, (last, *params, size))
+                if not rows:
+                    return
+                yield rows
+                last = rows[-1][0]
+                if len(rows) < size:
+                    return
+        key_list = ", ".join(_ident(k) for k in keys)
+        first_sql = f"SELECT {key_list}, {cols} FROM {_ident(table)} WHERE 1{condition} ORDER BY {key_list} LIMIT ?"
+        next_sql = (
+            f"SELECT {key_list}, {cols} FROM {_ident(table)} WHERE ({key_list}) > ({', '.join('?' * len(keys))})"
+            f"{condition} ORDER BY {key_list} LIMIT ?"
+        )
+        width = len(keys)
+        position: tuple[Any, ...] | None = None
         while True:
-            rows = self._store.query(sql, (last, *params, size))
-            if not rows:
+            if position is None:
+                raw = self._store.query(first_sql, (*params, size))
+            else:
+                raw = self._store.query(next_sql, (*position, *params, size))
+            if not raw:
                 return
+            rows = [(tuple(r[:width]), *r[width:]) for r in raw]
             yield rows
-            last = rows[-1][0]
+            position = rows[-1][0]
             if len(rows) < size:
                 return
+
+    def _key_columns(self, table: str) -> list[str] | None:
+        """``None`` for an ordinary rowid table, else the primary-key columns of a ``WITHOUT ROWID`` table."""
+        row = self._store.query_one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        if row is None or "WITHOUT ROWID" not in str(row[0]).upper():
+            return None
+        info = self._store.query(f"PRAGMA table_info({_ident(table)})")
+        return [str(r[1]) for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
 
     # ----- erasure and retention ------------------------------------------------------------------------
     def delete_tables(self, tables: Sequence[str]) -> dict[str, int]:

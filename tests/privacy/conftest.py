@@ -120,7 +120,8 @@ def add_foreign_rows(
         )
         db.execute("INSERT INTO diagnostic_log (ts, text) VALUES (?, ?)", (base - 86400, f"new {marker}"))
         db.execute(
-            "INSERT INTO saved_location (name, lat, lon) VALUES (?, ?, ?)", (f"home {marker}", 52.1, 5.1)
+            "INSERT INTO geocode_cache (provider, query, results, fetched_at) VALUES ('test', ?, ?, ?)",
+            (f"home {marker}", "[]", "2026-01-01T00:00:00+00:00"),
         )
 
 

@@ -28,10 +28,14 @@ def _write_marker(store: Any, profile_id: int, category: str, marker: str) -> No
         return
     sql = {
         "health-data": (
-            "INSERT INTO sample (profile_id, kind, ts, value, source) VALUES (1, 'steps', 1, 5, ?)"
+            "INSERT INTO sample (profile_id, kind, ts, value, source) "
+            "VALUES (1, 'steps', (SELECT count(*) FROM sample) + 1, 5, ?)"
         ),
         "messages": ("INSERT INTO message (event_id, sender, body, ts, own) VALUES ('$e', '@n:x', ?, 1, 0)"),
-        "location": "INSERT INTO saved_location (name, lat, lon) VALUES (?, 1, 2)",
+        "location": (
+            "INSERT INTO geocode_cache (provider, query, results, fetched_at) "
+            "VALUES ('test', ? || (SELECT count(*) FROM geocode_cache), '[]', '2026-01-01')"
+        ),
         "diagnostics": "INSERT INTO diagnostic_log (ts, text) VALUES (1, ?)",
     }[category]
     with store.transaction() as db:
