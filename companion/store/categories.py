@@ -9,7 +9,7 @@ from __future__ import annotations
 CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "measurements": ("measurement",),
     "health-data": ("sample", "sample_rollup", "sleep_session", "workout", "import_file"),
-    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync"),
+    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account"),
     "location": ("location_cache", "geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),
 }
