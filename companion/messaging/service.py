@@ -182,7 +182,8 @@ class Messenger:
             if clinic_read:
                 report.read_by_clinic = clinic_read
         for room_id in batch.left:
-            if self.repo.room(room_id) is not None:
+            known = self.repo.room(room_id)
+            if known is not None and known.membership == "join":
                 self.repo.upsert_room(room_id, now, membership="leave")
         report.new_messages = self.repo.apply_sync(batch.next_batch, messages)
         return report
