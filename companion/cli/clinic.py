@@ -12,10 +12,15 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("clinic", help=_("tools for clinic staff"))
     sub = parser.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
     provision = sub.add_parser(
-        "provision", help=_("create or reuse a patient's account and their room with the clinic"))
+        "provision", help=_("create or reuse a patient's account and their room with the clinic")
+    )
     provision.add_argument("--homeserver", required=True, metavar="URL")
-    provision.add_argument("--admin-token", required=True, metavar="TOKEN",
-                           help=_("access token of the clinic's service account (a homeserver admin)"))
+    provision.add_argument(
+        "--admin-token",
+        required=True,
+        metavar="TOKEN",
+        help=_("access token of the clinic's service account (a homeserver admin)"),
+    )
     provision.add_argument("--patient", required=True, metavar="USER")
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(handler=_provision)

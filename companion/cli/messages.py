@@ -15,8 +15,12 @@ def register(subparsers: Any) -> None:
     login = sub.add_parser("login", help=_("log in to your clinic's Matrix homeserver"))
     login.add_argument("--homeserver", required=True, metavar="URL")
     login.add_argument("--user", required=True)
-    login.add_argument("--clinic", required=True, metavar="MXID",
-                       help=_("your clinic's account, e.g. @clinic:example.org (only its invitations are accepted)"))
+    login.add_argument(
+        "--clinic",
+        required=True,
+        metavar="MXID",
+        help=_("your clinic's account, e.g. @clinic:example.org (only its invitations are accepted)"),
+    )
     login.set_defaults(handler=_login)
 
     send = sub.add_parser("send", help=_("send a message (or a file) to your clinic"))
@@ -87,8 +91,11 @@ def _login(args: argparse.Namespace) -> int:
             _run(first_sync())
         except Exception:
             pass  # logged in; messages arrive with the next `messages list`
-    print(_("Logged in as {user} on {server} (device {device}).").format(
-        user=account.user_id, server=account.homeserver, device=account.device_id))
+    print(
+        _("Logged in as {user} on {server} (device {device}).").format(
+            user=account.user_id, server=account.homeserver, device=account.device_id
+        )
+    )
     return 0
 
 
@@ -125,7 +132,9 @@ def _send(args: argparse.Namespace) -> int:
         try:
             report = _run(deliver())
         except CliError as exc:
-            raise CliError(_("Saved in the outbox; it will be sent later. ({reason})").format(reason=exc)) from None
+            raise CliError(
+                _("Saved in the outbox; it will be sent later. ({reason})").format(reason=exc)
+            ) from None
         row = Messages(store).by_txn(txn)
     status = row.status if row else "pending"
     if args.json:
@@ -135,8 +144,11 @@ def _send(args: argparse.Namespace) -> int:
     elif status == "failed":
         raise CliError(_("Not sent: {reason}").format(reason=row.error if row else ""))
     else:
-        print(_("Saved in the outbox; it will be sent later. ({reason})").format(
-            reason=report.last_error or _("no connection")))
+        print(
+            _("Saved in the outbox; it will be sent later. ({reason})").format(
+                reason=report.last_error or _("no connection")
+            )
+        )
     return 0
 
 
@@ -154,6 +166,7 @@ def _list(args: argparse.Namespace) -> int:
         require_profile(store)
         repo = Messages(store)
         if not args.offline and repo.account() is not None:
+
             async def refresh() -> list[str]:
                 async with Messenger(store, password=_password_source) as messenger:
                     await messenger.send_pending()
@@ -170,14 +183,25 @@ def _list(args: argparse.Namespace) -> int:
                 print(_("Showing stored messages only: {reason}").format(reason=exc), file=sys.stderr)
         rows = repo.all()
         if args.limit > 0:
-            rows = rows[-args.limit:]
+            rows = rows[-args.limit :]
     if args.json:
-        print_json([
-            {"event_id": r.event_id, "txn_id": r.txn_id, "sender": r.sender, "body": r.body,
-             "timestamp": datetime.fromtimestamp(r.ts / 1000).astimezone().isoformat(timespec="seconds"),
-             "status": r.status, "own": r.own, "consult_url": r.consult_url}
-            for r in rows
-        ])
+        print_json(
+            [
+                {
+                    "event_id": r.event_id,
+                    "txn_id": r.txn_id,
+                    "sender": r.sender,
+                    "body": r.body,
+                    "timestamp": datetime.fromtimestamp(r.ts / 1000)
+                    .astimezone()
+                    .isoformat(timespec="seconds"),
+                    "status": r.status,
+                    "own": r.own,
+                    "consult_url": r.consult_url,
+                }
+                for r in rows
+            ]
+        )
         return 0
     if not rows:
         print(_("No messages yet."))

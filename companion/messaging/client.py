@@ -130,8 +130,12 @@ class MatrixClient:
         self._password = password
         self._timeout = timeout
         self._http = httpx.AsyncClient(
-            base_url=self.homeserver, transport=transport, timeout=httpx.Timeout(timeout, connect=10.0),
-            verify=verify, follow_redirects=False, headers={"User-Agent": "Companion"},
+            base_url=self.homeserver,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            verify=verify,
+            follow_redirects=False,
+            headers={"User-Agent": "Companion"},
         )
         self._refresh_lock: asyncio.Lock | None = None
 
@@ -145,15 +149,29 @@ class MatrixClient:
         await self.aclose()
 
     # ----- transport -----------------------------------------------------------------------------------
-    async def _send_raw(self, method: str, path: str, *, params: Any = None, json_body: Any = None,
-                        content: bytes | None = None, headers: dict[str, str] | None = None,
-                        token: str | None = None, timeout: float | None = None,
-                        max_bytes: int = MAX_JSON_BYTES) -> tuple[httpx.Response, bytes]:
+    async def _send_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+        max_bytes: int = MAX_JSON_BYTES,
+    ) -> tuple[httpx.Response, bytes]:
         hdrs = dict(headers or {})
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
         request = self._http.build_request(
-            method, path, params=params, json=json_body, content=content, headers=hdrs,
+            method,
+            path,
+            params=params,
+            json=json_body,
+            content=content,
+            headers=hdrs,
             timeout=httpx.Timeout(timeout, connect=10.0) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
         try:
@@ -209,10 +227,20 @@ class MatrixClient:
             retry_after_s=parse_retry_after(response.headers, body) if response.status_code == 429 else None,
         )
 
-    async def request(self, method: str, path: str, *, params: Any = None, json_body: Any = None,
-                      content: bytes | None = None, headers: dict[str, str] | None = None, auth: bool = True,
-                      timeout: float | None = None, raw: bool = False,
-                      max_bytes: int = MAX_JSON_BYTES) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        timeout: float | None = None,
+        raw: bool = False,
+        max_bytes: int = MAX_JSON_BYTES,
+    ) -> Any:
         """One call; JSON object back (or ``(response, bytes)`` with ``raw``). Handles expired tokens once."""
         for attempt in range(2):
             token = None
@@ -221,9 +249,17 @@ class MatrixClient:
                     raise PasswordNeeded()
                 await self._maybe_refresh_early()
                 token = self.tokens.access_token
-            response, data = await self._send_raw(method, path, params=params, json_body=json_body,
-                                                  content=content, headers=headers, token=token, timeout=timeout,
-                                                  max_bytes=max_bytes)
+            response, data = await self._send_raw(
+                method,
+                path,
+                params=params,
+                json_body=json_body,
+                content=content,
+                headers=headers,
+                token=token,
+                timeout=timeout,
+                max_bytes=max_bytes,
+            )
             if raw and response.status_code < 400:
                 return response, data
             body = self._json(response, data)
@@ -261,7 +297,9 @@ class MatrixClient:
             refresh = self.tokens.refresh_token if self.tokens else None
             if refresh:
                 try:
-                    body = await self._unauthenticated("POST", f"{CLIENT}/refresh", {"refresh_token": refresh})
+                    body = await self._unauthenticated(
+                        "POST", f"{CLIENT}/refresh", {"refresh_token": refresh}
+                    )
                 except MatrixError:
                     body = None
                 if body is not None:
@@ -295,15 +333,18 @@ class MatrixClient:
         return versions
 
     @classmethod
-    async def discover(cls, address: str, *, transport: httpx.AsyncBaseTransport | None = None,
-                       verify: bool | str = True) -> str:
+    async def discover(
+        cls, address: str, *, transport: httpx.AsyncBaseTransport | None = None, verify: bool | str = True
+    ) -> str:
         """The client base URL for ``address`` (a URL or server name): ``.well-known`` first, then ``/versions``.
 
         Spec: "Server discovery" (GET /.well-known/matrix/client, m.homeserver.base_url)."""
         base = normalise_homeserver(address)
         async with cls(base, transport=transport, verify=verify) as probe:
             try:
-                response, raw = await probe._send_raw("GET", "/.well-known/matrix/client", max_bytes=64 * 1024)
+                response, raw = await probe._send_raw(
+                    "GET", "/.well-known/matrix/client", max_bytes=64 * 1024
+                )
                 if response.status_code == 200:
                     data = json.loads(raw)
                     found = data.get("m.homeserver", {}).get("base_url") if isinstance(data, dict) else None
@@ -371,8 +412,9 @@ class MatrixClient:
             "GET", f"{CLIENT}/sync", params=params, timeout=timeout_ms / 1000 + self._timeout
         )
 
-    async def messages(self, room_id: str, *, start: str | None, limit: int = 100,
-                       direction: str = "b") -> dict[str, Any]:
+    async def messages(
+        self, room_id: str, *, start: str | None, limit: int = 100, direction: str = "b"
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {"dir": direction, "limit": str(limit)}
         if start:
             params["from"] = start
@@ -397,8 +439,9 @@ class MatrixClient:
             raise BadResponse("createRoom without room_id")
         return room_id
 
-    async def send(self, room_id: str, txn_id: str, content: dict[str, Any],
-                   event_type: str = "m.room.message") -> str:
+    async def send(
+        self, room_id: str, txn_id: str, content: dict[str, Any], event_type: str = "m.room.message"
+    ) -> str:
         """``PUT /rooms/{id}/send/{type}/{txnId}``: the same txnId from the same device returns the same event."""
         body = await self.request(
             "PUT", f"{CLIENT}/rooms/{q(room_id)}/send/{q(event_type)}/{q(txn_id)}", json_body=content
@@ -413,7 +456,9 @@ class MatrixClient:
             "GET", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}"
         )
 
-    async def put_state(self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = "") -> str:
+    async def put_state(
+        self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = ""
+    ) -> str:
         body = await self.request(
             "PUT", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}", json_body=content
         )
@@ -421,16 +466,21 @@ class MatrixClient:
 
     async def put_account_data(self, event_type: str, content: dict[str, Any]) -> None:
         assert self.user_id
-        await self.request("PUT", f"{CLIENT}/user/{q(self.user_id)}/account_data/{q(event_type)}",
-                           json_body=content)
+        await self.request(
+            "PUT", f"{CLIENT}/user/{q(self.user_id)}/account_data/{q(event_type)}", json_body=content
+        )
 
     async def receipt(self, room_id: str, event_id: str, receipt_type: str = "m.read") -> None:
-        await self.request("POST", f"{CLIENT}/rooms/{q(room_id)}/receipt/{q(receipt_type)}/{q(event_id)}",
-                           json_body={})
+        await self.request(
+            "POST", f"{CLIENT}/rooms/{q(room_id)}/receipt/{q(receipt_type)}/{q(event_id)}", json_body={}
+        )
 
     async def read_markers(self, room_id: str, event_id: str) -> None:
-        await self.request("POST", f"{CLIENT}/rooms/{q(room_id)}/read_markers",
-                           json_body={"m.fully_read": event_id, "m.read": event_id})
+        await self.request(
+            "POST",
+            f"{CLIENT}/rooms/{q(room_id)}/read_markers",
+            json_body={"m.fully_read": event_id, "m.read": event_id},
+        )
 
     async def typing(self, room_id: str, typing: bool, timeout_ms: int = 10_000) -> None:
         assert self.user_id
@@ -445,8 +495,12 @@ class MatrixClient:
 
     async def upload(self, data: bytes, filename: str, content_type: str) -> str:
         body = await self.request(
-            "POST", "/_matrix/media/v3/upload", params={"filename": filename}, content=data,
-            headers={"Content-Type": content_type}, timeout=120.0,
+            "POST",
+            "/_matrix/media/v3/upload",
+            params={"filename": filename},
+            content=data,
+            headers={"Content-Type": content_type},
+            timeout=120.0,
         )
         uri = body.get("content_uri")
         if not isinstance(uri, str) or not uri.startswith("mxc://"):
@@ -456,7 +510,11 @@ class MatrixClient:
     async def download(self, mxc_uri: str, *, max_bytes: int) -> tuple[bytes, str | None]:
         server, media_id = parse_mxc(mxc_uri)
         response, data = await self.request(
-            "GET", f"{MEDIA_V1}/download/{q(server)}/{q(media_id)}", raw=True, timeout=120.0, max_bytes=max_bytes,
+            "GET",
+            f"{MEDIA_V1}/download/{q(server)}/{q(media_id)}",
+            raw=True,
+            timeout=120.0,
+            max_bytes=max_bytes,
         )
         return data, response.headers.get("content-type")
 
@@ -465,7 +523,7 @@ def parse_mxc(uri: str) -> tuple[str, str]:
     """``mxc://server/media_id`` → (server, media_id); ``BadResponse`` for anything else."""
     if not isinstance(uri, str) or not uri.startswith("mxc://"):
         raise BadResponse("not an mxc:// URI")
-    rest = uri[len("mxc://"):]
+    rest = uri[len("mxc://") :]
     server, _sep, media_id = rest.partition("/")
     if not server or not media_id or "/" in media_id or not all(c.isalnum() or c in "-_" for c in media_id):
         raise BadResponse("malformed mxc:// URI")

@@ -77,8 +77,16 @@ def write_config(directory: Path, port: int, options: ServerOptions) -> Path:
         "server_name": "localhost",
         "public_baseurl": f"http://127.0.0.1:{port}/",
         "pid_file": str(directory / "homeserver.pid"),
-        "listeners": [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
-                       "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}],
+        "listeners": [
+            {
+                "port": port,
+                "bind_addresses": ["127.0.0.1"],
+                "type": "http",
+                "tls": False,
+                "x_forwarded": False,
+                "resources": [{"names": ["client"], "compress": False}],
+            }
+        ],
         "database": {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}},
         "media_store_path": str(directory / "media_store"),
         "signing_key_path": str(directory / "localhost.signing.key"),
@@ -106,15 +114,20 @@ def write_config(directory: Path, port: int, options: ServerOptions) -> Path:
             "allowed_lifetime_max": options.retention_max,
             "purge_jobs": [{"interval": options.purge_interval}],
         },
-        "modules": [{"module": f"{MODULE_NAME}.CompanionRoomPolicy",
-                     "config": {"staff_users": options.staff_users, "staff_user_regex": "^@clinic.*:localhost$"}}],
+        "modules": [
+            {
+                "module": f"{MODULE_NAME}.CompanionRoomPolicy",
+                "config": {"staff_users": options.staff_users, "staff_user_regex": "^@clinic.*:localhost$"},
+            }
+        ],
     }
     if options.refresh_token_lifetime:
         config["refreshable_access_token_lifetime"] = options.refresh_token_lifetime
     (directory / "log.config").write_text(
         "version: 1\nformatters: {f: {format: '%(asctime)s %(levelname)s %(name)s %(message)s'}}\n"
         "handlers: {file: {class: logging.FileHandler, formatter: f, filename: "
-        + json.dumps(str(directory / "homeserver.log")) + "}}\n"
+        + json.dumps(str(directory / "homeserver.log"))
+        + "}}\n"
         "root: {level: WARNING, handlers: [file]}\nloggers: {synapse.storage.SQL: {level: WARNING}}\n"
         "disable_existing_loggers: false\n"
     )
@@ -149,12 +162,18 @@ class Homeserver:
         if not (self.directory / "localhost.signing.key").exists():
             subprocess.run(
                 [str(self.python), "-m", "synapse.app.homeserver", "-c", str(self.config), "--generate-keys"],
-                cwd=self.directory, env=self._env(), check=True, capture_output=True,
+                cwd=self.directory,
+                env=self._env(),
+                check=True,
+                capture_output=True,
             )
         log = open(self.directory / "stdout.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
             [str(self.python), "-m", "synapse.app.homeserver", "-c", str(self.config)],
-            cwd=self.directory, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.directory,
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -193,17 +212,32 @@ class Homeserver:
         with httpx.Client(base_url=self.url, timeout=30) as http:
             nonce = http.get("/_synapse/admin/v1/register").json()["nonce"]
             mac = hmac.new(SHARED_SECRET.encode(), digestmod=hashlib.sha1)
-            mac.update(b"\x00".join([nonce.encode(), user.encode(), password.encode(),
-                                     b"admin" if admin else b"notadmin"]))
-            response = http.post("/_synapse/admin/v1/register", json={
-                "nonce": nonce, "username": user, "password": password, "admin": admin, "mac": mac.hexdigest(),
-            })
+            mac.update(
+                b"\x00".join(
+                    [nonce.encode(), user.encode(), password.encode(), b"admin" if admin else b"notadmin"]
+                )
+            )
+            response = http.post(
+                "/_synapse/admin/v1/register",
+                json={
+                    "nonce": nonce,
+                    "username": user,
+                    "password": password,
+                    "admin": admin,
+                    "mac": mac.hexdigest(),
+                },
+            )
             response.raise_for_status()
             return response.json()  # type: ignore[no-any-return]
 
 
-def create(directory: Path, options: ServerOptions | None = None, *, venv: Path | None = None,
-           port: int | None = None) -> Homeserver:
+def create(
+    directory: Path,
+    options: ServerOptions | None = None,
+    *,
+    venv: Path | None = None,
+    port: int | None = None,
+) -> Homeserver:
     """Configure (not start) a homeserver in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -232,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Homeserver: {server.url}   (data in {directory})")
         print("Clinic staff: user 'clinic', password 'clinic-password' (log in with Element to reply)")
         print(result.instructions())
-        print(f"  COMPANION_MATRIX_PASSWORD='{result.password}' companion messages login "
-              f"--homeserver {server.url} --user {args.patient} --clinic {result.clinic_mxid}")
+        print(
+            f"  COMPANION_MATRIX_PASSWORD='{result.password}' companion messages login "
+            f"--homeserver {server.url} --user {args.patient} --clinic {result.clinic_mxid}"
+        )
         print("Press Ctrl+C to stop.")
         while server.process is not None and server.process.poll() is None:
             time.sleep(1)

@@ -48,8 +48,15 @@ class BadResponse(MessagingError):
 class MatrixError(MessagingError):
     """A spec error response: ``{"errcode": "M_...", "error": "..."}`` with its HTTP status."""
 
-    def __init__(self, status: int, errcode: str, error: str, *, soft_logout: bool = False,
-                 retry_after_s: float | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        errcode: str,
+        error: str,
+        *,
+        soft_logout: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         self.status = status
         self.errcode = errcode
         self.error = error
@@ -86,7 +93,9 @@ class SessionEnded(MessagingError):
     """The server ended the session for good (``soft_logout: false``); local session data was wiped."""
 
     def __init__(self) -> None:
-        super().__init__(_("Your clinic's homeserver ended this session; log in again with `companion messages login`."))
+        super().__init__(
+            _("Your clinic's homeserver ended this session; log in again with `companion messages login`.")
+        )
 
 
 class PasswordNeeded(MessagingError):
@@ -99,8 +108,10 @@ class PasswordNeeded(MessagingError):
 class EncryptedRoomUnsupported(MessagingError):
     def __init__(self) -> None:
         super().__init__(
-            _("The conversation with your clinic was switched to end-to-end encryption, which Companion does not "
-              "support yet. Ask your clinic to open a new conversation.")
+            _(
+                "The conversation with your clinic was switched to end-to-end encryption, which Companion does not "
+                "support yet. Ask your clinic to open a new conversation."
+            )
         )
 
 

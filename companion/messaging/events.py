@@ -102,7 +102,12 @@ def parse_message(event: dict[str, Any], room_id: str, own_user: str) -> Incomin
     if event.get("type") != "m.room.message" or "state_key" in event:
         return None
     event_id, sender, ts = event.get("event_id"), event.get("sender"), event.get("origin_server_ts")
-    if not isinstance(event_id, str) or not isinstance(sender, str) or isinstance(ts, bool) or not isinstance(ts, int):
+    if (
+        not isinstance(event_id, str)
+        or not isinstance(sender, str)
+        or isinstance(ts, bool)
+        or not isinstance(ts, int)
+    ):
         return None
     content = event.get("content")
     if not isinstance(content, dict) or not content:
@@ -135,8 +140,16 @@ def parse_message(event: dict[str, Any], room_id: str, own_user: str) -> Incomin
         msgtype = "m.text"
     consult = consult_link(content)
     return IncomingMessage(
-        event_id=event_id, room_id=room_id, sender=clean_name(sender, 255), body=body, ts=ts, own=own,
-        txn_id=txn_id, msgtype=str(msgtype), consult_url=consult, file=file_info,
+        event_id=event_id,
+        room_id=room_id,
+        sender=clean_name(sender, 255),
+        body=body,
+        ts=ts,
+        own=own,
+        txn_id=txn_id,
+        msgtype=str(msgtype),
+        consult_url=consult,
+        file=file_info,
     )
 
 
@@ -177,8 +190,11 @@ def parse_sync(body: dict[str, Any], own_user: str) -> SyncBatch:
         for event in _events(room.get("invite_state") if isinstance(room, dict) else None):
             content = event.get("content") if isinstance(event.get("content"), dict) else {}
             assert isinstance(content, dict)
-            if event.get("type") == "m.room.member" and event.get("state_key") == own_user \
-                    and content.get("membership") == "invite":
+            if (
+                event.get("type") == "m.room.member"
+                and event.get("state_key") == own_user
+                and content.get("membership") == "invite"
+            ):
                 sender = event.get("sender")
                 inviter = sender if isinstance(sender, str) else None
                 is_direct = content.get("is_direct") is True
@@ -212,7 +228,9 @@ def parse_sync(body: dict[str, Any], own_user: str) -> SyncBatch:
             if event.get("type") == "m.typing" and isinstance(content, dict):
                 users = content.get("user_ids")
                 if isinstance(users, list):
-                    update.typing = [clean_name(u, 255) for u in users if isinstance(u, str) and u != own_user]
+                    update.typing = [
+                        clean_name(u, 255) for u in users if isinstance(u, str) and u != own_user
+                    ]
             elif event.get("type") == "m.receipt" and isinstance(content, dict):
                 for event_id, receipts in content.items():
                     reads = receipts.get("m.read") if isinstance(receipts, dict) else None
@@ -227,8 +245,9 @@ def parse_sync(body: dict[str, Any], own_user: str) -> SyncBatch:
     return batch
 
 
-def parse_history(body: dict[str, Any], room_id: str, own_user: str) -> tuple[list[IncomingMessage], str | None,
-                                                                            bool]:
+def parse_history(
+    body: dict[str, Any], room_id: str, own_user: str
+) -> tuple[list[IncomingMessage], str | None, bool]:
     """A ``/messages?dir=b`` page → (messages, token to continue from, whether there are more events we saw
     encrypted). A missing ``end`` means the start of the room's history."""
     messages: list[IncomingMessage] = []

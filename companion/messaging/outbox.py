@@ -47,7 +47,8 @@ def validate_body(body: str) -> str:
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise InvalidMessage(
             _("The message is too long ({size} KB; at most {limit} KB). Send it as a file instead.").format(
-                size=len(body.encode("utf-8")) // 1024, limit=MAX_BODY_BYTES // 1024)
+                size=len(body.encode("utf-8")) // 1024, limit=MAX_BODY_BYTES // 1024
+            )
         )
     return body
 
@@ -61,8 +62,12 @@ def queue_message(store: Store, body: str) -> str:
     room = repo.clinic_room()
     txn = new_txn_id()
     repo.queue(
-        txn_id=txn, room_id=room.room_id if room else None, sender=account.user_id if account else "",
-        body=body, content={"msgtype": "m.text", "body": body}, now_ms=_now_ms(store),
+        txn_id=txn,
+        room_id=room.room_id if room else None,
+        sender=account.user_id if account else "",
+        body=body,
+        content={"msgtype": "m.text", "body": body},
+        now_ms=_now_ms(store),
     )
     return txn
 
@@ -73,22 +78,36 @@ def queue_file(store: Store, path: Path, *, max_bytes: int | None = None) -> str
         resolved = path.expanduser().resolve(strict=True)
         size = resolved.stat().st_size
     except OSError as exc:
-        raise InvalidMessage(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+        raise InvalidMessage(
+            _("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     if not resolved.is_file():
         raise InvalidMessage(_("{path} is not a file.").format(path=path))
     if max_bytes is not None and size > max_bytes:
-        raise InvalidMessage(_("{name} is {size} MB; the homeserver accepts at most {limit} MB.").format(
-            name=resolved.name, size=round(size / 1_048_576, 1), limit=round(max_bytes / 1_048_576, 1)))
+        raise InvalidMessage(
+            _("{name} is {size} MB; the homeserver accepts at most {limit} MB.").format(
+                name=resolved.name, size=round(size / 1_048_576, 1), limit=round(max_bytes / 1_048_576, 1)
+            )
+        )
     mimetype = mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
     repo = Messages(store)
     account = repo.account()
     room = repo.clinic_room()
     txn = new_txn_id()
-    content = {"msgtype": "m.file", "body": resolved.name, "filename": resolved.name,
-               "info": {"size": size, "mimetype": mimetype}}
+    content = {
+        "msgtype": "m.file",
+        "body": resolved.name,
+        "filename": resolved.name,
+        "info": {"size": size, "mimetype": mimetype},
+    }
     repo.queue(
-        txn_id=txn, room_id=room.room_id if room else None, sender=account.user_id if account else "",
-        body=resolved.name, content=content, now_ms=_now_ms(store), file_path=str(resolved),
+        txn_id=txn,
+        room_id=room.room_id if room else None,
+        sender=account.user_id if account else "",
+        body=resolved.name,
+        content=content,
+        now_ms=_now_ms(store),
+        file_path=str(resolved),
         file_info={"filename": resolved.name, "mimetype": mimetype, "size": size},
     )
     return txn

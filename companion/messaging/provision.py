@@ -53,9 +53,14 @@ class ProvisionResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "homeserver": self.homeserver, "clinic": self.clinic_mxid, "patient": self.patient_mxid,
-            "room_id": self.room_id, "created_account": self.created_account, "password": self.password,
-            "registration_token": self.registration_token, "reused_room": self.reused_room,
+            "homeserver": self.homeserver,
+            "clinic": self.clinic_mxid,
+            "patient": self.patient_mxid,
+            "room_id": self.room_id,
+            "created_account": self.created_account,
+            "password": self.password,
+            "registration_token": self.registration_token,
+            "reused_room": self.reused_room,
         }
 
 
@@ -106,11 +111,17 @@ def _patient_mxid(patient: str, clinic_mxid: str) -> str:
 
 
 async def provision_patient(
-    homeserver: str, admin_token: str, patient: str, *,
-    retention_ms: int = TWO_YEARS_MS, transport: httpx.AsyncBaseTransport | None = None,
+    homeserver: str,
+    admin_token: str,
+    patient: str,
+    *,
+    retention_ms: int = TWO_YEARS_MS,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> ProvisionResult:
     """Create or reuse the patient's account and their room; idempotent per patient."""
-    async with MatrixClient(homeserver, tokens=Tokens(admin_token, None, None), transport=transport) as clinic:
+    async with MatrixClient(
+        homeserver, tokens=Tokens(admin_token, None, None), transport=transport
+    ) as clinic:
         who = await clinic.whoami()
         clinic_mxid = str(who.get("user_id"))
         clinic.user_id = clinic_mxid
@@ -126,14 +137,19 @@ async def provision_patient(
         created = False
         if not exists:
             password = secrets.token_urlsafe(12)
-            await clinic.request("PUT", f"/_synapse/admin/v2/users/{q(mxid)}",
-                                 json_body={"password": password, "admin": False, "deactivated": False})
+            await clinic.request(
+                "PUT",
+                f"/_synapse/admin/v2/users/{q(mxid)}",
+                json_body={"password": password, "admin": False, "deactivated": False},
+            )
             created = True
         room_id, reused = await _room_for(clinic, clinic_mxid, mxid, retention_ms)
         return ProvisionResult(clinic.homeserver, clinic_mxid, mxid, room_id, created, password, None, reused)
 
 
-async def _room_for(clinic: MatrixClient, clinic_mxid: str, patient: str, retention_ms: int) -> tuple[str, bool]:
+async def _room_for(
+    clinic: MatrixClient, clinic_mxid: str, patient: str, retention_ms: int
+) -> tuple[str, bool]:
     try:
         direct = await clinic.request("GET", f"{CLIENT}/user/{q(clinic_mxid)}/account_data/m.direct")
     except MatrixError as exc:

@@ -76,4 +76,6 @@ def policy_text(store: Store) -> str:
     else:
         seconds = max(1, keep // 1000)
         span = ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
-    return _("Messages are deleted after {span}, on the clinic's server and on this device.").format(span=span)
+    return _("Messages are deleted after {span}, on the clinic's server and on this device.").format(
+        span=span
+    )

@@ -61,8 +61,10 @@ class SyncReport:
     read_by_clinic: str | None = None
 
     def notices(self) -> list[str]:
-        out = [_("Declined an invitation from {who}: not your clinic's account.").format(who=who or "?")
-               for who in self.rejected_invites]
+        out = [
+            _("Declined an invitation from {who}: not your clinic's account.").format(who=who or "?")
+            for who in self.rejected_invites
+        ]
         if self.encrypted:
             out.append(str(EncryptedRoomUnsupported()))
         return out
@@ -71,8 +73,13 @@ class SyncReport:
 class Messenger:
     """One logged-in patient. ``async with Messenger(store) as m: await m.sync_once(); await m.send_pending()``."""
 
-    def __init__(self, store: Store, *, transport: httpx.AsyncBaseTransport | None = None,
-                 password: Callable[[], Awaitable[str | None]] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        password: Callable[[], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.store = store
         self.repo = Messages(store)
         self.account: MatrixAccount
@@ -121,8 +128,9 @@ class Messenger:
     async def sync_once(self, timeout_ms: int = 0) -> SyncReport:
         """One ``/sync``: accept the clinic's invite (only theirs), store messages with ``next_batch``."""
         try:
-            body = await self.client.sync(since=self.repo.next_batch(), filter_id=await self._filter_id(),
-                                          timeout_ms=timeout_ms)
+            body = await self.client.sync(
+                since=self.repo.next_batch(), filter_id=await self._filter_id(), timeout_ms=timeout_ms
+            )
         except SessionEnded:
             self.forget_session()
             raise
@@ -172,8 +180,12 @@ class Messenger:
                     fields["history_token"] = update.prev_batch
                 elif self.repo.next_batch() is not None:
                     await self._fill_gap(room_id, update.prev_batch)
-            elif update.prev_batch is None and not room.history_done and room.history_token is None \
-                    and not update.limited:
+            elif (
+                update.prev_batch is None
+                and not room.history_done
+                and room.history_token is None
+                and not update.limited
+            ):
                 fields["history_done"] = True
             self.repo.upsert_room(room_id, now, **fields)
             messages.extend(update.messages)
@@ -248,8 +260,9 @@ class Messenger:
         for item in self.repo.outbox():
             now = self._now()
             if now - item.created_at_ms > ASK_AFTER_MS:
-                self.repo.mark_outbox_state(item.txn_id, "ask-user",
-                                            _("Not sent for more than 24 hours: send it now, or discard it?"))
+                self.repo.mark_outbox_state(
+                    item.txn_id, "ask-user", _("Not sent for more than 24 hours: send it now, or discard it?")
+                )
                 failed += 1
                 continue
             if item.next_attempt_ms > now:
@@ -303,8 +316,9 @@ class Messenger:
                 continue
             self.repo.mark_sent(item.txn_id, event_id, room.room_id, self.account.user_id)
             kind = "attachment-sent" if content.get("msgtype") == "m.file" else "message-sent"
-            self.store.audit.record(kind, self.account.clinic_mxid,
-                                    "1 file" if kind == "attachment-sent" else "1 text message")
+            self.store.audit.record(
+                kind, self.account.clinic_mxid, "1 file" if kind == "attachment-sent" else "1 text message"
+            )
             sent += 1
         return SendReport(sent, waiting, failed, limited, next_attempt, last_error)
 
@@ -319,11 +333,16 @@ class Messenger:
         try:
             size = path.stat().st_size
             if size > limit:
-                raise AttachmentError(_("{name} is larger than the homeserver accepts ({limit} MB).").format(
-                    name=path.name, limit=limit // 1_048_576))
+                raise AttachmentError(
+                    _("{name} is larger than the homeserver accepts ({limit} MB).").format(
+                        name=path.name, limit=limit // 1_048_576
+                    )
+                )
             data = path.read_bytes()
         except OSError as exc:
-            raise AttachmentError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror)) from None
+            raise AttachmentError(
+                _("Cannot read {path}: {error}").format(path=path, error=exc.strerror)
+            ) from None
         info = dict(item.content.get("info") or {})
         mimetype = str(info.get("mimetype") or "application/octet-stream")
         uri = await self.client.upload(data, path.name, mimetype)
@@ -392,17 +411,22 @@ class Messenger:
                 counter += 1
                 target = folder / f"{stem} ({counter}){suffix}"
             except OSError as exc:
-                raise AttachmentError(_("Cannot save to {folder}: {error}").format(
-                    folder=folder, error=exc.strerror)) from None
+                raise AttachmentError(
+                    _("Cannot save to {folder}: {error}").format(folder=folder, error=exc.strerror)
+                ) from None
         target.chmod(0o600)
         self.repo.set_attachment_path(item["id"], str(target))
         return target
 
 
-async def run_sync_loop(messenger: Messenger, *, timeout_ms: int = 30_000,
-                        on_report: Callable[[SyncReport, SendReport], None] | None = None,
-                        on_error: Callable[[Exception], None] | None = None,
-                        stop: asyncio.Event | None = None) -> None:
+async def run_sync_loop(
+    messenger: Messenger,
+    *,
+    timeout_ms: int = 30_000,
+    on_report: Callable[[SyncReport, SendReport], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
     """The long-poll worker: sync, send the outbox, fetch history, purge daily; back off on errors."""
     from companion.messaging.retention import purge_if_due
 
@@ -415,8 +439,9 @@ async def run_sync_loop(messenger: Messenger, *, timeout_ms: int = 30_000,
     while stop is None or not stop.is_set():
         try:
             sent = await messenger.send_pending()
-            report = await messenger.sync_once(timeout_ms=0 if sent.waiting and not sent.next_attempt_ms
-                                               else timeout_ms)
+            report = await messenger.sync_once(
+                timeout_ms=0 if sent.waiting and not sent.next_attempt_ms else timeout_ms
+            )
             await messenger.load_history(max_pages=5)
             sent = await messenger.send_pending()
             purge_if_due(messenger.store)

@@ -63,10 +63,17 @@ def save_tokens(store: Store, account: MatrixAccount, tokens: Tokens | None) -> 
         except Exception:
             pass
         return
-    keyring.set_password(KEYRING_SERVICE, name, json.dumps({
-        "access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
-        "expires_at_ms": tokens.expires_at_ms,
-    }))
+    keyring.set_password(
+        KEYRING_SERVICE,
+        name,
+        json.dumps(
+            {
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token,
+                "expires_at_ms": tokens.expires_at_ms,
+            }
+        ),
+    )
 
 
 def now_ms(store: Store) -> int:
@@ -74,7 +81,12 @@ def now_ms(store: Store) -> int:
 
 
 async def login(
-    store: Store, homeserver: str, user: str, password: str, clinic_mxid: str, *,
+    store: Store,
+    homeserver: str,
+    user: str,
+    password: str,
+    clinic_mxid: str,
+    *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> MatrixAccount:
     """Discover the server, log in with refresh tokens, check with whoami, save the session."""
@@ -82,15 +94,20 @@ async def login(
 
     clinic = clinic_mxid.strip()
     if not (clinic.startswith("@") and ":" in clinic):
-        raise LoginFailed(_("The clinic account must look like @name:server (got {value}).").format(value=clinic))
+        raise LoginFailed(
+            _("The clinic account must look like @name:server (got {value}).").format(value=clinic)
+        )
     if not password:
         raise LoginFailed(_("No password given."))
     base = await MatrixClient.discover(homeserver, transport=transport)
     repo = Messages(store)
     previous = repo.account()
     device = None
-    if previous is not None and previous.homeserver == base and previous.user_id.lstrip("@").split(":")[0] == \
-            user.lstrip("@").split(":")[0]:
+    if (
+        previous is not None
+        and previous.homeserver == base
+        and previous.user_id.lstrip("@").split(":")[0] == user.lstrip("@").split(":")[0]
+    ):
         device = previous.device_id  # keep the device: the server's txnId deduplication is per device
     async with MatrixClient(base, transport=transport) as client:
         result = await client.login(user, password, device_id=device)
@@ -108,7 +125,9 @@ async def login(
 
 
 def open_client(
-    store: Store, *, transport: httpx.AsyncBaseTransport | None = None,
+    store: Store,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
     password: Callable[[], Awaitable[str | None]] | None = None,
 ) -> tuple[MatrixAccount, MatrixClient]:
     """A client for the saved session (``NotConfigured`` without one). New tokens are saved as they arrive."""
@@ -121,8 +140,15 @@ def open_client(
     def persist(new: Tokens) -> None:
         save_tokens(store, account, new)
 
-    client = MatrixClient(account.homeserver, tokens=tokens, user_id=account.user_id, device_id=account.device_id,
-                          on_tokens=persist, password=password, transport=transport)
+    client = MatrixClient(
+        account.homeserver,
+        tokens=tokens,
+        user_id=account.user_id,
+        device_id=account.device_id,
+        on_tokens=persist,
+        password=password,
+        transport=transport,
+    )
     return account, client
 
 

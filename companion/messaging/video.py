@@ -23,7 +23,18 @@ from companion.text import plain
 
 CONSULT_FIELD = "org.companion.consult"
 _URL = re.compile(r"https://[^\s<>\"'`\]\)]+", re.IGNORECASE)
-MEETING_HINTS = ("meet", "jitsi", "video", "call", "consult", "room", "sprechstunde", "webex", "zoom", "teams")
+MEETING_HINTS = (
+    "meet",
+    "jitsi",
+    "video",
+    "call",
+    "consult",
+    "room",
+    "sprechstunde",
+    "webex",
+    "zoom",
+    "teams",
+)
 MAX_URL = 2000
 
 
@@ -89,7 +100,9 @@ class ConsultLink:
     def describe(self) -> str:
         if self.allowed:
             return _("Video consult at {host}").format(host=self.host)
-        return _("Link to {host}, which is NOT on your clinic's list of video services").format(host=self.host)
+        return _("Link to {host}, which is NOT on your clinic's list of video services").format(
+            host=self.host
+        )
 
 
 def inspect(url: str, allowlist: list[str] | tuple[str, ...]) -> ConsultLink | None:
@@ -103,9 +116,15 @@ def browser_available() -> bool:
     """False over SSH or without a display: then the URL is printed instead of opening a browser."""
     if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
         return False
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         return False
-    if sys.platform.startswith("linux") and shutil.which("xdg-open") is None and not os.environ.get("BROWSER"):
+    if (
+        sys.platform.startswith("linux")
+        and shutil.which("xdg-open") is None
+        and not os.environ.get("BROWSER")
+    ):
         return False
     return True
 
@@ -114,7 +133,8 @@ def open_consult(link: ConsultLink, *, confirmed: bool) -> str:
     """Open the browser (only when ``confirmed`` and allowed) or return the URL to print. Never auto-opens."""
     if not link.allowed:
         return _("Not opened: {host} is not one of your clinic's video services. The link was: {url}").format(
-            host=link.host, url=link.url)
+            host=link.host, url=link.url
+        )
     if not confirmed:
         return _("Not opened. The link was: {url}").format(url=link.url)
     if browser_available():

@@ -88,13 +88,26 @@ class IncomingMessage:
     file: dict[str, Any] | None = None  # {"mxc_uri", "filename", "mimetype", "size"}
 
 
-_MESSAGE_COLUMNS = "id, event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, consult_url, is_read, error"
+_MESSAGE_COLUMNS = (
+    "id, event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, consult_url, is_read, error"
+)
 
 
 def _message(row: Any) -> StoredMessage:
     return StoredMessage(
-        int(row[0]), row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], bool(row[8]), row[9], row[10],
-        bool(row[11]), row[12],
+        int(row[0]),
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        int(row[6]),
+        row[7],
+        bool(row[8]),
+        row[9],
+        row[10],
+        bool(row[11]),
+        row[12],
     )
 
 
@@ -121,11 +134,22 @@ class Messages:
                 "device_id = excluded.device_id, clinic_mxid = excluded.clinic_mxid, "
                 "token_storage = excluded.token_storage, access_token = excluded.access_token, "
                 "refresh_token = excluded.refresh_token, expires_at_ms = excluded.expires_at_ms",
-                (account.homeserver, account.user_id, account.device_id, account.clinic_mxid, account.token_storage,
-                 account.access_token, account.refresh_token, account.expires_at_ms, now_ms),
+                (
+                    account.homeserver,
+                    account.user_id,
+                    account.device_id,
+                    account.clinic_mxid,
+                    account.token_storage,
+                    account.access_token,
+                    account.refresh_token,
+                    account.expires_at_ms,
+                    now_ms,
+                ),
             )
 
-    def save_tokens(self, access_token: str | None, refresh_token: str | None, expires_at_ms: int | None) -> None:
+    def save_tokens(
+        self, access_token: str | None, refresh_token: str | None, expires_at_ms: int | None
+    ) -> None:
         """Both tokens together, in one statement (a refresh pair must never be half saved)."""
         with self._store.transaction() as db:
             db.execute(
@@ -165,8 +189,16 @@ class Messages:
         return [_room(r) for r in rows]
 
     def upsert_room(self, room_id: str, now_ms: int, **fields: Any) -> None:
-        allowed = {"clinic_mxid", "membership", "name", "encrypted", "retention_ms", "history_token",
-                   "history_done", "fully_read"}
+        allowed = {
+            "clinic_mxid",
+            "membership",
+            "name",
+            "encrypted",
+            "retention_ms",
+            "history_token",
+            "history_done",
+            "fully_read",
+        }
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown room fields: {sorted(unknown)}")
@@ -218,8 +250,14 @@ class Messages:
                 self._set_sync(db, "next_batch", next_batch)
         return added
 
-    def add_history(self, room_id: str, messages: Iterable[IncomingMessage], history_token: str | None,
-                    done: bool, now_ms: int) -> int:
+    def add_history(
+        self,
+        room_id: str,
+        messages: Iterable[IncomingMessage],
+        history_token: str | None,
+        done: bool,
+        now_ms: int,
+    ) -> int:
         """Older messages from ``/messages`` paging plus where to continue, atomically."""
         added = 0
         with self._store.transaction() as db:
@@ -241,16 +279,32 @@ class Messages:
         cur = db.execute(
             "INSERT INTO message (event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, consult_url, "
             "is_read) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
-            (item.event_id, item.room_id, item.sender, item.body, item.ts, "sent" if item.own else "received",
-             int(item.own), item.msgtype, item.consult_url, int(item.own)),
+            (
+                item.event_id,
+                item.room_id,
+                item.sender,
+                item.body,
+                item.ts,
+                "sent" if item.own else "received",
+                int(item.own),
+                item.msgtype,
+                item.consult_url,
+                int(item.own),
+            ),
         )
         if not cur.rowcount:
             return 0
         if item.file is not None:
             db.execute(
                 "INSERT INTO attachment (message_id, mxc_uri, filename, mimetype, size, ts) VALUES (?, ?, ?, ?, ?, ?)",
-                (cur.lastrowid, item.file.get("mxc_uri"), item.file.get("filename") or "file",
-                 item.file.get("mimetype"), item.file.get("size"), item.ts),
+                (
+                    cur.lastrowid,
+                    item.file.get("mxc_uri"),
+                    item.file.get("filename") or "file",
+                    item.file.get("mimetype"),
+                    item.file.get("size"),
+                    item.ts,
+                ),
             )
         return 1
 
@@ -303,16 +357,28 @@ class Messages:
             "SELECT id, mxc_uri, filename, mimetype, size, local_path FROM attachment WHERE message_id = ?",
             (message_id,),
         )
-        return [dict(zip(("id", "mxc_uri", "filename", "mimetype", "size", "local_path"), r, strict=True))
-                for r in rows]
+        return [
+            dict(zip(("id", "mxc_uri", "filename", "mimetype", "size", "local_path"), r, strict=True))
+            for r in rows
+        ]
 
     def set_attachment_path(self, attachment_id: int, path: str) -> None:
         with self._store.transaction() as db:
             db.execute("UPDATE attachment SET local_path = ? WHERE id = ?", (path, attachment_id))
 
     # ----- the outbox ----------------------------------------------------------------------------------
-    def queue(self, *, txn_id: str, room_id: str | None, sender: str, body: str, content: dict[str, Any],
-              now_ms: int, file_path: str | None = None, file_info: dict[str, Any] | None = None) -> int:
+    def queue(
+        self,
+        *,
+        txn_id: str,
+        room_id: str | None,
+        sender: str,
+        body: str,
+        content: dict[str, Any],
+        now_ms: int,
+        file_path: str | None = None,
+        file_info: dict[str, Any] | None = None,
+    ) -> int:
         """One message to send: a pending row in the conversation and its outbox entry, atomically."""
         with self._store.transaction() as db:
             cur = db.execute(
@@ -330,8 +396,14 @@ class Messages:
                 db.execute(
                     "INSERT INTO attachment (message_id, filename, mimetype, size, local_path, ts) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (message_id, file_info["filename"], file_info.get("mimetype"), file_info.get("size"),
-                     file_path, now_ms),
+                    (
+                        message_id,
+                        file_info["filename"],
+                        file_info.get("mimetype"),
+                        file_info.get("size"),
+                        file_path,
+                        now_ms,
+                    ),
                 )
         return message_id
 
@@ -342,8 +414,10 @@ class Messages:
             f"last_error FROM outbox WHERE state IN ({marks}) ORDER BY created_at_ms, rowid",
             states,
         )
-        return [OutboxItem(r[0], r[1], json.loads(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), r[7], r[8])
-                for r in rows]
+        return [
+            OutboxItem(r[0], r[1], json.loads(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), r[7], r[8])
+            for r in rows
+        ]
 
     def outbox_item(self, txn_id: str) -> OutboxItem | None:
         items = [i for i in self.outbox(states=("queued", "ask-user", "failed")) if i.txn_id == txn_id]
@@ -352,8 +426,10 @@ class Messages:
     def set_outbox_content(self, txn_id: str, content: dict[str, Any], room_id: str | None) -> None:
         """Freeze what will be sent (e.g. after the upload gave an mxc URI) before the first send attempt."""
         with self._store.transaction() as db:
-            db.execute("UPDATE outbox SET content = ?, room_id = ? WHERE txn_id = ?",
-                       (json.dumps(content), room_id, txn_id))
+            db.execute(
+                "UPDATE outbox SET content = ?, room_id = ? WHERE txn_id = ?",
+                (json.dumps(content), room_id, txn_id),
+            )
             db.execute("UPDATE message SET room_id = ? WHERE txn_id = ?", (room_id, txn_id))
             mxc = content.get("url")
             if isinstance(mxc, str):
@@ -365,7 +441,9 @@ class Messages:
     def mark_sent(self, txn_id: str, event_id: str, room_id: str, sender: str) -> None:
         with self._store.transaction() as db:
             # The sync echo may have stored the event already under its event id.
-            dup = db.execute("SELECT id FROM message WHERE event_id = ? AND txn_id IS NULL", (event_id,)).fetchone()
+            dup = db.execute(
+                "SELECT id FROM message WHERE event_id = ? AND txn_id IS NULL", (event_id,)
+            ).fetchone()
             if dup is not None:
                 db.execute("DELETE FROM message WHERE id = ?", (dup[0],))
             db.execute(
@@ -409,12 +487,15 @@ class Messages:
     def purge_before(self, cutoff_ms: int) -> tuple[int, list[str]]:
         """Delete messages older than ``cutoff_ms`` (never unsent ones). Returns (count, saved file paths)."""
         with self._store.transaction() as db:
-            paths = [r[0] for r in db.execute(
-                "SELECT a.local_path FROM attachment a JOIN message m ON m.id = a.message_id "
-                "WHERE m.ts < ? AND m.status IN ('sent', 'received') AND a.local_path IS NOT NULL "
-                "AND m.own = 0",
-                (cutoff_ms,),
-            ).fetchall()]
+            paths = [
+                r[0]
+                for r in db.execute(
+                    "SELECT a.local_path FROM attachment a JOIN message m ON m.id = a.message_id "
+                    "WHERE m.ts < ? AND m.status IN ('sent', 'received') AND a.local_path IS NOT NULL "
+                    "AND m.own = 0",
+                    (cutoff_ms,),
+                ).fetchall()
+            ]
             cur = db.execute(
                 "DELETE FROM message WHERE ts < ? AND status IN ('sent', 'received')", (cutoff_ms,)
             )

@@ -54,7 +54,9 @@ class Clinic:
     token: str
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30)
+        return httpx.Client(
+            base_url=self.server.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+        )
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         with self.http() as http:
@@ -64,16 +66,20 @@ class Clinic:
         from urllib.parse import quote
 
         payload = content or {"msgtype": "m.text", "body": body}
-        response = self.call("PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/"
-                                    f"{uuid.uuid4().hex}", json=payload)
+        response = self.call(
+            "PUT",
+            f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/{uuid.uuid4().hex}",
+            json=payload,
+        )
         response.raise_for_status()
         return str(response.json()["event_id"])
 
     def messages(self, room_id: str, limit: int = 100) -> list[dict[str, Any]]:
         from urllib.parse import quote
 
-        response = self.call("GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/messages",
-                             params={"dir": "b", "limit": limit})
+        response = self.call(
+            "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/messages", params={"dir": "b", "limit": limit}
+        )
         response.raise_for_status()
         return [e for e in response.json()["chunk"] if e["type"] == "m.room.message"]
 

@@ -16,13 +16,40 @@ def profile_dir(onboarded):  # type: ignore[no-untyped-def]
 
 
 def test_provision_login_send_list(profile_dir, synapse, clinic, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
-                 "--patient", "cliuser" + clinic.user_id[7:12], "--json"]) == 0
+    assert (
+        main(
+            [
+                "clinic",
+                "provision",
+                "--homeserver",
+                synapse.url,
+                "--admin-token",
+                clinic.token,
+                "--patient",
+                "cliuser" + clinic.user_id[7:12],
+                "--json",
+            ]
+        )
+        == 0
+    )
     provisioned = json.loads(capsys.readouterr().out)
     assert provisioned["patient"].startswith("@cliuser") and provisioned["password"]
     monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", provisioned["password"])
-    assert main(["messages", "login", "--homeserver", synapse.url, "--user", provisioned["patient"],
-                 "--clinic", clinic.user_id]) == 0
+    assert (
+        main(
+            [
+                "messages",
+                "login",
+                "--homeserver",
+                synapse.url,
+                "--user",
+                provisioned["patient"],
+                "--clinic",
+                clinic.user_id,
+            ]
+        )
+        == 0
+    )
     assert "Logged in as" in capsys.readouterr().out
     assert main(["messages", "send", "Question about my diet", "--json"]) == 0
     sent = json.loads(capsys.readouterr().out)
@@ -48,14 +75,29 @@ def test_send_without_login_and_bad_usage(profile_dir, capsys) -> None:  # type:
 
 def test_login_wrong_password_one_line(profile_dir, synapse, clinic, patient, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", "wrong")
-    assert main(["messages", "login", "--homeserver", synapse.url, "--user", patient.user,
-                 "--clinic", clinic.user_id]) == 1
+    assert (
+        main(
+            [
+                "messages",
+                "login",
+                "--homeserver",
+                synapse.url,
+                "--user",
+                patient.user,
+                "--clinic",
+                clinic.user_id,
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Wrong user name or password" in err
     assert os.environ["COMPANION_MATRIX_PASSWORD"] == "wrong"
 
 
 def test_provision_with_bad_token(synapse, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", "nope",
-                 "--patient", "x"]) == 1
+    assert (
+        main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", "nope", "--patient", "x"])
+        == 1
+    )
     assert capsys.readouterr().err.startswith("companion: ")

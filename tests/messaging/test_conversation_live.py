@@ -28,9 +28,14 @@ async def _join(store) -> Messenger:  # type: ignore[no-untyped-def]
 
 
 def _patient_token(synapse, patient) -> str:  # type: ignore[no-untyped-def]
-    response = httpx.post(f"{synapse.url}/_matrix/client/v3/login", json={
-        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": patient.user},
-        "password": patient.password})
+    response = httpx.post(
+        f"{synapse.url}/_matrix/client/v3/login",
+        json={
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": patient.user},
+            "password": patient.password,
+        },
+    )
     response.raise_for_status()
     return str(response.json()["access_token"])
 
@@ -40,8 +45,9 @@ def test_provisioning_locks_retention_and_encryption(synapse, clinic, patient) -
     room = quote(patient.room_id)
     with httpx.Client(base_url=synapse.url, headers={"Authorization": f"Bearer {token}"}) as http:
         http.post(f"/_matrix/client/v3/join/{room}", json={}).raise_for_status()
-        retention = http.put(f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/",
-                             json={"max_lifetime": 999_999_999_999})
+        retention = http.put(
+            f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/", json={"max_lifetime": 999_999_999_999}
+        )
         assert retention.status_code == 403
         power = http.get(f"/_matrix/client/v3/rooms/{room}/state/m.room.power_levels/").json()
         assert power["events"]["m.room.retention"] == 100
@@ -49,20 +55,33 @@ def test_provisioning_locks_retention_and_encryption(synapse, clinic, patient) -
         assert power.get("users", {}).get(patient.mxid, 0) == 0
         state = http.get(f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/").json()
         assert state == {"max_lifetime": 63_072_000_000}
-        encryption = http.put(f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
-                              json={"algorithm": "m.megolm.v1.aes-sha2"})
+        encryption = http.put(
+            f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
+            json={"algorithm": "m.megolm.v1.aes-sha2"},
+        )
         assert encryption.status_code == 403
     # Even the clinic cannot turn on encryption (the Synapse module), but staff may change retention.
-    enc = clinic.call("PUT", f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
-                      json={"algorithm": "m.megolm.v1.aes-sha2"})
+    enc = clinic.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
+        json={"algorithm": "m.megolm.v1.aes-sha2"},
+    )
     assert enc.status_code == 403
-    ok = clinic.call("PUT", f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/",
-                     json={"max_lifetime": 63_072_000_000})
+    ok = clinic.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/",
+        json={"max_lifetime": 63_072_000_000},
+    )
     assert ok.status_code == 200
     # The module also stops an encrypted room being created through initial_state.
-    created = clinic.call("POST", "/_matrix/client/v3/createRoom", json={
-        "preset": "private_chat",
-        "initial_state": [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "x"}}]})
+    created = clinic.call(
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        json={
+            "preset": "private_chat",
+            "initial_state": [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "x"}}],
+        },
+    )
     assert created.status_code == 403
 
 
@@ -100,8 +119,11 @@ def test_send_and_receive_both_ways(logged_in, clinic, patient) -> None:  # type
             assert unread_count(logged_in) == 1
             assert await m.mark_read()
             assert unread_count(logged_in) == 0
-            receipt = clinic.call("GET", f"/_matrix/client/v3/rooms/{quote(patient.room_id)}/state/m.room.member/"
-                                         f"{quote(patient.mxid)}")
+            receipt = clinic.call(
+                "GET",
+                f"/_matrix/client/v3/rooms/{quote(patient.room_id)}/state/m.room.member/"
+                f"{quote(patient.mxid)}",
+            )
             assert receipt.json()["membership"] == "join"
             await m.set_typing(True)
             await m.set_typing(False)
@@ -115,9 +137,13 @@ def test_send_and_receive_both_ways(logged_in, clinic, patient) -> None:  # type
 
 def test_invite_from_unknown_account_is_declined(logged_in, synapse, patient) -> None:  # type: ignore[no-untyped-def]
     stranger = synapse.register(f"stranger{patient.user}", "pw")
-    with httpx.Client(base_url=synapse.url, headers={"Authorization": f"Bearer {stranger['access_token']}"}) as h:
-        room_id = h.post("/_matrix/client/v3/createRoom", json={
-            "preset": "private_chat", "invite": [patient.mxid], "is_direct": True}).json()["room_id"]
+    with httpx.Client(
+        base_url=synapse.url, headers={"Authorization": f"Bearer {stranger['access_token']}"}
+    ) as h:
+        room_id = h.post(
+            "/_matrix/client/v3/createRoom",
+            json={"preset": "private_chat", "invite": [patient.mxid], "is_direct": True},
+        ).json()["room_id"]
 
     async def scenario() -> list[str]:
         async with Messenger(logged_in) as m:
@@ -217,8 +243,11 @@ def test_outbox_survives_app_restart(home, synapse, clinic, patient) -> None:  #
 
 
 def test_rate_limit_429_honours_retry_after(logged_in, clinic, patient) -> None:  # type: ignore[no-untyped-def]
-    override = clinic.call("POST", f"/_synapse/admin/v1/users/{quote(patient.mxid)}/override_ratelimit",
-                           json={"messages_per_second": 1, "burst_count": 1})
+    override = clinic.call(
+        "POST",
+        f"/_synapse/admin/v1/users/{quote(patient.mxid)}/override_ratelimit",
+        json={"messages_per_second": 1, "burst_count": 1},
+    )
     assert override.status_code == 200
 
     async def scenario() -> None:
@@ -242,8 +271,9 @@ def test_rate_limit_429_honours_retry_after(logged_in, clinic, patient) -> None:
 def test_unsent_after_24h_asks_the_user(logged_in) -> None:  # type: ignore[no-untyped-def]
     txn = queue_message(logged_in, "old")
     with logged_in.transaction() as db:
-        db.execute("UPDATE outbox SET created_at_ms = created_at_ms - ? WHERE txn_id = ?",
-                   (25 * 3600 * 1000, txn))
+        db.execute(
+            "UPDATE outbox SET created_at_ms = created_at_ms - ? WHERE txn_id = ?", (25 * 3600 * 1000, txn)
+        )
 
     async def scenario() -> None:
         async with Messenger(logged_in) as m:

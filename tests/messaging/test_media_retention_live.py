@@ -12,7 +12,6 @@ import pytest
 
 from companion.messaging.outbox import InvalidMessage, queue_file, queue_message
 from companion.messaging.retention import policy_text, purge
-from companion.messaging.service import Messenger
 from companion.store.messages import Messages
 
 from .test_conversation_live import _join
@@ -34,17 +33,30 @@ def test_attachment_round_trip(logged_in, clinic, patient, tmp_path: Path) -> No
             row = Messages(logged_in).by_txn(txn)
             assert row is not None and row.status == "sent" and row.msgtype == "m.file"
             # The clinic receives the file, with its token; without a token it is refused.
-            event = next(e for e in clinic.messages(patient.room_id) if e["content"].get("msgtype") == "m.file")
-            server, media_id = event["content"]["url"][len("mxc://"):].split("/")
+            event = next(
+                e for e in clinic.messages(patient.room_id) if e["content"].get("msgtype") == "m.file"
+            )
+            server, media_id = event["content"]["url"][len("mxc://") :].split("/")
             path = f"/_matrix/client/v1/media/download/{server}/{media_id}"
             assert clinic.call("GET", path).content == payload
             assert httpx.get(clinic.server.url + path).status_code == 401
             # The clinic sends a file back, with a hostile name.
-            upload = clinic.call("POST", "/_matrix/media/v3/upload", params={"filename": "plan.txt"},
-                                 content=b"eat well", headers={"Content-Type": "text/plain"})
-            clinic.send(patient.room_id, content={
-                "msgtype": "m.file", "body": "../../.bashrc\x1b[31m", "url": upload.json()["content_uri"],
-                "info": {"size": 8, "mimetype": "text/plain"}})
+            upload = clinic.call(
+                "POST",
+                "/_matrix/media/v3/upload",
+                params={"filename": "plan.txt"},
+                content=b"eat well",
+                headers={"Content-Type": "text/plain"},
+            )
+            clinic.send(
+                patient.room_id,
+                content={
+                    "msgtype": "m.file",
+                    "body": "../../.bashrc\x1b[31m",
+                    "url": upload.json()["content_uri"],
+                    "info": {"size": 8, "mimetype": "text/plain"},
+                },
+            )
             await m.sync_once()
             received = [r for r in Messages(logged_in).all() if r.status == "received"]
             assert len(received) == 1 and received[0].msgtype == "m.file"
@@ -80,17 +92,28 @@ def test_file_too_large_or_missing_is_refused(live_store, tmp_path: Path) -> Non
 def test_retention_purge_with_short_lifetime(logged_in, clinic, patient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clinic.join(patient.room_id)
     room = quote(patient.room_id)
-    assert clinic.call("PUT", f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/",
-                       json={"max_lifetime": 3000}).status_code == 200
+    assert (
+        clinic.call(
+            "PUT", f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/", json={"max_lifetime": 3000}
+        ).status_code
+        == 200
+    )
 
     async def scenario() -> None:
         m = await _join(logged_in)
         try:
-            upload = clinic.call("POST", "/_matrix/media/v3/upload", params={"filename": "a.txt"},
-                                 content=b"a", headers={"Content-Type": "text/plain"})
+            upload = clinic.call(
+                "POST",
+                "/_matrix/media/v3/upload",
+                params={"filename": "a.txt"},
+                content=b"a",
+                headers={"Content-Type": "text/plain"},
+            )
             clinic.send(patient.room_id, "short-lived")
-            clinic.send(patient.room_id, content={"msgtype": "m.file", "body": "a.txt",
-                                                  "url": upload.json()["content_uri"]})
+            clinic.send(
+                patient.room_id,
+                content={"msgtype": "m.file", "body": "a.txt", "url": upload.json()["content_uri"]},
+            )
             queue_message(logged_in, "my reply")
             await m.send_pending()
             await m.sync_once()
