@@ -1,0 +1,188 @@
+"""Messaging benchmarks (run explicitly; they start their own Synapse on 127.0.0.1):
+
+    python -m pytest tests/benchmarks/bench_messaging.py --benchmark-enable --benchmark-only -s
+
+Targets (issue #6): sent in the app → visible in the clinic's /sync on loopback, median < 100 ms; a 20,000
+message conversation: opening the Messages screen < 150 ms, initial sync of that history < 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from companion.messaging import devserver
+
+HISTORY = int(os.environ.get("COMPANION_BENCH_MESSAGES", "20000"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devserver.Homeserver]:
+    hs = devserver.create(tmp_path_factory.mktemp("bench-synapse"), devserver.ServerOptions())
+    hs.start()
+    try:
+        yield hs
+    finally:
+        hs.stop()
+
+
+def _setup(server: devserver.Homeserver, home: Path) -> tuple[Any, dict[str, Any], Any]:
+    from companion.clock import SYSTEM_CLOCK
+    from companion.messaging.provision import provision_patient
+    from companion.messaging.session import login
+    from companion.store import Store
+
+    name = "clinic" + uuid.uuid4().hex[:8]  # the test server treats @clinic*:localhost as staff
+    admin = server.register(name, "pw", admin=True)
+    result = asyncio.run(provision_patient(server.url, admin["access_token"], "p" + name))
+    store = Store.create(home, passphrase=os.environ["COMPANION_PASSPHRASE"], clock=SYSTEM_CLOCK)
+    asyncio.run(login(store, server.url, result.patient_mxid, result.password or "", result.clinic_mxid))
+    return store, admin, result
+
+
+def test_sent_to_visible_in_clinic_sync(server, home, benchmark) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.outbox import queue_message
+    from companion.messaging.service import Messenger
+
+    store, admin, result = _setup(server, home)
+    headers = {"Authorization": f"Bearer {admin['access_token']}"}
+    clinic = httpx.Client(base_url=server.url, headers=headers, timeout=60)
+    clinic.post(f"/_matrix/client/v3/join/{quote(result.room_id)}", json={}).raise_for_status()
+    since = clinic.get("/_matrix/client/v3/sync", params={"timeout": 0}).json()["next_batch"]
+    loop = asyncio.new_event_loop()
+    messenger = loop.run_until_complete(_joined(store))
+    latencies: list[float] = []
+    state = {"since": since}
+
+    def one_round() -> None:
+        body = f"ping {uuid.uuid4().hex}"
+        seen = threading.Event()
+
+        def watch() -> None:
+            while not seen.is_set():
+                answer = clinic.get("/_matrix/client/v3/sync",
+                                    params={"since": state["since"], "timeout": 10_000}).json()
+                state["since"] = answer["next_batch"]
+                for room in answer.get("rooms", {}).get("join", {}).values():
+                    for event in room.get("timeline", {}).get("events", []):
+                        if event.get("content", {}).get("body") == body:
+                            seen.set()
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        time.sleep(0.05)  # the clinic's long-poll is waiting
+        start = time.perf_counter()
+        queue_message(store, body)
+        loop.run_until_complete(messenger.send_pending())
+        seen.wait(10)
+        latencies.append((time.perf_counter() - start) * 1000)
+        watcher.join(10)
+
+    benchmark.pedantic(one_round, rounds=20, iterations=1, warmup_rounds=2)
+    loop.run_until_complete(messenger.aclose())
+    loop.close()
+    clinic.close()
+    store.close()
+    median = statistics.median(latencies[2:])
+    print(f"\nsent → visible in clinic /sync: median {median:.1f} ms over {len(latencies) - 2} rounds "
+          f"(min {min(latencies):.1f}, max {max(latencies):.1f})")
+    assert median < 100
+
+
+async def _joined(store: Any) -> Any:
+    from companion.messaging.service import Messenger
+
+    m = Messenger(store)
+    for _ in range(3):
+        await m.sync_once()
+    return m
+
+
+def _seed_history(server: devserver.Homeserver, token: str, room_id: str, count: int) -> float:
+    start = time.perf_counter()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def send_range(lo: int, hi: int) -> None:
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
+            for i in range(lo, hi):
+                http.put(f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/seed{i}",
+                         json={"msgtype": "m.text", "body": f"history message {i}"}).raise_for_status()
+
+    workers = 6
+    step = (count + workers - 1) // workers
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda lo: send_range(lo, min(lo + step, count)), range(0, count, step)))
+    return time.perf_counter() - start
+
+
+def test_initial_sync_and_screen_open_with_20000_messages(server, home, benchmark) -> None:  # type: ignore[no-untyped-def]
+    from companion.store.messages import Messages
+
+    store, admin, result = _setup(server, home)
+    headers = {"Authorization": f"Bearer {admin['access_token']}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=60) as clinic:
+        clinic.post(f"/_matrix/client/v3/join/{quote(result.room_id)}", json={}).raise_for_status()
+    seeded = _seed_history(server, admin["access_token"], result.room_id, HISTORY)
+    print(f"\nseeded {HISTORY} messages in {seeded:.0f} s")
+
+    async def initial_sync() -> int:
+        from companion.messaging.service import Messenger
+
+        async with Messenger(store) as m:
+            for _ in range(3):
+                await m.sync_once()
+            await m.load_history()
+        return Messages(store).count()
+
+    start = time.perf_counter()
+    count = asyncio.run(initial_sync())
+    sync_s = time.perf_counter() - start
+    print(f"initial sync of {count} messages: {sync_s:.2f} s")
+    assert count >= HISTORY
+
+    benchmark.pedantic(lambda: Messages(store).page(limit=50), rounds=50, iterations=1)
+    open_times = _screen_open_times(store, home)  # closes the store (the app owns it)
+    median_open = statistics.median(open_times)
+    print(f"Messages screen open with {count} messages: median {median_open:.1f} ms "
+          f"(first {open_times[0]:.1f} ms; {open_times})")
+    benchmark.extra_info.update({"initial_sync_s": sync_s, "open_ms_median": median_open})
+    assert sync_s < 10
+    assert median_open < 150
+
+
+def _screen_open_times(store: Any, home: Path) -> list[float]:
+    from companion.tui.app import make_app
+    from companion.tui.screens.messages import MessagesScreen
+    from companion.tui.widgets.messages_view import MessageBubble
+
+    times: list[float] = []
+
+    async def run() -> None:
+        app = make_app(home=home, store=store)
+        app.context.extras["no_services"] = True
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            for _ in range(7):
+                start = time.perf_counter()
+                await app.push_screen(MessagesScreen())
+                while not list(app.screen.query(MessageBubble)):
+                    await asyncio.sleep(0)
+                await pilot.pause()
+                times.append((time.perf_counter() - start) * 1000)
+                app.pop_screen()
+                await pilot.pause()
+
+    asyncio.run(run())
+    return times
