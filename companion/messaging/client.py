@@ -4,7 +4,8 @@ Only the endpoints Companion needs (https://spec.matrix.org/v1.19/client-server-
 login with refresh tokens, whoami, logout, filter + ``/sync``, ``/messages``, send with a transaction id,
 receipts, read markers, typing, room state, authenticated media, and the room/admin calls of the clinic kit.
 
-Token handling: on ``401 M_UNKNOWN_TOKEN`` with ``soft_logout: true`` (an expired refreshable token) the client
+Token handling: on ``401 M_UNKNOWN_TOKEN`` with ``soft_logout: true`` (an expired refreshable token) the
+client
 refreshes once (one refresh at a time, the new pair handed to ``on_tokens`` before use), and if that fails,
 logs in again with the same ``device_id`` when it has a password source. ``soft_logout: false`` raises
 ``SessionEnded``. Every response body is size-capped and must be a JSON object.
@@ -336,7 +337,8 @@ class MatrixClient:
     async def discover(
         cls, address: str, *, transport: httpx.AsyncBaseTransport | None = None, verify: bool | str = True
     ) -> str:
-        """The client base URL for ``address`` (a URL or server name): ``.well-known`` first, then ``/versions``.
+        """The client base URL for ``address`` (a URL or server name): ``.well-known`` first, then
+        ``/versions``.
 
         Spec: "Server discovery" (GET /.well-known/matrix/client, m.homeserver.base_url)."""
         base = normalise_homeserver(address)
@@ -442,7 +444,8 @@ class MatrixClient:
     async def send(
         self, room_id: str, txn_id: str, content: dict[str, Any], event_type: str = "m.room.message"
     ) -> str:
-        """``PUT /rooms/{id}/send/{type}/{txnId}``: the same txnId from the same device returns the same event."""
+        """``PUT /rooms/{id}/send/{type}/{txnId}``: the same txnId from the same device returns the same
+        event."""
         body = await self.request(
             "PUT", f"{CLIENT}/rooms/{q(room_id)}/send/{q(event_type)}/{q(txn_id)}", json_body=content
         )

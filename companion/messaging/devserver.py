@@ -1,4 +1,5 @@
-"""A disposable Synapse homeserver on 127.0.0.1 with a clinic and a provisioned patient (tests and trying out).
+"""A disposable Synapse homeserver on 127.0.0.1 with a clinic and a provisioned patient (tests and trying
+out).
 
 ``python -m companion.messaging.devserver`` creates (once) a separate virtual environment with
 ``matrix-synapse`` from PyPI (its dependencies never mix with Companion's), writes a test configuration into a
@@ -208,7 +209,8 @@ class Homeserver:
 
     # ----- accounts (shared-secret registration: Synapse admin API /_synapse/admin/v1/register) --------
     def register(self, user: str, password: str, *, admin: bool = False) -> dict[str, Any]:
-        """Create ``@user:localhost``; returns Synapse's answer (user_id, access_token (non-expiring), ...)."""
+        """Create ``@user:localhost``; returns Synapse's answer (user_id, access_token (non-expiring),
+        ...)."""
         with httpx.Client(base_url=self.url, timeout=30) as http:
             nonce = http.get("/_synapse/admin/v1/register").json()["nonce"]
             mac = hmac.new(SHARED_SECRET.encode(), digestmod=hashlib.sha1)

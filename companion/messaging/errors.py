@@ -1,4 +1,5 @@
-"""Everything that can go wrong talking to the clinic's homeserver, each with a message a patient can act on."""
+"""Everything that can go wrong talking to the clinic's homeserver, each with a message a patient can act
+on."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ class EncryptedRoomUnsupported(MessagingError):
     def __init__(self) -> None:
         super().__init__(
             _(
-                "The conversation with your clinic was switched to end-to-end encryption, which Companion does not "
+                "The conversation with your clinic was switched to end-to-end encryption, which Companion "
+                "does not "
                 "support yet. Ask your clinic to open a new conversation."
             )
         )

@@ -2,7 +2,8 @@
 
 Every string from the server is untrusted: bodies, display names, room names and file names go through
 ``companion.text.plain`` (C0/C1 controls except newline and tab, DEL, bidi overrides and ANSI/OSC escapes
-removed) and are capped. HTML ``formatted_body`` is ignored: the plain ``body`` is always shown, so an anchor's
+removed) and are capped. HTML ``formatted_body`` is ignored: the plain ``body`` is always shown, so an
+anchor's
 text can never disguise where a link goes. Malformed events are skipped, never fatal.
 
 Spec: "Syncing" (GET /sync), "Room events" (m.room.message msgtypes m.text, m.notice, m.emote, m.file),

@@ -1,6 +1,7 @@
 """The outbox: every outgoing message is stored first (with its Matrix transaction id), then sent.
 
-Spec "Transaction identifiers": a retry of ``PUT /rooms/{id}/send/{type}/{txnId}`` from the same device returns
+Spec "Transaction identifiers": a retry of ``PUT /rooms/{id}/send/{type}/{txnId}`` from the same device
+returns
 the original event, so network errors, 5xx, 429 (after ``Retry-After``) and app restarts all retry with the
 same txnId and the clinic sees each message once. Synapse remembers txnIds for 24 h, so a message still
 unsent after 24 h is not resent automatically: it waits for the user ("ask-user").

@@ -1,7 +1,9 @@
 """Retention on the client: messages and downloaded files older than the room's policy leave the local store.
 
-The clinic's rooms carry ``m.room.retention`` (MSC1763; ``max_lifetime`` in milliseconds) of two years; without
-one the default is two years. Runs on start and then daily (``purge_if_due``). Unsent messages are never purged.
+The clinic's rooms carry ``m.room.retention`` (MSC1763; ``max_lifetime`` in milliseconds) of two years;
+without
+one the default is two years. Runs on start and then daily (``purge_if_due``). Unsent messages are never
+purged.
 Files the patient sent are their own originals and are not touched; files saved from the clinic are deleted.
 """
 

@@ -71,7 +71,8 @@ class SyncReport:
 
 
 class Messenger:
-    """One logged-in patient. ``async with Messenger(store) as m: await m.sync_once(); await m.send_pending()``."""
+    """One logged-in patient. ``async with Messenger(store) as m: await m.sync_once(); await
+    m.send_pending()``."""
 
     def __init__(
         self,

@@ -1,7 +1,8 @@
 """A small Synapse module for clinic homeservers: no end-to-end encryption, retention only by staff.
 
 Companion speaks plain HTTP (no E2EE), and clinic conversations have a fixed two-year retention. Power levels
-already stop the patient (the clinic creates each room, see ``companion clinic provision``); this module is the
+already stop the patient (the clinic creates each room, see ``companion clinic provision``); this module is
+the
 belt to those braces, using ``check_event_allowed`` because it also sees createRoom's ``initial_state``
 (the spam-checker callback ``user_may_send_state_event`` does not).
 

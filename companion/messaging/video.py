@@ -2,7 +2,8 @@
 
 A terminal cannot carry the call itself; the consult runs in the browser (in Germany a KBV-certified video
 provider, joinable without an account, Anlage 31b BMV-Ä). Staff either paste a meeting link or their tooling
-sets a structured field next to ``body``: ``"org.companion.consult": {"url": "https://...", "starts_at": ms}``.
+sets a structured field next to ``body``: ``"org.companion.consult": {"url": "https://...", "starts_at":
+ms}``.
 The host shown is the URL's real host (IDNA/punycode form, so look-alike Unicode cannot pass as another
 domain), never link text. Only ``https`` links on the allowlist may be opened.
 """
@@ -78,7 +79,8 @@ def consult_link(content: dict[str, Any]) -> str | None:
 
 
 def host_allowed(host: str, allowlist: list[str] | tuple[str, ...]) -> bool:
-    """Exact host or a subdomain of an allowlisted domain (``meet.example.org`` allows ``x.meet.example.org``)."""
+    """Exact host or a subdomain of an allowlisted domain (``meet.example.org`` allows
+    ``x.meet.example.org``)."""
     host = host.lower().rstrip(".")
     for entry in allowlist:
         allowed = entry.strip().lower().rstrip(".")

@@ -129,7 +129,8 @@ class Messages:
         with self._store.transaction() as db:
             db.execute(
                 "INSERT INTO matrix_account (id, homeserver, user_id, device_id, clinic_mxid, token_storage, "
-                "access_token, refresh_token, expires_at_ms, created_at_ms) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "access_token, refresh_token, expires_at_ms, created_at_ms) VALUES (1, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET homeserver = excluded.homeserver, user_id = excluded.user_id, "
                 "device_id = excluded.device_id, clinic_mxid = excluded.clinic_mxid, "
                 "token_storage = excluded.token_storage, access_token = excluded.access_token, "
@@ -153,7 +154,8 @@ class Messages:
         """Both tokens together, in one statement (a refresh pair must never be half saved)."""
         with self._store.transaction() as db:
             db.execute(
-                "UPDATE matrix_account SET access_token = ?, refresh_token = ?, expires_at_ms = ? WHERE id = 1",
+                "UPDATE matrix_account SET access_token = ?, refresh_token = ?, expires_at_ms = ? WHERE id "
+                "= 1",
                 (access_token, refresh_token, expires_at_ms),
             )
 
@@ -166,7 +168,8 @@ class Messages:
     # ----- rooms and sync position ---------------------------------------------------------------------
     def room(self, room_id: str) -> RoomInfo | None:
         row = self._store.query_one(
-            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, history_done, "
+            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, "
+            "history_done, "
             "fully_read FROM matrix_room WHERE room_id = ?",
             (room_id,),
         )
@@ -175,7 +178,8 @@ class Messages:
     def clinic_room(self) -> RoomInfo | None:
         """The joined conversation with the clinic (the most recently updated, should there be several)."""
         row = self._store.query_one(
-            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, history_done, "
+            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, "
+            "history_done, "
             "fully_read FROM matrix_room WHERE membership = 'join' AND clinic_mxid IS NOT NULL "
             "ORDER BY updated_at_ms DESC LIMIT 1"
         )
@@ -183,7 +187,8 @@ class Messages:
 
     def rooms(self) -> list[RoomInfo]:
         rows = self._store.query(
-            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, history_done, "
+            "SELECT room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, "
+            "history_done, "
             "fully_read FROM matrix_room ORDER BY updated_at_ms DESC"
         )
         return [_room(r) for r in rows]
@@ -204,7 +209,8 @@ class Messages:
             raise ValueError(f"unknown room fields: {sorted(unknown)}")
         with self._store.transaction() as db:
             db.execute(
-                "INSERT INTO matrix_room (room_id, updated_at_ms) VALUES (?, ?) ON CONFLICT(room_id) DO UPDATE "
+                "INSERT INTO matrix_room (room_id, updated_at_ms) VALUES (?, ?) ON CONFLICT(room_id) DO "
+                "UPDATE "
                 "SET updated_at_ms = excluded.updated_at_ms",
                 (room_id, now_ms),
             )
@@ -277,7 +283,8 @@ class Messages:
                 db.execute("DELETE FROM outbox WHERE txn_id = ?", (item.txn_id,))
                 return 0
         cur = db.execute(
-            "INSERT INTO message (event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, consult_url, "
+            "INSERT INTO message (event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, "
+            "consult_url, "
             "is_read) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
             (
                 item.event_id,
@@ -296,7 +303,8 @@ class Messages:
             return 0
         if item.file is not None:
             db.execute(
-                "INSERT INTO attachment (message_id, mxc_uri, filename, mimetype, size, ts) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attachment (message_id, mxc_uri, filename, mimetype, size, ts) VALUES (?, ?, "
+                "?, ?, ?, ?)",
                 (
                     cur.lastrowid,
                     item.file.get("mxc_uri"),
@@ -320,7 +328,8 @@ class Messages:
             )
         else:
             rows = self._store.query(
-                f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?",
+                f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE (ts, id) < (?, ?) ORDER BY ts DESC, id DESC "
+                f"LIMIT ?",
                 (before[0], before[1], limit),
             )
         return [_message(r) for r in reversed(rows)]
@@ -434,7 +443,8 @@ class Messages:
             mxc = content.get("url")
             if isinstance(mxc, str):
                 db.execute(
-                    "UPDATE attachment SET mxc_uri = ? WHERE message_id = (SELECT id FROM message WHERE txn_id = ?)",
+                    "UPDATE attachment SET mxc_uri = ? WHERE message_id = (SELECT id FROM message WHERE "
+                    "txn_id = ?)",
                     (mxc, txn_id),
                 )
 
@@ -456,19 +466,22 @@ class Messages:
     def mark_retry(self, txn_id: str, next_attempt_ms: int, error: str) -> None:
         with self._store.transaction() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ? WHERE txn_id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ? WHERE "
+                "txn_id = ?",
                 (next_attempt_ms, error, txn_id),
             )
             db.execute("UPDATE message SET error = ? WHERE txn_id = ?", (error, txn_id))
 
     def mark_outbox_state(self, txn_id: str, state: str, error: str | None) -> None:
-        """``ask-user`` (unsent after 24 h) or ``failed`` (the server refused it): the message shows failed."""
+        """``ask-user`` (unsent after 24 h) or ``failed`` (the server refused it): the message shows
+        failed."""
         with self._store.transaction() as db:
             db.execute("UPDATE outbox SET state = ?, last_error = ? WHERE txn_id = ?", (state, error, txn_id))
             db.execute("UPDATE message SET status = 'failed', error = ? WHERE txn_id = ?", (error, txn_id))
 
     def requeue(self, txn_id: str, now_ms: int) -> None:
-        """The user confirmed a resend: same txnId (the server still deduplicates what it got), fresh clock."""
+        """The user confirmed a resend: same txnId (the server still deduplicates what it got), fresh
+        clock."""
         with self._store.transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = 'queued', created_at_ms = ?, next_attempt_ms = 0, attempts = 0, "

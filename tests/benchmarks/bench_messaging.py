@@ -54,7 +54,6 @@ def _setup(server: devserver.Homeserver, home: Path) -> tuple[Any, dict[str, Any
 
 def test_sent_to_visible_in_clinic_sync(server, home, benchmark) -> None:  # type: ignore[no-untyped-def]
     from companion.messaging.outbox import queue_message
-    from companion.messaging.service import Messenger
 
     store, admin, result = _setup(server, home)
     headers = {"Authorization": f"Bearer {admin['access_token']}"}

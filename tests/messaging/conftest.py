@@ -1,6 +1,7 @@
 """A real Synapse for the messaging tests: one per session, in its own virtualenv, on 127.0.0.1.
 
-The virtualenv (``~/.cache/companion-tests/synapse-venv`` or ``COMPANION_SYNAPSE_VENV``) is created with pip on
+The virtualenv (``~/.cache/companion-tests/synapse-venv`` or ``COMPANION_SYNAPSE_VENV``) is created with
+pip on
 first use and reused afterwards. Tests isolate themselves by registering fresh users and rooms.
 """
 

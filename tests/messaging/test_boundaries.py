@@ -7,8 +7,9 @@ import sys
 
 
 def test_messaging_core_does_not_import_textual() -> None:
-    code = ("import sys, companion.messaging.service, companion.messaging.provision, companion.messaging.devserver, "
-            "companion.store.messages; sys.exit(1 if any(m.split('.')[0] in ('textual', 'rich') "
+    code = ("import sys, companion.messaging.service, companion.messaging.provision, "
+            "companion.messaging.devserver, companion.store.messages; "
+            "sys.exit(1 if any(m.split('.')[0] in ('textual', 'rich') "
             "for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

@@ -1,4 +1,5 @@
-"""The scripting commands end to end: clinic provision, messages login/send/list — real Synapse, real store."""
+"""The scripting commands end to end: clinic provision, messages login/send/list — real Synapse, real
+store."""
 
 from __future__ import annotations
 

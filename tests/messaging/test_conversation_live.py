@@ -1,4 +1,5 @@
-"""Provisioning, the locked room, send and receive both ways, the outbox's exactly-once promise — real Synapse."""
+"""Provisioning, the locked room, send and receive both ways, the outbox's exactly-once promise — real
+Synapse."""
 
 from __future__ import annotations
 
@@ -160,7 +161,8 @@ def test_invite_from_unknown_account_is_declined(logged_in, synapse, patient) ->
 
 
 class DropResponses(httpx.AsyncBaseTransport):
-    """Delivers each matching request to the real server, then loses the answer (a connection cut mid-send)."""
+    """Delivers each matching request to the real server, then loses the answer (a connection cut
+    mid-send)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, path_part: str, times: int) -> None:
         self.inner, self.path_part, self.times = inner, path_part, times

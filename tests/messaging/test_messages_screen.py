@@ -1,4 +1,5 @@
-"""The Messages screen (Pilot): paging from the store, hostile content rendered inert, pending/failed states."""
+"""The Messages screen (Pilot): paging from the store, hostile content rendered inert, pending/failed
+states."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Login, whoami, refresh after expiry (soft logout), re-login keeping the device, logout — on a real Synapse."""
+"""Login, whoami, refresh after expiry (soft logout), re-login keeping the device, logout — on a real
+Synapse."""
 
 from __future__ import annotations
 

@@ -30,7 +30,9 @@ class ConfirmLink(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="cancel-link", tooltip="Do not open")]
     DEFAULT_CSS = """
     ConfirmLink { align: center middle; }
-    ConfirmLink > Vertical { width: 70; height: auto; padding: 1 2; background: $panel; border: round $primary; }
+    ConfirmLink > Vertical {
+        width: 70; height: auto; padding: 1 2; background: $panel; border: round $primary;
+    }
     ConfirmLink Horizontal { height: auto; margin-top: 1; }
     """
 
@@ -61,7 +63,9 @@ class AskFolder(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel-folder", tooltip="Do not save")]
     DEFAULT_CSS = """
     AskFolder { align: center middle; }
-    AskFolder > Vertical { width: 70; height: auto; padding: 1 2; background: $panel; border: round $primary; }
+    AskFolder > Vertical {
+        width: 70; height: auto; padding: 1 2; background: $panel; border: round $primary;
+    }
     """
 
     def compose(self) -> ComposeResult:
@@ -77,12 +81,16 @@ class AskFolder(ModalScreen[Path | None]):
 class MessagesScreen(CompanionScreen):
     SCREEN_ID = "messages"
     HELP = N_(
-        "# Messages\n\nA secure conversation with your clinic over Matrix. Type in the box and press **Enter**; "
-        "a message shows *pending* until the clinic's server confirms it, then *sent*. Nothing you type is lost: "
+        "# Messages\n\nA secure conversation with your clinic over Matrix. Type in the box and press "
+        "**Enter**; "
+        "a message shows *pending* until the clinic's server confirms it, then *sent*. Nothing you type is "
+        "lost: "
         "unsent messages wait in the outbox and are retried, and after 24 hours Companion asks you before "
         "sending them (**ctrl+s** sends them again, **ctrl+x** discards them).\n\n"
-        "**ctrl+o** shows older messages, **ctrl+k** checks and opens the latest video-consult link (only links "
-        "to your clinic's video services can be opened, and only after you confirm), **ctrl+d** saves the latest "
+        "**ctrl+o** shows older messages, **ctrl+k** checks and opens the latest video-consult link (only "
+        "links "
+        "to your clinic's video services can be opened, and only after you confirm), **ctrl+d** saves the "
+        "latest "
         "file from your clinic into a folder you choose (it is never opened automatically).\n\n"
         "Messages are deleted after the retention period your clinic set (normally two years), on the server "
         "and on this device. End-to-end encrypted rooms are not supported."

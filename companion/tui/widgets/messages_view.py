@@ -1,4 +1,5 @@
-"""The conversation widgets: one ``MessageBubble`` per message, a ``ConversationView`` that pages from the store.
+"""The conversation widgets: one ``MessageBubble`` per message, a ``ConversationView`` that pages from the
+store.
 
 Only a window of messages is ever mounted (a page of ``PAGE`` at a time, at most ``MAX_MOUNTED``); a 20,000
 message conversation costs the same to open as a 20 message one. Every string from the server goes through
