@@ -97,7 +97,8 @@ def test_huge_answer_is_refused(fake_server, monkeypatch) -> None:  # type: igno
 
     async def call() -> None:
         async with MatrixClient(url, tokens=Tokens("t", None, None)) as c:
-            await c.request("GET", "/_matrix/client/v3/account/whoami", max_bytes=client_module.MAX_JSON_BYTES)
+            await c.request("GET", "/_matrix/client/v3/account/whoami",
+                            max_bytes=client_module.MAX_JSON_BYTES)
 
     with pytest.raises(BadResponse, match="more than"):
         asyncio.run(call())

@@ -78,38 +78,83 @@ class AskFolder(ModalScreen[Path | None]):
         self.dismiss(Path(event.value).expanduser())
 
 
+class ConnectModal(ModalScreen[dict[str, str] | None]):
+    """Log in to the clinic's homeserver (or again, after the session expired; the device is kept)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel-connect", tooltip="Do not log in")]
+    DEFAULT_CSS = """
+    ConnectModal { align: center middle; }
+    ConnectModal > Vertical {
+        width: 76; height: auto; padding: 1 2; background: $panel; border: round $primary;
+    }
+    ConnectModal Input { margin-bottom: 1; }
+    """
+
+    def __init__(self, homeserver: str = "", user: str = "", clinic: str = "") -> None:
+        super().__init__()
+        self.values = {"homeserver": homeserver, "user": user, "clinic": clinic}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                _("Connect to your clinic (your clinic gives you these details)"), classes="section-title"
+            )
+            yield Input(self.values["homeserver"], placeholder=_("Homeserver, e.g. https://matrix.clinic.example"),
+                        id="connect-homeserver")
+            yield Input(self.values["user"], placeholder=_("Your user name"), id="connect-user")
+            yield Input(self.values["clinic"], placeholder=_("Clinic account, e.g. @clinic:clinic.example"),
+                        id="connect-clinic")
+            yield Input(placeholder=_("Password"), password=True, id="connect-password")
+            with Horizontal():
+                yield Button(_("Log in"), id="connect-go", variant="primary")
+                yield Button(_("Cancel"), id="connect-cancel")
+
+    def on_mount(self) -> None:
+        empty = [i for i in self.query(Input) if not i.value]
+        (empty[0] if empty else self.query_one("#connect-password", Input)).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#connect-go")
+    def _go(self) -> None:
+        values = {key: self.query_one(f"#connect-{key}", Input).value.strip()
+                  for key in ("homeserver", "user", "clinic")}
+        values["password"] = self.query_one("#connect-password", Input).value
+        if not all(values.values()):
+            self.notify(_("Please fill in every field."), severity="warning")
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#connect-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
 class MessagesScreen(CompanionScreen):
     SCREEN_ID = "messages"
     HELP = N_(
         "# Messages\n\nA secure conversation with your clinic over Matrix. Type in the box and press "
-        "**Enter**; "
-        "a message shows *pending* until the clinic's server confirms it, then *sent*. Nothing you type is "
-        "lost: "
-        "unsent messages wait in the outbox and are retried, and after 24 hours Companion asks you before "
-        "sending them (**ctrl+s** sends them again, **ctrl+x** discards them).\n\n"
-        "**ctrl+o** shows older messages, **ctrl+k** checks and opens the latest video-consult link (only "
-        "links "
-        "to your clinic's video services can be opened, and only after you confirm), **ctrl+d** saves the "
-        "latest "
-        "file from your clinic into a folder you choose (it is never opened automatically).\n\n"
+        "**Enter**; a message shows *pending* until the clinic's server confirms it, then *sent*. Nothing "
+        "you type is lost: unsent messages wait in the outbox and are retried, and after 24 hours Companion "
+        "asks you before sending them (**ctrl+r** sends them again, **ctrl+b** discards them).\n\n"
+        "**ctrl+o** shows older messages, **ctrl+g** checks and opens the latest video-consult link (only "
+        "links to your clinic's video services can be opened, and only after you confirm), **ctrl+t** saves "
+        "the latest file from your clinic into a folder you choose (it is never opened automatically), "
+        "**ctrl+l** logs in to your clinic's server.\n\n"
         "Messages are deleted after the retention period your clinic set (normally two years), on the server "
         "and on this device. End-to-end encrypted rooms are not supported."
     )
     BINDINGS = [
         Binding("ctrl+o", "older", "Older", id="messages-older", tooltip="Show older messages"),
-        Binding(
-            "ctrl+k", "consult", "Video link", id="messages-consult", tooltip="Check and open the video link"
-        ),
-        Binding("ctrl+d", "download", "Save file", id="messages-download", tooltip="Save the latest file"),
-        Binding("ctrl+s", "resend", "Resend", id="messages-resend", tooltip="Send failed messages again"),
-        Binding(
-            "ctrl+x",
-            "discard",
-            "Discard",
-            id="messages-discard",
-            tooltip="Discard failed messages",
-            show=False,
-        ),
+        Binding("ctrl+g", "consult", "Video link", id="messages-consult",
+                tooltip="Check and open the video link"),
+        Binding("ctrl+t", "download", "Save file", id="messages-download",
+                tooltip="Save the latest clinic file"),
+        Binding("ctrl+l", "connect", "Log in", id="messages-connect",
+                tooltip="Log in to your clinic's server"),
+        Binding("ctrl+r", "resend", "Resend", id="messages-resend", tooltip="Send failed messages again",
+                show=False),
+        Binding("ctrl+b", "discard", "Discard", id="messages-discard", tooltip="Discard failed messages",
+                show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -184,6 +229,8 @@ class MessagesScreen(CompanionScreen):
             )
         elif state.get("error"):
             line = str(state["error"])
+            if state.get("needs_login"):
+                line += " " + _("Press ctrl+l to log in again.")
         elif room is None:
             line = _("Connected as {user}; waiting for your clinic to open the conversation.").format(
                 user=account.user_id
@@ -192,7 +239,7 @@ class MessagesScreen(CompanionScreen):
             line = _("Connected to {clinic}.").format(clinic=room.clinic_mxid or "")
         failed = len(repo.outbox(states=("ask-user", "failed")))
         if failed:
-            line += " " + _("{n} message(s) not sent: ctrl+s to send again, ctrl+x to discard.").format(
+            line += " " + _("{n} message(s) not sent: ctrl+r to send again, ctrl+b to discard.").format(
                 n=failed
             )
         typing = state.get("typing") or []
@@ -217,6 +264,49 @@ class MessagesScreen(CompanionScreen):
         event.input.value = ""
         self.reload()
         matrix_sync.send_now(self.companion)
+
+    @on(Input.Changed, "#compose")
+    def _typing(self, event: Input.Changed) -> None:
+        from companion.tui.services import matrix_sync
+
+        matrix_sync.typing(self.companion, bool(event.value.strip()))
+
+    def action_connect(self) -> None:
+        if self.companion.context.demo:
+            self.notify(_("Demo mode does not connect to a clinic."))
+            return
+        account = self.repo.account()
+        previous = self._state().get("last_login", {})
+        modal = ConnectModal(
+            account.homeserver if account else previous.get("homeserver", ""),
+            account.user_id if account else previous.get("user", ""),
+            account.clinic_mxid if account else previous.get("clinic", ""),
+        )
+        self.app.push_screen(modal, self._connect)
+
+    def _connect(self, values: dict[str, str] | None) -> None:
+        if values:
+            self._state()["last_login"] = {k: v for k, v in values.items() if k != "password"}
+            self._login(values)
+
+    @work(exclusive=True, group="messages-login", exit_on_error=False)
+    async def _login(self, values: dict[str, str]) -> None:
+        from companion.messaging.errors import MessagingError
+        from companion.messaging.session import login
+        from companion.tui.services import matrix_sync
+
+        self.query_one("#messages-status", Static).update(_("Logging in…"))
+        try:
+            account = await login(self.store, values["homeserver"], values["user"], values["password"],
+                                  values["clinic"])
+        except MessagingError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            self.reload()
+            return
+        self._state()["error"] = None
+        self.notify(_("Logged in as {user}.").format(user=account.user_id))
+        matrix_sync.start(self.companion)
+        self.reload()
 
     def action_older(self) -> None:
         view = self.query_one("#conversation", ConversationView)

@@ -51,10 +51,12 @@ async def _loop(app: Any) -> None:
         notices = report.notices()
         for notice in notices:
             app.notify(notice, severity="warning", timeout=15)
-        _bump(app, error=None, typing=report.typing)
+        _bump(app, error=None, needs_login=False, typing=report.typing)
 
     def on_error(exc: Exception) -> None:
-        _bump(app, error=str(exc))
+        from companion.messaging.errors import PasswordNeeded, SessionEnded
+
+        _bump(app, error=str(exc), needs_login=isinstance(exc, PasswordNeeded | SessionEnded))
 
     try:
         await run_sync_loop(messenger, on_report=on_report, on_error=on_error)
@@ -101,3 +103,27 @@ def mark_read(app: Any) -> None:
             log.warning("read receipt failed: %s", exc)
 
     app.run_worker(read(), group="matrix-read", exit_on_error=False)
+
+
+def typing(app: Any, active: bool) -> None:
+    """Typing notice for the clinic: at most one "typing" every 5 s, and "stopped" when the box is empty."""
+    import time
+
+    messenger = _messenger(app)
+    if messenger is None:
+        return
+    state = _state(app)
+    now = time.monotonic()
+    if active and now - state.get("typing_sent", 0.0) < 5.0:
+        return
+    if not active and not state.get("typing_sent"):
+        return
+    state["typing_sent"] = now if active else 0.0
+
+    async def notify() -> None:
+        try:
+            await messenger.set_typing(active)
+        except Exception as exc:
+            log.debug("typing notice failed: %s", exc)
+
+    app.run_worker(notify(), group="matrix-typing", exclusive=True, exit_on_error=False)

@@ -45,7 +45,7 @@ def render_message(message: StoredMessage, *, own_label: str) -> Text:
     text.append_text(safe_text(message.body, max_length=16_000))
     if message.consult_url:
         text.append("\n")
-        text.append(_("Video consult link (ctrl+k to check and open)"), style="bold magenta")
+        text.append(_("Video consult link (ctrl+g to check and open)"), style="bold magenta")
     if message.status == "failed" and message.error:
         text.append("\n")
         text.append_text(safe_text(message.error, max_length=300, style="red"))
