@@ -165,7 +165,14 @@ class Messenger:
         messages = []
         for room_id, update in batch.joined.items():
             room = self.repo.room(room_id)
-            if room is None or room.clinic_mxid != clinic:
+            if room is None:
+                # Joined before this store knew it (a new device or a restored backup): ours only if the
+                # clinic's account is in it.
+                mine = await self._clinic_is_member(room_id)
+                self.repo.upsert_room(room_id, now, clinic_mxid=clinic if mine else None,
+                                      membership="join" if mine else "other")
+                room = self.repo.room(room_id)
+            if room is None or room.clinic_mxid != clinic or room.membership not in ("join", "invite"):
                 continue  # only the clinic's conversation is ours to show
             fields: dict[str, Any] = {"membership": "join"}
             if update.encrypted and not room.encrypted:
@@ -176,18 +183,14 @@ class Messenger:
                 fields["retention_ms"] = update.retention_ms
             if update.name is not None:
                 fields["name"] = update.name
-            if update.limited and update.prev_batch:
-                if room.history_token is None and not room.history_done:
+            if room.history_token is None and not room.history_done:
+                # The first timeline we see of this room: older history is fetched from its start later.
+                if update.limited and update.prev_batch:
                     fields["history_token"] = update.prev_batch
-                elif self.repo.next_batch() is not None:
-                    await self._fill_gap(room_id, update.prev_batch)
-            elif (
-                update.prev_batch is None
-                and not room.history_done
-                and room.history_token is None
-                and not update.limited
-            ):
-                fields["history_done"] = True
+                else:
+                    fields["history_done"] = True
+            elif update.limited and update.prev_batch:
+                await self._fill_gap(room_id, update.prev_batch)
             self.repo.upsert_room(room_id, now, **fields)
             messages.extend(update.messages)
             report.typing = update.typing
@@ -200,6 +203,13 @@ class Messenger:
                 self.repo.upsert_room(room_id, now, membership="leave")
         report.new_messages = self.repo.apply_sync(batch.next_batch, messages)
         return report
+
+    async def _clinic_is_member(self, room_id: str) -> bool:
+        try:
+            state = await self.client.state(room_id, "m.room.member", self.account.clinic_mxid)
+        except MatrixError:
+            return False
+        return state.get("membership") == "join"
 
     async def _fill_gap(self, room_id: str, token: str) -> None:
         """A limited incremental sync skipped events: page back until we meet what we have (bounded)."""
@@ -435,7 +445,11 @@ async def run_sync_loop(
     purge_if_due(messenger.store)
     try:
         await messenger.check_session()
-    except (HomeserverUnreachable, BadResponse):
+    except (SessionEnded, PasswordNeeded) as exc:
+        if on_error is not None:
+            on_error(exc)
+        return
+    except (HomeserverUnreachable, BadResponse, MatrixError):
         pass
     while stop is None or not stop.is_set():
         try:

@@ -297,3 +297,32 @@ def test_invalid_messages_are_refused_and_nothing_is_stored(live_store, body) ->
     with pytest.raises(InvalidMessage):
         queue_message(live_store, body)
     assert Messages(live_store).count() == 0
+
+
+def test_new_device_finds_the_joined_clinic_room(logged_in, home, synapse, clinic, patient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A fresh store (new computer) logging in to an account that already joined: no invite, still found."""
+    import os
+
+    from companion.clock import SYSTEM_CLOCK
+    from companion.messaging.session import login
+    from companion.store import Store
+
+    _run(_join(logged_in))
+    clinic.join(patient.room_id)
+    clinic.send(patient.room_id, "sent before the new device")
+    other = Store.create(tmp_path / "second-device", passphrase=os.environ["COMPANION_PASSPHRASE"],
+                         clock=SYSTEM_CLOCK)
+    try:
+        _run(login(other, synapse.url, patient.user, patient.password, clinic.user_id))
+
+        async def scenario() -> None:
+            async with Messenger(other) as m:
+                await m.sync_once()
+                await m.load_history()
+
+        _run(scenario())
+        room = Messages(other).clinic_room()
+        assert room is not None and room.room_id == patient.room_id
+        assert "sent before the new device" in [r.body for r in Messages(other).all()]
+    finally:
+        other.close()

@@ -9,7 +9,8 @@ import companion
 from companion.i18n import load_catalog
 
 ROOT = Path(companion.__file__).parent
-FILES = [*sorted((ROOT / "messaging").glob("*.py")), ROOT / "store" / "messages.py", ROOT / "cli" / "messages.py",
+FILES = [*sorted((ROOT / "messaging").glob("*.py")), ROOT / "store" / "messages.py",
+         ROOT / "cli" / "messages.py",
          ROOT / "cli" / "clinic.py", ROOT / "tui" / "screens" / "messages.py",
          ROOT / "tui" / "widgets" / "messages_view.py", ROOT / "tui" / "services" / "matrix_sync.py"]
 
