@@ -22,6 +22,10 @@ def register(subparsers: Any) -> None:
         help=_("access token of the clinic's service account (a homeserver admin)"),
     )
     provision.add_argument("--patient", required=True, metavar="USER")
+    provision.add_argument(
+        "--registration-token", action="store_true",
+        help=_("for a new patient, issue a one-time registration token instead of setting a password"),
+    )
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(handler=_provision)
 
@@ -34,7 +38,8 @@ def _provision(args: argparse.Namespace) -> int:
     from companion.messaging.provision import provision_patient
 
     try:
-        result = asyncio.run(provision_patient(args.homeserver, args.admin_token, args.patient))
+        result = asyncio.run(provision_patient(
+            args.homeserver, args.admin_token, args.patient, registration_token=args.registration_token))
     except MessagingError as exc:
         raise CliError(str(exc)) from None
     if args.json:

@@ -21,6 +21,11 @@ def register(subparsers: Any) -> None:
         metavar="MXID",
         help=_("your clinic's account, e.g. @clinic:example.org (only its invitations are accepted)"),
     )
+    login.add_argument(
+        "--registration-token", default=None, metavar="TOKEN",
+        help=_("first create the account with the one-time token from your clinic (the password you type "
+               "becomes your password)"),
+    )
     login.set_defaults(handler=_login)
 
     send = sub.add_parser("send", help=_("send a message (or a file) to your clinic"))
@@ -79,7 +84,8 @@ def _login(args: argparse.Namespace) -> int:
     password = _password()
     with open_store() as store:
         require_profile(store)
-        account = _run(login(store, args.homeserver, args.user, password, args.clinic))
+        account = _run(login(store, args.homeserver, args.user, password, args.clinic,
+                             registration_token=args.registration_token))
 
         async def first_sync() -> None:
             async with Messenger(store) as messenger:

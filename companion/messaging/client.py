@@ -388,6 +388,50 @@ class MatrixClient:
         self.tokens = tokens
         return LoginResult(user_id, device, tokens)
 
+    async def register_with_token(self, user: str, password: str, token: str) -> LoginResult:
+        """Register with a one-time registration token (spec v1.2 ``m.login.registration_token``).
+
+        User-interactive auth: the first call answers 401 with a ``session`` and the stages to complete;
+        each stage is sent with that session until the server answers 200 (login data)."""
+        from companion.i18n import _
+
+        payload: dict[str, Any] = {
+            "username": user.lstrip("@").split(":")[0],
+            "password": password,
+            "initial_device_display_name": DEVICE_NAME,
+            "refresh_token": True,
+        }
+        session: str | None = None
+        for _step in range(4):
+            response, raw = await self._send_raw("POST", f"{CLIENT}/register", json_body=payload)
+            body = self._json(response, raw)
+            if response.status_code == 200:
+                break
+            if response.status_code != 401 or "session" not in body:
+                if body.get("errcode") == "M_USER_IN_USE":
+                    raise LoginFailed(_("That user name is already taken."))
+                if body.get("errcode") in ("M_FORBIDDEN", "M_UNAUTHORIZED"):
+                    raise LoginFailed(_("The registration token is not valid (used up or expired)."))
+                self._raise_for(response, body)
+                raise BadResponse(f"register answered HTTP {response.status_code}")
+            if body.get("errcode") in ("M_FORBIDDEN", "M_UNAUTHORIZED"):
+                raise LoginFailed(_("The registration token is not valid (used up or expired)."))
+            session = str(body["session"])
+            done = set(body.get("completed") or [])
+            if "m.login.registration_token" not in done:
+                payload["auth"] = {"type": "m.login.registration_token", "token": token, "session": session}
+            else:
+                payload["auth"] = {"type": "m.login.dummy", "session": session}
+        else:
+            raise BadResponse("registration did not finish")
+        user_id, device = body.get("user_id"), body.get("device_id")
+        if not isinstance(user_id, str) or not isinstance(device, str):
+            raise BadResponse("register without user_id/device_id")
+        self.user_id, self.device_id = user_id, device
+        tokens = tokens_from(body)
+        self.tokens = tokens
+        return LoginResult(user_id, device, tokens)
+
     async def whoami(self) -> dict[str, Any]:
         return await self.request("GET", f"{CLIENT}/account/whoami")  # type: ignore[no-any-return]
 

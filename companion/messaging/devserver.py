@@ -97,7 +97,8 @@ def write_config(directory: Path, port: int, options: ServerOptions) -> Path:
         "suppress_key_server_warning": True,
         "federation_domain_whitelist": [],
         "registration_shared_secret": SHARED_SECRET,
-        "enable_registration": False,
+        "enable_registration": True,  # only with a one-time token from the clinic:
+        "registration_requires_token": True,
         "presence": {"enabled": False},
         "max_upload_size": options.max_upload_size,
         "url_preview_enabled": False,

@@ -7,7 +7,7 @@ clinic an additional creator and the patient all-powerful. Here the clinic is th
 levels keep retention, encryption, power levels and all other state at 100 (the patient has 0).
 
 Synapse admin API: PUT /_synapse/admin/v2/users/{user_id} (create or modify account),
-Client API: createRoom, m.direct account data.
+POST /_synapse/admin/v1/registration_tokens/new (one-time token). Client API: createRoom, m.direct.
 """
 
 from __future__ import annotations
@@ -117,8 +117,11 @@ async def provision_patient(
     *,
     retention_ms: int = TWO_YEARS_MS,
     transport: httpx.AsyncBaseTransport | None = None,
+    registration_token: bool = False,
+    token_valid_days: int = 14,
 ) -> ProvisionResult:
-    """Create or reuse the patient's account and their room; idempotent per patient."""
+    """Create or reuse the patient's account (or, with ``registration_token``, a one-time token the patient
+    registers with themselves, so the clinic never knows their password) and their room; idempotent."""
     async with MatrixClient(
         homeserver, tokens=Tokens(admin_token, None, None), transport=transport
     ) as clinic:
@@ -133,9 +136,20 @@ async def provision_patient(
             if exc.status != 404:
                 raise
             exists = False
-        password = None
+        password = token = None
         created = False
-        if not exists:
+        if not exists and registration_token:
+            import time
+
+            expiry = int(time.time() * 1000) + token_valid_days * 24 * 3600 * 1000
+            body = await clinic.request(
+                "POST", "/_synapse/admin/v1/registration_tokens/new",
+                json_body={"uses_allowed": 1, "expiry_time": expiry},
+            )
+            token = str(body.get("token") or "")
+            if not token:
+                raise MatrixError(500, "M_UNKNOWN", "no registration token in the answer")
+        elif not exists:
             password = secrets.token_urlsafe(12)
             await clinic.request(
                 "PUT",
@@ -144,7 +158,9 @@ async def provision_patient(
             )
             created = True
         room_id, reused = await _room_for(clinic, clinic_mxid, mxid, retention_ms)
-        return ProvisionResult(clinic.homeserver, clinic_mxid, mxid, room_id, created, password, None, reused)
+        return ProvisionResult(
+            clinic.homeserver, clinic_mxid, mxid, room_id, created, password, token, reused
+        )
 
 
 async def _room_for(

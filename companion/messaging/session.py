@@ -88,8 +88,10 @@ async def login(
     clinic_mxid: str,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    registration_token: str | None = None,
 ) -> MatrixAccount:
-    """Discover the server, log in with refresh tokens, check with whoami, save the session."""
+    """Discover the server, log in with refresh tokens (or first register with the clinic's one-time
+    registration token), check with whoami, save the session."""
     from companion.i18n import _
 
     clinic = clinic_mxid.strip()
@@ -110,7 +112,10 @@ async def login(
     ):
         device = previous.device_id  # keep the device: the server's txnId deduplication is per device
     async with MatrixClient(base, transport=transport) as client:
-        result = await client.login(user, password, device_id=device)
+        if registration_token:
+            result = await client.register_with_token(user, password, registration_token.strip())
+        else:
+            result = await client.login(user, password, device_id=device)
         who = await client.whoami()
         if who.get("user_id") != result.user_id:
             raise LoginFailed(_("The homeserver's answer does not match the login."))

@@ -102,3 +102,23 @@ def test_provision_with_bad_token(synapse, capsys) -> None:  # type: ignore[no-u
         == 1
     )
     assert capsys.readouterr().err.startswith("companion: ")
+
+
+def test_provision_with_registration_token_then_register(profile_dir, synapse, clinic, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    user = "tokuser" + clinic.user_id[7:13]
+    assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
+                 "--patient", user, "--registration-token", "--json"]) == 0
+    provisioned = json.loads(capsys.readouterr().out)
+    assert provisioned["password"] is None and provisioned["registration_token"]
+    assert not provisioned["created_account"]
+    monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", "my own secret passphrase")
+    assert main(["messages", "login", "--homeserver", synapse.url, "--user", user, "--clinic", clinic.user_id,
+                 "--registration-token", provisioned["registration_token"]]) == 0
+    assert provisioned["patient"] in capsys.readouterr().out
+    assert main(["messages", "send", "registered myself", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "sent"
+    # The token is spent.
+    monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", "x")
+    assert main(["messages", "login", "--homeserver", synapse.url, "--user", user + "b", "--clinic",
+                 clinic.user_id, "--registration-token", provisioned["registration_token"]]) == 1
+    assert "registration token" in capsys.readouterr().err
