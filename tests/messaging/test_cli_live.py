@@ -104,7 +104,7 @@ def test_provision_with_bad_token(synapse, capsys) -> None:  # type: ignore[no-u
     assert capsys.readouterr().err.startswith("companion: ")
 
 
-def test_provision_with_registration_token_then_register(profile_dir, synapse, clinic, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_registration_token_flow(profile_dir, synapse, clinic, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     user = "tokuser" + clinic.user_id[7:13]
     assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
                  "--patient", user, "--registration-token", "--json"]) == 0
