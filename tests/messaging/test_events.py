@@ -178,3 +178,33 @@ def test_synapse_module_policy() -> None:
     assert policy.decide("m.room.retention", CLINIC, True)
     assert policy.decide("m.room.message", ME, False)
     assert policy.decide("m.room.redaction", ME, False)
+
+
+def test_retry_after_prefers_the_header() -> None:
+    import httpx
+
+    from companion.messaging.client import parse_retry_after
+
+    assert parse_retry_after(httpx.Headers({"Retry-After": "5"}), {"retry_after_ms": 4275}) == 5.0
+    assert parse_retry_after(httpx.Headers({}), {"retry_after_ms": 4275}) == 4.275
+    assert parse_retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), {}) == 0.0
+    assert parse_retry_after(httpx.Headers({"Retry-After": "soon"}), {}) is None
+
+
+@given(st.text(max_size=80))
+def test_parse_mxc_accepts_only_wellformed(uri: str) -> None:
+    from companion.messaging.client import parse_mxc
+    from companion.messaging.errors import BadResponse
+
+    try:
+        server, media_id = parse_mxc(uri)
+    except BadResponse:
+        return
+    assert uri == f"mxc://{server}/{media_id}" and "/" not in media_id and media_id.isascii() or media_id
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    from companion.messaging.outbox import backoff_s
+
+    assert [backoff_s(n) for n in range(4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff_s(50) == 300.0
