@@ -208,3 +208,15 @@ def test_backoff_grows_and_is_capped() -> None:
 
     assert [backoff_s(n) for n in range(4)] == [1.0, 2.0, 4.0, 8.0]
     assert backoff_s(50) == 300.0
+
+
+def test_over_ssh_the_link_is_printed_not_opened(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url) or True)
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
+    link = inspect("https://meet.clinic.example/r1", ["clinic.example"])
+    assert link is not None and link.allowed
+    assert open_consult(link, confirmed=True) == "Open this link in a browser: https://meet.clinic.example/r1"
+    assert opened == []

@@ -132,3 +132,29 @@ async def test_demo_mode_shows_a_conversation(tmp_path: Path) -> None:
         await pilot.pause()
         assert len(list(app.screen.query(MessageBubble))) == 5
         app.save_screenshot(str(tmp_path / "messages.svg"))
+
+
+async def test_failed_messages_can_be_resent_or_discarded(store, profile, home, clock) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.outbox import queue_message
+    from companion.tui.widgets.messages_view import MessageBubble
+
+    keep = queue_message(store, "please resend me")
+    drop = queue_message(store, "drop me")
+    repo = Messages(store)
+    for txn in (keep, drop):
+        repo.mark_outbox_state(txn, "ask-user", "Not sent for more than 24 hours: send it now, or discard it?")
+    app = await _open(store, home, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.switch_mode("messages")
+        await pilot.pause()
+        status = str(app.screen.query_one("#messages-status").render())
+        assert "2 message(s) not sent" in status
+        assert [b.message.status for b in app.screen.query(MessageBubble)] == ["failed", "failed"]
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert [b.message.status for b in app.screen.query(MessageBubble)] == ["pending", "pending"]
+        assert len(repo.outbox()) == 2
+        repo.mark_outbox_state(drop, "ask-user", "again")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert [b.message.body for b in app.screen.query(MessageBubble)] == ["please resend me"]
