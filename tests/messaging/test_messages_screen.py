@@ -33,6 +33,12 @@ def _seed(store, n: int, body: str = "message {i}") -> None:  # type: ignore[no-
     )
 
 
+def _view(app):  # type: ignore[no-untyped-def]
+    from companion.tui.widgets.messages_view import ConversationView
+
+    return app.screen.query_one("#conversation", ConversationView)
+
+
 async def _open(store, home: Path, clock):  # type: ignore[no-untyped-def]
     from companion.tui.app import make_app
 
@@ -42,8 +48,6 @@ async def _open(store, home: Path, clock):  # type: ignore[no-untyped-def]
 
 
 async def test_hostile_content_is_inert(store, profile, home, clock) -> None:  # type: ignore[no-untyped-def]
-    from companion.tui.widgets.messages_view import MessageBubble
-
     repo = Messages(store)
     repo.upsert_room("!r:hs", 0, clinic_mxid="@clinic:hs", membership="join")
     from companion.messaging.events import parse_message
@@ -67,10 +71,10 @@ async def test_hostile_content_is_inert(store, profile, home, clock) -> None:  #
     async with app.run_test(size=(100, 30)) as pilot:
         app.switch_mode("messages")
         await pilot.pause()
-        bubbles = list(app.screen.query(MessageBubble))
-        assert len(bubbles) == 1
-        rendered = bubbles[0].render()
-        plain = str(rendered)
+        view = _view(app)
+        assert len(view.messages) == 1
+        rendered = view.rendered[0]
+        plain = rendered.plain
         assert "[bold red]not bold[/]" in plain and "<script>alert(1)</script>" in plain
         assert "[link=https://evil.example]clinic[/link]" in plain
         for bad in ("\x1b", "\x07", "\u202e", "\u202c"):
@@ -83,25 +87,23 @@ async def test_hostile_content_is_inert(store, profile, home, clock) -> None:  #
 
 
 async def test_opens_20000_messages_with_one_page(store, profile, home, clock) -> None:  # type: ignore[no-untyped-def]
-    from companion.tui.widgets.messages_view import PAGE, MessageBubble
+    from companion.tui.widgets.messages_view import PAGE
 
     _seed(store, 20_000)
     app = await _open(store, home, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         app.switch_mode("messages")
         await pilot.pause()
-        bubbles = list(app.screen.query(MessageBubble))
-        assert len(bubbles) == PAGE
-        assert bubbles[-1].message.body == "message 19999"
+        shown = _view(app).messages
+        assert len(shown) == PAGE
+        assert shown[-1].body == "message 19999"
         await pilot.press("ctrl+o")
         await pilot.pause()
-        bubbles = list(app.screen.query(MessageBubble))
-        assert len(bubbles) == 2 * PAGE and bubbles[0].message.body == f"message {20_000 - 2 * PAGE}"
+        shown = _view(app).messages
+        assert len(shown) == 2 * PAGE and shown[0].body == f"message {20_000 - 2 * PAGE}"
 
 
 async def test_typing_a_message_queues_it_as_pending(store, profile, home, clock) -> None:  # type: ignore[no-untyped-def]
-    from companion.tui.widgets.messages_view import MessageBubble
-
     app = await _open(store, home, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         app.switch_mode("messages")
@@ -111,9 +113,9 @@ async def test_typing_a_message_queues_it_as_pending(store, profile, home, clock
         await pilot.press(*"Hello clinic")
         await pilot.press("enter")
         await pilot.pause()
-        bubbles = list(app.screen.query(MessageBubble))
-        assert [b.message.status for b in bubbles] == ["pending"]
-        assert "[pending]" in str(bubbles[0].render())
+        view = _view(app)
+        assert [m.status for m in view.messages] == ["pending"]
+        assert "[pending]" in view.plain()
         policy = str(app.screen.query_one("#messages-policy").render())
         assert "2 years" in policy
         rows = Messages(store).all()
@@ -123,38 +125,34 @@ async def test_typing_a_message_queues_it_as_pending(store, profile, home, clock
 
 async def test_demo_mode_shows_a_conversation(tmp_path: Path) -> None:
     from companion.tui.app import make_app
-    from companion.tui.widgets.messages_view import MessageBubble
-
     app = make_app(demo=True)
     app.context.extras["no_services"] = True
     async with app.run_test(size=(80, 24)) as pilot:
         app.switch_mode("messages")
         await pilot.pause()
-        assert len(list(app.screen.query(MessageBubble))) == 5
+        assert len(_view(app).messages) == 5
         app.save_screenshot(str(tmp_path / "messages.svg"))
 
 
 async def test_failed_messages_can_be_resent_or_discarded(store, profile, home, clock) -> None:  # type: ignore[no-untyped-def]
     from companion.messaging.outbox import queue_message
-    from companion.tui.widgets.messages_view import MessageBubble
-
     keep = queue_message(store, "please resend me")
     drop = queue_message(store, "drop me")
     repo = Messages(store)
     for txn in (keep, drop):
-        repo.mark_outbox_state(txn, "ask-user", "Not sent for more than 24 hours: send it now, or discard it?")
+        repo.mark_outbox_state(txn, "ask-user", "Not sent for more than 24 hours: send it now?")
     app = await _open(store, home, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         app.switch_mode("messages")
         await pilot.pause()
         status = str(app.screen.query_one("#messages-status").render())
         assert "2 message(s) not sent" in status
-        assert [b.message.status for b in app.screen.query(MessageBubble)] == ["failed", "failed"]
+        assert [m.status for m in _view(app).messages] == ["failed", "failed"]
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert [b.message.status for b in app.screen.query(MessageBubble)] == ["pending", "pending"]
+        assert [m.status for m in _view(app).messages] == ["pending", "pending"]
         assert len(repo.outbox()) == 2
         repo.mark_outbox_state(drop, "ask-user", "again")
         await pilot.press("ctrl+b")
         await pilot.pause()
-        assert [b.message.body for b in app.screen.query(MessageBubble)] == ["please resend me"]
+        assert [m.body for m in _view(app).messages] == ["please resend me"]

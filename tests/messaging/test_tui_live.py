@@ -21,7 +21,7 @@ async def _until(pilot, predicate, timeout: float = 15.0) -> None:  # type: igno
 async def test_login_receive_and_send_from_the_screen(live_store, home, synapse, clinic, patient) -> None:  # type: ignore[no-untyped-def]
     from companion.domain import Profile, Sex
     from companion.tui.app import make_app
-    from companion.tui.widgets.messages_view import MessageBubble
+    from companion.tui.widgets.messages_view import ConversationView
 
     live_store.profiles.add(Profile("Pat Live", Sex.OTHER, date(1980, 1, 1), 170.0))
     app = make_app(home=home, store=live_store)
@@ -40,13 +40,13 @@ async def test_login_receive_and_send_from_the_screen(live_store, home, synapse,
         clinic.send(patient.room_id, "Hello from the clinic \x1b[31m[b]")
 
         def bodies() -> list[str]:
-            return [b.message.body for b in app.screen.query(MessageBubble)]
+            return [m.body for m in app.screen.query_one("#conversation", ConversationView).messages]
 
         await _until(pilot, lambda: "Hello from the clinic [b]" in bodies())
         await pilot.press(*"Thanks!")
         await pilot.press("enter")
-        await _until(pilot, lambda: any(b.message.body == "Thanks!" and b.message.status == "sent"
-                                        for b in app.screen.query(MessageBubble)))
+        await _until(pilot, lambda: any(m.body == "Thanks!" and m.status == "sent" for m in
+                                        app.screen.query_one("#conversation", ConversationView).messages))
         assert Messages(live_store).unread_count() == 0  # read on screen; receipt sent
         await asyncio.sleep(0)
     assert [e["content"]["body"] for e in clinic.messages(patient.room_id)].count("Thanks!") == 1

@@ -169,6 +169,7 @@ class MessagesScreen(CompanionScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._seen_version = -1
+        self._just_mounted = True
         if self.companion.context.demo:
             from companion.messaging.demo import seed_demo_conversation
 
@@ -178,6 +179,9 @@ class MessagesScreen(CompanionScreen):
         self.query_one("#compose", Input).focus()
 
     def on_screen_resume(self) -> None:
+        if self._just_mounted:  # the resume that follows the first mount: already loaded
+            self._just_mounted = False
+            return
         self.reload()
 
     @property

@@ -1,7 +1,6 @@
-"""The conversation widgets: one ``MessageBubble`` per message, a ``ConversationView`` that pages from the
-store.
+"""The conversation widget: ``ConversationView`` pages from the store and draws the page in one widget.
 
-Only a window of messages is ever mounted (a page of ``PAGE`` at a time, at most ``MAX_MOUNTED``); a 20,000
+Only a window of messages is ever rendered (a page of ``PAGE`` at a time, at most ``MAX_MOUNTED``); a 20,000
 message conversation costs the same to open as a 20 message one. Every string from the server goes through
 ``safe_text`` (controls and escapes stripped, no markup parsed).
 """
@@ -10,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.padding import Padding
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import events
+from textual.widgets import RichLog
 
 from companion.i18n import _
 from companion.store.messages import StoredMessage
@@ -52,59 +52,60 @@ def render_message(message: StoredMessage, *, own_label: str) -> Text:
     return text
 
 
-class MessageBubble(Static):
-    DEFAULT_CSS = """
-    MessageBubble { padding: 0 1; margin: 0 0 1 0; height: auto; }
-    MessageBubble.own { margin-left: 8; background: $boost; }
-    MessageBubble.theirs { margin-right: 8; }
-    MessageBubble.failed { border-left: thick $error; }
-    """
+class ConversationView(RichLog):
+    """Newest at the bottom; ``prepend`` shows the previous page above.
 
-    def __init__(self, message: StoredMessage, own_label: str) -> None:
-        classes = "own" if message.own else "theirs"
-        if message.status == "failed":
-            classes += " failed"
-        super().__init__(render_message(message, own_label=own_label), classes=classes, markup=False)
-        self.message = message
-
-
-class ConversationView(VerticalScroll):
-    """Newest at the bottom; ``load_older`` prepends the previous page."""
+    A ``RichLog``: each message is rendered once into lines and only the visible lines are painted, so the
+    cost of opening the screen does not grow with the page, and nothing is a widget per message."""
 
     DEFAULT_CSS = """
-    ConversationView { height: 1fr; padding: 0 1; }
-    ConversationView > .older-hint { color: $text-muted; text-align: center; width: 100%; }
+    ConversationView { height: 1fr; padding: 0 1; background: $background; border: none; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
-        super().__init__(id=id)
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, min_width=20, auto_scroll=False)
         self.messages: list[StoredMessage] = []
+        self.rendered: list[Text] = []
         self.own_label = _("You")
         self.has_older = False
+        self._drawn_width = 0
 
-    def show(self, page: list[StoredMessage], *, has_older: bool) -> None:
-        """Replace the view with ``page`` (oldest first) and scroll to the end."""
+    def show(self, page: list[StoredMessage], *, has_older: bool, to_end: bool = True) -> None:
+        """Replace the view with ``page`` (oldest first) and scroll to the end (or the top)."""
         self.messages = list(page)
         self.has_older = has_older
-        self.remove_children()
-        widgets: list[Static] = []
-        if has_older:
-            widgets.append(Static(_("Older messages: ctrl+o"), classes="older-hint", markup=False))
-        widgets.extend(MessageBubble(m, self.own_label) for m in self.messages)
-        if widgets:
-            self.mount_all(widgets)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.rendered = [render_message(m, own_label=self.own_label) for m in self.messages]
+        self._draw(to_end=to_end)
+
+    def _draw(self, *, to_end: bool) -> None:
+        self.clear()
+        self._drawn_width = self.scrollable_content_region.width
+        if self.has_older:
+            self.write(Text(_("Older messages: ctrl+o"), style="dim", justify="center"), expand=True)
+        for message, text in zip(self.messages, self.rendered, strict=True):
+            pad = (0, 1, 1, 8) if message.own else (0, 8, 1, 1)
+            self.write(Padding(text, pad), expand=True)
+        if to_end:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        else:
+            self.scroll_home(animate=False, immediate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)  # RichLog renders what was written before its size was known
+        width = self.scrollable_content_region.width
+        if self.messages and self._drawn_width and width != self._drawn_width:
+            self._draw(to_end=True)  # re-wrap at the new width
 
     def prepend(self, older: list[StoredMessage], *, has_older: bool) -> None:
         if not older:
-            self.has_older = False
-            for hint in self.query(".older-hint"):
-                hint.remove()
+            self.show(self.messages, has_older=False, to_end=False)
             return
         keep = MAX_MOUNTED - len(older)
-        self.messages = older + self.messages[: max(keep, 0)]
-        self.show(self.messages, has_older=has_older)
-        self.call_after_refresh(self.scroll_home, animate=False)
+        self.show(older + self.messages[: max(keep, 0)], has_older=has_older, to_end=False)
+
+    def plain(self) -> str:
+        """What the view shows, as plain text (tests, screen readers)."""
+        return "\n\n".join(t.plain for t in self.rendered)
 
     @property
     def oldest_key(self) -> tuple[int, int] | None:
