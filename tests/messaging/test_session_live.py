@@ -106,3 +106,57 @@ def test_logout_ends_session_and_whoami_reports_it(logged_in) -> None:  # type: 
 
     with pytest.raises(SessionEnded):
         asyncio.run(reuse())
+
+
+class MemoryKeyring:
+    """A keyring backend that keeps secrets in memory (the OS keyring is disabled in tests)."""
+
+    priority = 10
+
+    def __init__(self) -> None:
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+def test_tokens_in_the_keyring(live_store, synapse, clinic, patient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Backend(MemoryKeyring, KeyringBackend):  # type: ignore[misc]
+        pass
+
+    backend = Backend()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        account = asyncio.run(login(live_store, synapse.url, patient.user, patient.password, clinic.user_id))
+        assert account.token_storage == "keyring"
+        row = live_store.query_one("SELECT access_token, refresh_token FROM matrix_account")
+        assert row == (None, None)  # nothing secret in the database
+        stored = load_tokens(Messages(live_store).account())  # type: ignore[arg-type]
+        assert stored is not None and stored.refresh_token
+        assert any(name.startswith("matrix-tokens:") for _service, name in backend.secrets)
+
+        async def refreshed() -> None:
+            async with Messenger(live_store) as m:
+                tokens = m.client.tokens
+                assert tokens is not None
+                m.client.tokens = Tokens(tokens.access_token, tokens.refresh_token, None)
+                time.sleep(REFRESH_LIFETIME_S + 0.5)
+                await m.check_session()
+
+        asyncio.run(refreshed())
+        again = load_tokens(Messages(live_store).account())  # type: ignore[arg-type]
+        assert again is not None and again.access_token != stored.access_token
+        asyncio.run(logout(live_store))
+        assert not backend.secrets
+    finally:
+        keyring.set_keyring(previous)

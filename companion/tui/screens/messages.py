@@ -131,6 +131,7 @@ class ConnectModal(ModalScreen[dict[str, str] | None]):
 
 class MessagesScreen(CompanionScreen):
     SCREEN_ID = "messages"
+    AUTO_FOCUS = "#compose"
     HELP = N_(
         "# Messages\n\nA secure conversation with your clinic over Matrix. Type in the box and press "
         "**Enter**; a message shows *pending* until the clinic's server confirms it, then *sent*. Nothing "
@@ -176,7 +177,6 @@ class MessagesScreen(CompanionScreen):
             seed_demo_conversation(self.store)
         self.reload()
         self.set_interval(1.0, self._poll)
-        self.query_one("#compose", Input).focus()
 
     def on_screen_resume(self) -> None:
         if self._just_mounted:  # the resume that follows the first mount: already loaded
