@@ -241,8 +241,8 @@ def test_initial_sync_and_screen_open_20000(history_server, home, benchmark) -> 
     median_nodata = statistics.median(runs["same-widgets-no-data"])
     print(f"Messages screen open with {count} messages: median {median_open:.1f} ms "
           f"(all {[round(t) for t in runs['messages']]}); baselines: empty screen with the same header and "
-          f"footer {median_base:.1f} ms (ratio {median_open / median_base:.2f}), the Messages screen's widgets "
-          f"without loading any message {median_nodata:.1f} ms; the conversation itself adds "
+          f"footer {median_base:.1f} ms (ratio {median_open / median_base:.2f}), the Messages screen's "
+          f"widgets without loading any message {median_nodata:.1f} ms; the conversation itself adds "
           f"{median_open - median_nodata:.1f} ms")
     benchmark.extra_info.update({"initial_sync_s": initial_s, "backfill_s": backfill_s,
                                  "backfill_server_s": server_s, "open_ms_median": median_open})
