@@ -172,3 +172,13 @@ async def logout(store: Store, *, transport: httpx.AsyncBaseTransport | None = N
         await client.aclose()
     save_tokens(store, account, None)
     repo.forget_account()
+
+
+def forget_local_session(store: Store) -> None:
+    """Forget the session on this device without contacting the server (for erasure): the keyring entry, the
+    tokens and the sync position go; messages are left to the caller."""
+    repo = Messages(store)
+    account = repo.account()
+    if account is not None:
+        save_tokens(store, account, None)
+    repo.forget_account()

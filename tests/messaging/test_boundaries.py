@@ -37,3 +37,16 @@ def test_unread_count_and_purge_with_fixed_clock(store, clock) -> None:  # type:
     assert purge_if_due(store) is not None
     assert unread_count(store) == 1
     assert repo.next_batch() == "s1"
+
+
+def test_forget_local_session_removes_tokens(store) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.session import forget_local_session
+    from companion.store.messages import MatrixAccount, Messages
+
+    repo = Messages(store)
+    repo.save_account(
+        MatrixAccount("http://127.0.0.1:1", "@me:hs", "DEV", "@c:hs", "store", "tok", "ref", 1), 0
+    )
+    forget_local_session(store)
+    assert repo.account() is None
+    assert store.query_one("SELECT count(*) FROM matrix_account")[0] == 0
