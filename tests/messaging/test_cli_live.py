@@ -122,3 +122,26 @@ def test_registration_token_flow(profile_dir, synapse, clinic, capsys, monkeypat
     assert main(["messages", "login", "--homeserver", synapse.url, "--user", user + "b", "--clinic",
                  clinic.user_id, "--registration-token", provisioned["registration_token"]]) == 1
     assert "registration token" in capsys.readouterr().err
+
+
+def test_send_while_server_is_down_keeps_the_message(profile_dir, capsys) -> None:  # type: ignore[no-untyped-def]
+    from companion.cli._common import open_store
+    from companion.messaging.devserver import free_port
+    from companion.store.messages import MatrixAccount, Messages
+
+    with open_store() as store:
+        repo = Messages(store)
+        repo.save_account(MatrixAccount(f"http://127.0.0.1:{free_port()}", "@me:localhost", "DEV",
+                                        "@clinic:localhost", "store", "tok", None, None), 0)
+        repo.upsert_room("!r:localhost", 0, clinic_mxid="@clinic:localhost", membership="join")
+    assert main(["messages", "send", "typed while offline"]) == 1
+    err = capsys.readouterr().err
+    assert "outbox" in err and "Cannot reach" in err and err.count("\n") == 1
+    with open_store() as store:
+        rows = Messages(store).all()
+        assert [(r.body, r.status) for r in rows] == [("typed while offline", "pending")]
+        assert len(Messages(store).outbox()) == 1
+    assert main(["messages", "list", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["status"] == "pending"
+    assert "stored messages only" in captured.err
