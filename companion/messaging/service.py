@@ -136,7 +136,7 @@ class Messenger:
             self.forget_session()
             raise
         except MatrixError as exc:
-            if exc.errcode == "M_UNKNOWN" and "filter" in exc.error.lower():
+            if exc.status in (400, 404) and "filter" in exc.error.lower():  # e.g. the server forgot it
                 self.repo.set_filter_id(None)
             raise
         try:

@@ -160,3 +160,25 @@ def test_room_that_turned_encrypted_is_reported(fake_server, store) -> None:  # 
     row = Messages(store).by_txn(txn)
     assert row is not None and row.status == "failed" and "encryption" in (row.error or "")
     assert Messages(store).next_batch() == "s2"
+
+
+def test_forgotten_filter_is_recreated(fake_server, store) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.errors import MatrixError
+
+    url, routes = fake_server
+    _account(store, url)
+    Messages(store).set_filter_id("gone")
+    gone = b'{"errcode":"M_NOT_FOUND","error":"No such filter"}'
+    routes["/_matrix/client/v3/sync"] = lambda _h: (404, gone, {})
+    routes["/_matrix/client/v3/user/%40me%3Ahs/filter"] = ok({"filter_id": "f2"})
+
+    async def scenario() -> None:
+        async with Messenger(store) as m:
+            with pytest.raises(MatrixError):
+                await m.sync_once()
+            assert Messages(store).filter_id() is None
+            routes["/_matrix/client/v3/sync"] = ok({"next_batch": "s9"})
+            await m.sync_once()
+
+    asyncio.run(scenario())
+    assert Messages(store).filter_id() == "f2" and Messages(store).next_batch() == "s9"
