@@ -88,6 +88,8 @@ def erase_category(store: Store, category: str) -> ErasureResult:
         raise ErasureError(_("Use erase_account to delete everything."))
     repo = PrivacyRepo(store)
     tables = repo.existing(CATEGORY_TABLES.get(category, ()))
+    if category == "messages":
+        _forget_matrix_session(store)
     with store.transaction():
         rows = repo.delete_tables(tables)
         repo.record_erasure(category, sum(rows.values()))
@@ -101,6 +103,7 @@ def erase_account(store: Store) -> None:
     home = store.home
     ephemeral = store.ephemeral
     try:
+        _forget_matrix_session(store)
         repo = PrivacyRepo(store)
         tables = [t for names in CATEGORY_TABLES.values() for t in repo.existing(names)]
         with store.transaction():
@@ -111,6 +114,18 @@ def erase_account(store: Store) -> None:
     if not ephemeral:
         KeyVault(home).destroy()
     remove_files(home, keep_folder=ephemeral)  # the demo's temporary folder is removed by its owner
+
+
+def _forget_matrix_session(store: Store) -> None:
+    """The Matrix tokens may live in the OS keyring, outside the database: remove them too."""
+    try:
+        from companion.messaging.session import forget_local_session
+    except ImportError:
+        return
+    try:
+        forget_local_session(store)
+    except Exception:  # no account, or the keyring is unreachable: the rows below still go
+        pass
 
 
 def remove_files(home: Path, *, keep_folder: bool = False) -> None:
