@@ -77,12 +77,12 @@ def fill(
             [
                 (
                     f"$event{i}:clinic.example",
-                    f"t{i}",
+                    f"bench-txn-{i}" if i % 2 else None,
                     "!room:clinic.example",
                     "@ann:clinic.example" if i % 2 else "@nurse:clinic.example",
                     f"Message number {i}: how is the balloon treating you this week?",
                     (start + i * 3600) * 1000,
-                    "sent" if i % 2 else None,
+                    "sent" if i % 2 else "received",
                     i % 2,
                 )
                 for i in range(messages)

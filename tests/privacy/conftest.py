@@ -90,7 +90,7 @@ def add_foreign_rows(
                     "@nurse:clinic.example",
                     f"Hello from the clinic {marker}",
                     (base - 3 * 365 * 86400) * 1000,
-                    None,
+                    "received",
                     0,
                 ),
                 (

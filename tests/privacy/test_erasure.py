@@ -31,7 +31,9 @@ def _write_marker(store: Any, profile_id: int, category: str, marker: str) -> No
             "INSERT INTO sample (profile_id, kind, ts, value, source) "
             "VALUES (1, 'steps', (SELECT count(*) FROM sample) + 1, 5, ?)"
         ),
-        "messages": ("INSERT INTO message (event_id, sender, body, ts, own) VALUES ('$e', '@n:x', ?, 1, 0)"),
+        "messages": (
+            "INSERT INTO message (sender, body, ts, status, own) VALUES ('@n:x', ?, 1, 'received', 0)"
+        ),
         "location": (
             "INSERT INTO geocode_cache (provider, query, results, fetched_at) "
             "VALUES ('test', ? || (SELECT count(*) FROM geocode_cache), '[]', '2026-01-01')"
