@@ -86,7 +86,9 @@ class ConsentLedger:
             "WHERE purpose = ? AND decision IN ('grant', 'withdraw') ORDER BY id DESC LIMIT 1",
             (purpose,),
         )
-        return None if row is None else ConsentRecord(row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5], row[0])
+        if row is None:
+            return None
+        return ConsentRecord(row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5], row[0])
 
     def is_granted(self, purpose: str) -> bool:
         latest = self.latest(purpose)

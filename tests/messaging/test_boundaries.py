@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 
 def test_messaging_core_does_not_import_textual() -> None:
     from tests.test_import_boundary import assert_headless
