@@ -189,13 +189,14 @@ async def test_palette_commands_and_help(app_factory, store, profile, known_seri
     app = app_factory(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        titles = [t for t, _h, _c in app.screen.palette_commands()]  # type: ignore[attr-defined]
-        assert all(t.startswith("Trends: ") for t in titles) and "Trends: save progress report" in titles
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Trends: save progress report" in titles and "Dashboard: open" in titles
         assert "%TBWL" in app.screen.help_markdown()  # type: ignore[attr-defined]
         await pilot.press("f3")
         await settle(pilot)
-        titles = [t for t, _h, _c in app.screen.palette_commands()]  # type: ignore[attr-defined]
-        assert all(t.startswith("Measurements: ") for t in titles)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Measurements: add manual entry" in titles
+        assert not any(t.startswith("Trends: ") for t in titles)  # only the shown screen's commands
         assert "50 per page" in app.screen.help_markdown()  # type: ignore[attr-defined]
 
 

@@ -24,7 +24,7 @@ from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.trends_chart import TrendChart
-from companion.tui.widgets.trends_commands import PaletteCommand, ScreenCommands
+from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
 
 SHORT_LABELS: dict[Metric, str] = {
@@ -150,9 +150,8 @@ def outcome_lines(figures: DashboardFigures, profile: Profile) -> list[Text]:
     return lines
 
 
-class DashboardScreen(CompanionScreen):
+class DashboardScreen(ScreenPalette, CompanionScreen):
     SCREEN_ID = "dashboard"
-    COMMANDS = {ScreenCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP = N_(
         "# Dashboard\n\n"
@@ -389,7 +388,7 @@ class DashboardScreen(CompanionScreen):
     def action_report(self) -> None:
         save_report(self)
 
-    def palette_commands(self) -> list[PaletteCommand]:
+    def palette_entries(self) -> list[PaletteCommand]:
         return trends_palette(self) + [
             (_("Trends: open chart"), _("The chart of the selected metric"), self.action_open_trends),
             (_("Trends: switch BMI classes"), _("WHO or Asian cut-offs"), self.action_toggle_bmi),
@@ -585,10 +584,9 @@ def _write_report(screen: Any, profile: Profile) -> None:
         screen.notify, _("Progress report saved: {paths}").format(paths=", ".join(str(p) for p in paths)))
 
 
-class TrendsScreen(CompanionScreen):
+class TrendsScreen(ScreenPalette, CompanionScreen):
     """The full chart of one metric (or a tracker series such as heart rate), with every range and zoom."""
 
-    COMMANDS = {ScreenCommands}
     HELP = N_(
         "# Trend chart\n\n"
         "Dots are your readings, the bold line is the trend (an exponentially weighted moving average, as in "
@@ -747,7 +745,7 @@ class TrendsScreen(CompanionScreen):
     def action_report(self) -> None:
         save_report(self)
 
-    def palette_commands(self) -> list[PaletteCommand]:
+    def palette_entries(self) -> list[PaletteCommand]:
         return trends_palette(self) + [
             (_("Trends: next metric"), _("Chart the next metric"), lambda: self.action_step(1)),
             (_("Trends: previous metric"), _("Chart the previous metric"), lambda: self.action_step(-1)),

@@ -19,7 +19,7 @@ from companion.i18n import N_, _
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.screens.dashboard import SHORT_LABELS, format_metric
-from companion.tui.widgets.trends_commands import PaletteCommand, ScreenCommands
+from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
 
 PAGE_SIZE = 50
@@ -28,9 +28,8 @@ ALL = "*"
 SORTS: tuple[str, ...] = ("ts", *(m.value for m in METRIC_ORDER), "source")
 
 
-class MeasurementsScreen(CompanionScreen):
+class MeasurementsScreen(ScreenPalette, CompanionScreen):
     SCREEN_ID = "measurements"
-    COMMANDS = {ScreenCommands}
     HELP = N_(
         "# Measurements\n\n"
         "Every weigh-in of the person shown, newest first, {page} per page. Values marked **≈** were derived "
@@ -350,7 +349,7 @@ class MeasurementsScreen(CompanionScreen):
         self.app.push_screen(FormDialog(_("Add a manual entry"), fields, validate,
                                         note=_("BMI is calculated from the weight and your height.")), done)
 
-    def palette_commands(self) -> list[PaletteCommand]:
+    def palette_entries(self) -> list[PaletteCommand]:
         return [
             (_("Measurements: add manual entry"), _("Weight and any metric for a day without the scale"),
              self.action_add),

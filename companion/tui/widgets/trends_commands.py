@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.app import SystemCommand
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 
 
-class ScreenCommands(Provider):
-    """Lists what the screen's ``palette_commands()`` returns: (title, help, callback)."""
+class ScreenPalette:
+    """Mixin for a ``CompanionScreen``: its ``palette_entries()`` (title, help, callback) become the app's palette
+    commands while the screen is shown (``CompanionScreen.palette_commands``)."""
 
-    def _commands(self) -> list[PaletteCommand]:
-        found = getattr(self.screen, "palette_commands", None)
-        return list(found()) if callable(found) else []
+    def palette_entries(self) -> list[PaletteCommand]:
+        return []
 
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        return [SystemCommand(title, help_text, callback) for title, help_text, callback in self.palette_entries()]
