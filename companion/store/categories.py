@@ -8,7 +8,7 @@ from __future__ import annotations
 
 CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "measurements": ("measurement",),
-    "health-data": ("sample", "sample_rollup", "sleep_session", "workout", "import_file"),
+    "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file"),
     "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync"),
     "location": ("location_cache", "geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),
