@@ -63,7 +63,8 @@ _SLEEP_STAGES: dict[str, Stage] = {
 }
 _TOP_LEVEL = frozenset({"Record", "Correlation", "Workout", "ActivitySummary", "ClinicalRecord", "Audiogram",
                         "VisionPrescription"})
-_RESYNC = re.compile(rb"<(?:Record|Workout|Correlation|ActivitySummary|ClinicalRecord|Audiogram|VisionPrescription)[\s>/]")
+_RESYNC = re.compile(
+    rb"<(?:Record|Workout|Correlation|ActivitySummary|ClinicalRecord|Audiogram|VisionPrescription)[\s>/]")
 _DURATION = {"min": 60.0, "s": 1.0, "sec": 1.0, "hr": 3600.0, "h": 3600.0, "ms": 0.001}
 _DISTANCE_M = {"km": 1000.0, "m": 1.0, "mi": 1609.344, "ft": 0.3048, "yd": 0.9144, "cm": 0.01}
 

@@ -15,7 +15,9 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -196,12 +198,19 @@ def _inflate(reader: CountingReader, method: int, csize: int, flags: int) -> Ite
         reader.close()
 
 
-def iter_folder_or_zip(path: Path) -> Iterator[tuple[str, Callable[[], BinaryIO], int]]:
-    """Members of a folder or ZIP: (relative name, opener, size on disk)."""
+def _opener(item: Path) -> Callable[[], BinaryIO]:
+    def open_binary() -> BinaryIO:
+        return item.open("rb")
+
+    return open_binary
+
+
+@contextmanager
+def folder_or_zip(path: Path) -> Iterator[list[tuple[str, Callable[[], BinaryIO], int]]]:
+    """Members of a folder or ZIP, as (relative name, opener, size on disk); the ZIP stays open inside."""
     if path.is_dir():
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield (str(item.relative_to(path)).replace(os.sep, "/"), lambda item=item: item.open("rb"),  # type: ignore[misc]
-                   item.stat().st_size)
+        yield [(str(item.relative_to(path)).replace(os.sep, "/"), _opener(item), item.stat().st_size)
+               for item in sorted(p for p in path.rglob("*") if p.is_file())]
         return
     try:
         archive = zipfile.ZipFile(path)
@@ -210,6 +219,5 @@ def iter_folder_or_zip(path: Path) -> Iterator[tuple[str, Callable[[], BinaryIO]
     except OSError as error:
         raise UnreadableFile(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
     with archive:
-        for info in archive.infolist():
-            if not info.is_dir():
-                yield info.filename, lambda info=info: archive.open(info), info.compress_size  # type: ignore[misc]
+        yield [(info.filename, partial(archive.open, info), info.compress_size)  # type: ignore[misc]
+               for info in archive.infolist() if not info.is_dir()]

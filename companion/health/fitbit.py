@@ -189,14 +189,27 @@ def read_takeout(
     weight_unit: str | None = None, height_cm: float | None = None, **_options: Any,
 ) -> Iterator[Any]:
     """Yield import steps (see ``companion.health.importer.Step``); ``skip`` counts whole files done before."""
-    from companion.health.files import iter_folder_or_zip
+    from companion.health.files import folder_or_zip
+
+    with folder_or_zip(path) as members:
+        yield from _read_members(path, members, report, skip, batch_size, timezone_name, weight_unit, height_cm)
+
+
+def _read_members(
+    path: Path, members: list[tuple[str, Callable[[], BinaryIO], int]], report: ImportReport, skip: int,
+    batch_size: int, timezone_name: str | None, weight_unit: str | None, height_cm: float | None,
+) -> Iterator[Any]:
     from companion.health.importer import Step
 
-    members = list(iter_folder_or_zip(path))
     data_files = [(n, o, s, k) for n, o, s in members if (k := _kind_of(n)) is not None]
     if not data_files:
         raise UnreadableFile(_("{path} is not a Fitbit Takeout export (no Global Export Data folder with JSON "
                                "files).").format(path=path))
+    for name, _opener, _size in members:
+        if _kind_of(name) is None and name.endswith(".json") and (
+                "/Global Export Data/" in f"/{name}" or "/user-site-export/" in f"/{name}"):
+            stem = name.rsplit("/", 1)[-1][:-5]
+            report.skipped_types[stem.split("-", 1)[0] + " (files)"] += 1
     profile = _read_profile(members)
     zone: tzinfo = UTC
     zone_name = timezone_name or profile.get("timezone") or ""

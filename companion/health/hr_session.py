@@ -110,7 +110,7 @@ class HeartRateRecorder:
             self.flush()
 
     def flush(self) -> int:
-        from companion.store.samples import Samples, SampleKind
+        from companion.store.samples import SampleKind, Samples
 
         if not self._hr and not self._rr:
             return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from companion.domain.model import Measurement
@@ -33,7 +33,7 @@ def night_of(start_ts: int, tz_offset_min: int) -> str:
 
     Anything that starts at or after local noon belongs to the night ending the next morning.
     """
-    local = datetime.fromtimestamp(start_ts + tz_offset_min * 60, timezone.utc).replace(tzinfo=None)
+    local = datetime.fromtimestamp(start_ts + tz_offset_min * 60, UTC).replace(tzinfo=None)
     day = local.date()
     if local.hour >= 12:
         day = day + timedelta(days=1)

@@ -80,7 +80,8 @@ FORMATS: tuple[CsvFormat, ...] = (
         "openscale", N_("openScale"), lambda h: "date" in h and "weight" in h and "timeofmeasurement" not in h
         and "fatmasskg" not in h,
         lambda r: f"{r.get('date', '')} {r.get('time', '') or '00:00'}".strip(),
-        {"weight": Column("weight", True), "bodyfat": Column("pct_auto_fat", True), "water": Column("pct_auto_water", True),
+        {"weight": Column("weight", True), "bodyfat": Column("pct_auto_fat", True),
+         "water": Column("pct_auto_water", True),
          "muscle": Column("muscle_auto", True), "bone": Column("bone_kg", True), "bmi": Column("bmi"),
          "bmr": Column("bmr"), "visceralfat": Column("visceral"), "comment": Column("comment"),
          "impedance": Column("impedance")},
@@ -323,8 +324,8 @@ OPENSCALE_COLUMNS = ("BMI", "BMR", "BODY_FAT", "BONE", "COMMENT", "MUSCLE", "VIS
 def _fmt(value: float | None, decimals: int = 2) -> str:
     if value is None:
         return ""
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return text or "0"
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def write_openscale_csv(measurements: Iterable[Measurement], out: TextIO) -> int:

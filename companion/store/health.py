@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from companion.health.model import Batch, Night, SleepSession, SleepStage, Stage, Workout
@@ -73,8 +73,8 @@ class HealthData:
                 offered += len(batch.sleep_sessions)
                 before = db.total_changes
                 db.executemany(
-                    "INSERT OR IGNORE INTO sleep_session (profile_id, source, start_ts, end_ts, tz_offset, night, kind, "
-                    "main_sleep, asleep_min, in_bed_min, efficiency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO sleep_session (profile_id, source, start_ts, end_ts, tz_offset, night, "
+                    "kind, main_sleep, asleep_min, in_bed_min, efficiency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(profile_id, s.source, s.start_ts, s.end_ts, s.tz_offset, s.night, s.kind, int(s.main_sleep),
                       s.asleep_min, s.in_bed_min, s.efficiency) for s in batch.sleep_sessions],
                 )
@@ -188,11 +188,14 @@ class HealthData:
         )
         return [Workout(*r) for r in rows]
 
-    def steps_per_day(self, profile_id: int, first: date, last: date, tz: timezone | None = None) -> list[
+    def steps_per_day(self, profile_id: int, first: date, last: date, tz: tzinfo | None = None) -> list[
             tuple[date, int]]:
         """Steps per local day in [first, last], oldest first. Phone and watch both count the same steps, so
         per day the source that counted most is taken (HealthKit itself prefers one source per interval)."""
-        tz = tz or datetime.now().astimezone().tzinfo or timezone.utc  # noqa: DTZ005 - display zone only
+        if tz is None:
+            from companion.health.tz import local_zone
+
+            tz = local_zone()
         start = int(datetime(first.year, first.month, first.day, tzinfo=tz).timestamp())
         end_day = last + timedelta(days=1)
         end = int(datetime(end_day.year, end_day.month, end_day.day, tzinfo=tz).timestamp())

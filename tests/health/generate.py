@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the DTD and records are written as Apple writes them, one per line
 """Generators of real-format health export files for tests and benchmarks (written, never downloaded)."""
 
 from __future__ import annotations
