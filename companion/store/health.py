@@ -164,6 +164,17 @@ class HealthData:
                 best[night] = candidate
         return sorted(best.values(), key=lambda n: n.night, reverse=True)
 
+    def latest_night(self, profile_id: int, not_after: date) -> date | None:
+        row = self._store.query_one(
+            "SELECT max(night) FROM sleep_stage WHERE profile_id = ? AND night <= ?",
+            (profile_id, not_after.isoformat()))
+        return None if row is None or row[0] is None else date.fromisoformat(row[0])
+
+    def latest_steps_day(self, profile_id: int, not_after: int, tz: tzinfo) -> date | None:
+        row = self._store.query_one(
+            "SELECT max(ts) FROM sample WHERE profile_id = ? AND kind = 'steps' AND ts <= ?", (profile_id, not_after))
+        return None if row is None or row[0] is None else datetime.fromtimestamp(row[0] - 1, tz).date()
+
     def stages(self, profile_id: int, night: date, source: str) -> list[SleepStage]:
         rows = self._store.query(
             "SELECT source, start_ts, end_ts, stage, tz_offset FROM sleep_stage WHERE profile_id = ? AND night = ? "
