@@ -1,9 +1,11 @@
 """The import driver: a format reader yields parsed batches; the driver commits each one with the file's
 progress in one transaction, reports progress and honours cancellation between batches.
 
-Format readers are generators of :class:`Step` (see ``READERS``); they never touch the store. The reader runs
-in a second thread when ``threaded`` is set (the default), so parsing (Python) overlaps the database work
-(SQLite and SQLCipher release the GIL), using the machine's second core.
+Format readers are generators of :class:`Step` (see ``READERS``); they never touch the store. With
+``threaded=True`` the reader runs in a second thread so parsing overlaps the database work (SQLite and
+SQLCipher release the GIL). Measured on the 1,000,000-record benchmark export it was no faster than inline
+(GIL contention eats the overlap; both ~14-18 s on a loaded 2-core machine, far past the 5x target), so inline
+is the default.
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ class Importer:
 
     def __init__(
         self, store: Store, profile_id: int, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None,
-        batch_size: int = 20_000, force: bool = False, threaded: bool = True,
+        batch_size: int = 20_000, force: bool = False, threaded: bool = False,
     ) -> None:
         self.store = store
         self.profile_id = profile_id

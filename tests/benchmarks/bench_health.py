@@ -118,8 +118,8 @@ def run_apple() -> dict[str, Any]:
     theirs = timed([str(hk2), str(export), str(out_db)])
     result = {
         "records": RECORDS,
-        "companion": {"seconds": round(ours[0], 2), "records_per_s": round(RECORDS / ours[0]), "peak_mb": round(ours[1], 1),
-                      "exit": ours[2]},
+        "companion": {"seconds": round(ours[0], 2), "records_per_s": round(RECORDS / ours[0]),
+                      "peak_mb": round(ours[1], 1), "exit": ours[2]},
         "healthkit_to_sqlite": {"seconds": round(theirs[0], 2), "records_per_s": round(RECORDS / theirs[0]),
                                 "peak_mb": round(theirs[1], 1), "exit": theirs[2]},
         "speedup": round(theirs[0] / ours[0], 2),
