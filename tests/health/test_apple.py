@@ -262,3 +262,15 @@ def test_files_are_found_by_member_suffix(store, pid, tmp_path) -> None:  # type
 
 def _unused(p: Path) -> None:  # keep mypy quiet about the helper import style
     del p
+
+
+def test_progress_counts_compressed_bytes(store, pid, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from generate import write_big_export
+
+    path = write_big_export(tmp_path / "export.zip", 40_000)
+    seen: list[tuple[int, int]] = []
+    Importer(store, pid, progress=lambda d, t: seen.append((d, t))).run("apple-health", path)
+    size = path.stat().st_size
+    assert {t for _, t in seen} == {size}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == size and len(done) > 3

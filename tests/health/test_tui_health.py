@@ -58,3 +58,29 @@ async def test_import_through_the_panel(onboarded, clock, apple_zip) -> None:  #
         screen.query_one("#health-import-start", Button).press()
         await pilot.pause()
         assert "does not exist" in str(screen.query_one("#health-import-status", Static).render())
+
+
+async def test_cancel_from_the_panel_keeps_whole_batches(onboarded, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from generate import write_big_export
+
+    from companion.store import Store
+    from companion.store.health import HealthData
+
+    export = write_big_export(tmp_path / "export.xml", 60_000, zipped=False)
+    store = Store.open(onboarded, clock=clock)
+    app = make_app(home=onboarded, clock=clock, store=store)
+    app.context.extras["no_services"] = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_health(app, pilot)
+        screen = app.screen
+        screen.query_one("#health-import-path", Input).value = str(export)
+        panel = screen.query_one(ImportPanel)
+        panel.start()
+        panel.cancel()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "stopped" in str(screen.query_one("#health-import-status", Static).render())
+        profile = store.profiles.active()
+        entry = HealthData(store).imports(profile.id)[0]
+        assert entry.status == "cancelled"
+        assert screen.query_one("#health-import-start", Button).disabled is False
