@@ -36,7 +36,7 @@ def _backend_kwargs(backend: Any) -> dict[str, Any]:
 
 
 async def find_heart_rate_devices(timeout: float = 5.0, backend: Any = None) -> list[HeartRateDevice]:
-    """Scan for devices advertising the Heart Rate Service."""
+    """Scan for devices advertising the Heart Rate Service (``backend``: a bleak scanner backend class)."""
     from bleak import BleakScanner
 
     found = await BleakScanner.discover(
@@ -53,7 +53,8 @@ async def stream_heart_rate(
     on_error: Callable[[str], None] | None = None,
 ) -> None:
     """Connect, subscribe to Heart Rate Measurement notifications and call ``on_reading(unix_s, reading)``
-    until ``stop`` is set or the device disconnects. Undecodable packets go to ``on_error``."""
+    until ``stop`` is set or the device disconnects. Undecodable packets go to ``on_error``.
+    ``backend``: a bleak client backend class (``BleakClient(..., backend=)``), None for the platform's."""
     import time
 
     from bleak import BleakClient

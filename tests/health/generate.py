@@ -185,36 +185,44 @@ def sample_export(base: int = 1_767_250_800) -> str:
 
 
 def big_export_lines(records: int, seed: int = 7, base: int = 1_704_067_200) -> Iterator[str]:
-    """A benchmark-sized export: heart rate, steps, energy, sleep, HRV, weigh-ins and some unknown types."""
+    """A benchmark-sized export: heart rate, steps, energy, sleep, HRV, weigh-ins and some unknown types.
+
+    Like a real export, records come grouped by type, each type in time order (70 % heart rate)."""
     rng = random.Random(seed)
     yield APPLE_HEADER
-    t = base
-    for i in range(records):
-        r = i % 100
-        t += 7
-        if r < 70:
-            yield record("HKQuantityTypeIdentifierHeartRate", t, str(rng.randint(50, 150)), "count/min")
-        elif r < 82:
-            yield record("HKQuantityTypeIdentifierStepCount", t, str(rng.randint(1, 400)), "count",
-                         PHONE_SOURCE if r % 2 else WATCH_SOURCE, PHONE if r % 2 else WATCH, end=t + 60)
-        elif r < 90:
-            yield record("HKQuantityTypeIdentifierActiveEnergyBurned", t, f"{rng.random() * 5:.3f}", "kcal", end=t + 60)
-        elif r < 93:
-            yield record("HKQuantityTypeIdentifierDistanceWalkingRunning", t, f"{rng.random() / 10:.4f}", "km",
-                         end=t + 60)
-        elif r < 95:
-            yield record("HKQuantityTypeIdentifierHeartRateVariabilitySDNN", t, f"{rng.uniform(20, 90):.2f}", "ms",
-                         metadata={"HKAlgorithmVersion": "2"})
-        elif r < 97:
-            yield record("HKCategoryTypeIdentifierSleepAnalysis", t, "HKCategoryValueSleepAnalysisAsleepCore", None,
-                         end=t + 300)
-        elif r < 98:
-            yield record("HKQuantityTypeIdentifierRestingHeartRate", t, str(rng.randint(50, 70)), "count/min")
-        elif r < 99:
-            yield record("HKQuantityTypeIdentifierBodyMass", t, f"{rng.uniform(80, 110):.1f}", "kg", SCALE_SOURCE, None)
-        else:
-            yield record("HKQuantityTypeIdentifierBodyFatPercentage", t, f"{rng.uniform(0.25, 0.4):.3f}", "%",
-                         SCALE_SOURCE, None)
+    shares = [(70, "hr"), (12, "steps"), (8, "energy"), (3, "distance"), (2, "hrv"), (2, "sleep"), (1, "resting"),
+              (1, "mass"), (1, "fat")]
+    counts = [records * share // 100 for share, _ in shares]
+    counts[0] += records - sum(counts)
+    for (_share, kind), count in zip(shares, counts, strict=True):
+        step = max(1, 365 * 86400 // max(count, 1))
+        for i in range(count):
+            t = base + i * step
+            if kind == "hr":
+                yield record("HKQuantityTypeIdentifierHeartRate", t, str(rng.randint(50, 150)), "count/min")
+            elif kind == "steps":
+                yield record("HKQuantityTypeIdentifierStepCount", t, str(rng.randint(1, 400)), "count",
+                             PHONE_SOURCE if i % 2 else WATCH_SOURCE, PHONE if i % 2 else WATCH, end=t + 60)
+            elif kind == "energy":
+                yield record("HKQuantityTypeIdentifierActiveEnergyBurned", t, f"{rng.random() * 5:.3f}", "kcal",
+                             end=t + 60)
+            elif kind == "distance":
+                yield record("HKQuantityTypeIdentifierDistanceWalkingRunning", t, f"{rng.random() / 10:.4f}", "km",
+                             end=t + 60)
+            elif kind == "hrv":
+                yield record("HKQuantityTypeIdentifierHeartRateVariabilitySDNN", t, f"{rng.uniform(20, 90):.2f}",
+                             "ms", metadata={"HKAlgorithmVersion": "2"})
+            elif kind == "sleep":
+                yield record("HKCategoryTypeIdentifierSleepAnalysis", t, "HKCategoryValueSleepAnalysisAsleepCore",
+                             None, end=t + 300)
+            elif kind == "resting":
+                yield record("HKQuantityTypeIdentifierRestingHeartRate", t, str(rng.randint(50, 70)), "count/min")
+            elif kind == "mass":
+                yield record("HKQuantityTypeIdentifierBodyMass", t, f"{rng.uniform(80, 110):.1f}", "kg",
+                             SCALE_SOURCE, None)
+            else:
+                yield record("HKQuantityTypeIdentifierBodyFatPercentage", t, f"{rng.uniform(0.25, 0.4):.3f}", "%",
+                             SCALE_SOURCE, None)
     yield APPLE_FOOTER
 
 

@@ -17,19 +17,17 @@ from companion.i18n import _
 from companion.tui.safe import safe_text
 
 
-def ble_backend() -> Any:
-    """The emulated bleak backend when ``COMPANION_BLE=emulated`` (provided by the BLE capability), else None."""
+def ble_backends() -> tuple[Any, Any]:
+    """(scanner backend, client backend) for bleak: the emulated ones when ``COMPANION_BLE=emulated`` and the BLE
+    capability provides ``companion.ble.emulator.scanner_backend`` / ``client_backend``; else (None, None),
+    which is the platform's real backend."""
     if os.environ.get("COMPANION_BLE") != "emulated":
-        return None
+        return None, None
     try:
         from companion.ble import emulator  # type: ignore[attr-defined]
     except ImportError:
-        return None
-    for name in ("bleak_backend", "backend", "get_backend"):
-        found = getattr(emulator, name, None)
-        if found is not None:
-            return found() if callable(found) and name == "get_backend" else found
-    return None
+        return None, None
+    return getattr(emulator, "scanner_backend", None), getattr(emulator, "client_backend", None)
 
 
 class LiveHeartRate(Vertical):
@@ -86,10 +84,10 @@ class LiveHeartRate(Vertical):
         from companion.health.hr_session import HeartRateRecorder, find_heart_rate_devices, stream_heart_rate
 
         screen: Any = self.screen
-        backend = ble_backend()
+        scanner_backend, client_backend = ble_backends()
         recorder = None
         try:
-            devices = await find_heart_rate_devices(timeout=5.0, backend=backend)
+            devices = await find_heart_rate_devices(timeout=5.0, backend=scanner_backend)
             if not devices:
                 self._status(_("No heart-rate device found. Is it on and nearby?"), "yellow")
                 return
@@ -104,7 +102,7 @@ class LiveHeartRate(Vertical):
                     recorder.add(ts, reading)
                 self.post_message(self.Reading(reading.bpm, reading.sensor_contact, reading.rr_intervals_ms))
 
-            await stream_heart_rate(device.address, on_reading, stop, backend=backend)
+            await stream_heart_rate(device.address, on_reading, stop, backend=client_backend)
             self._status(_("Disconnected."))
         except Exception as error:  # noqa: BLE001 - Bluetooth off, no adapter, device gone: say so
             self._status(_("Bluetooth problem: {error}").format(error=error), "red")
