@@ -52,11 +52,41 @@ def ensure_hk2sqlite() -> Path:
     return exe
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process plus its direct children right now (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(x) for x in f.read().split()]
+    except OSError:
+        children = []
+    return _rss_kb(pid) + sum(_rss_kb(c) for c in children)
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one child process, start-up included."""
+    """(wall seconds, peak memory MB, exit code) of one command, start-up included.
+
+    Peak memory is the larger of the process's ru_maxrss (os.wait4) and the sampled sum of the RSS of the
+    process and its children (Companion's reader runs in a child process; both count)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    tree_peak = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        tree_peak = max(tree_peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.stderr is not None:
@@ -64,7 +94,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
         proc.stderr.close()
         if proc.returncode:
             print(err[-2000:], file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, max(usage.ru_maxrss, tree_peak) / 1024, proc.returncode
 
 
 def companion_home(tag: str) -> dict[str, str]:

@@ -274,3 +274,31 @@ def test_progress_counts_compressed_bytes(store, pid, tmp_path) -> None:  # type
     assert {t for _, t in seen} == {size}
     done = [d for d, _ in seen]
     assert done == sorted(done) and done[-1] == size and len(done) > 3
+
+
+def test_parallel_reader_process_gives_the_same_result(store, pid, apple_zip, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = Importer(store, pid, parallel=True).run("apple-health", apple_zip)
+    assert report.added == 27 and report.records == 32
+    assert report.skipped_types["ActivitySummary"] == 1
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<gpx/>")
+    with pytest.raises(UnreadableFile, match="not an Apple Health export"):
+        Importer(store, pid, parallel=True).run("apple-health", bad)
+
+
+def test_parallel_cancel_and_resume(store, pid, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from generate import write_big_export
+
+    path = write_big_export(tmp_path / "export.xml", 50_000, zipped=False)
+    calls = {"n": 0}
+
+    def cancel() -> bool:
+        calls["n"] += 1
+        return calls["n"] >= 4
+
+    first = Importer(store, pid, cancel=cancel, parallel=True, batch_size=5000).run("apple-health", path)
+    assert first.cancelled and 0 < first.added
+    second = Importer(store, pid, parallel=True, batch_size=5000).run("apple-health", path)
+    assert second.resumed_from > 0 and not second.cancelled
+    inline = Samples(store).count(pid, "heart_rate")
+    assert inline == 35_000  # 70 % of the records, each stored once
