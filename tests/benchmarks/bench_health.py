@@ -73,13 +73,14 @@ def _tree_rss_kb(pid: int) -> int:
     return _rss_kb(pid) + sum(_rss_kb(c) for c in children)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[
+        float, float, int]:
     """(wall seconds, peak memory MB, exit code) of one command, start-up included.
 
     Peak memory is the larger of the process's ru_maxrss (os.wait4) and the sampled sum of the RSS of the
     process and its children (Companion's reader runs in a child process; both count)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE)
     tree_peak = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -143,7 +144,10 @@ def run_apple() -> dict[str, Any]:
     hk2 = ensure_hk2sqlite()
     env = companion_home("apple")
     companion = str(Path(sys.executable).with_name("companion"))
-    ours = timed([companion, "import", "apple-health", str(export)], env)
+    summary = Path(tempfile.mkdtemp(prefix="companion-bench-")) / "summary.json"
+    with summary.open("wb") as out:
+        ours = timed([companion, "import", "apple-health", str(export), "--json"], env, out)
+    report = json.loads(summary.read_text())
     out_db = Path(tempfile.mkdtemp(prefix="hk2sqlite-")) / "healthkit.db"
     theirs = timed([str(hk2), str(export), str(out_db)])
     result = {
@@ -153,6 +157,7 @@ def run_apple() -> dict[str, Any]:
         "healthkit_to_sqlite": {"seconds": round(theirs[0], 2), "records_per_s": round(RECORDS / theirs[0]),
                                 "peak_mb": round(theirs[1], 1), "exit": theirs[2]},
         "speedup": round(theirs[0] / ours[0], 2),
+        "companion_added": report["added"], "companion_errors": report["error_count"],
     }
     print(json.dumps(result, indent=1))
     return result
@@ -162,9 +167,12 @@ def run_takeout() -> dict[str, Any]:
     root = takeout_year()
     env = companion_home("takeout")
     companion = str(Path(sys.executable).with_name("companion"))
-    wall, peak, code = timed([companion, "import", "fitbit-takeout", str(root)], env)
+    summary = Path(tempfile.mkdtemp(prefix="companion-bench-")) / "summary.json"
+    with summary.open("wb") as out:
+        wall, peak, code = timed([companion, "import", "fitbit-takeout", str(root), "--json"], env, out)
+    report = json.loads(summary.read_text())
     result = {"samples": 365 * 17280, "seconds": round(wall, 1), "samples_per_s": round(365 * 17280 / wall),
-              "peak_mb": round(peak, 1), "exit": code}
+              "peak_mb": round(peak, 1), "exit": code, "added": report["added"], "errors": report["error_count"]}
     print(json.dumps(result, indent=1))
     return result
 
@@ -173,6 +181,7 @@ def test_apple_health_vs_healthkit_to_sqlite(benchmark) -> None:  # type: ignore
     result = benchmark.pedantic(run_apple, rounds=1, iterations=1)
     benchmark.extra_info.update(result)
     assert result["companion"]["exit"] == 0 and result["healthkit_to_sqlite"]["exit"] == 0
+    assert result["companion_added"] > 0.9 * RECORDS and result["companion_errors"] == 0
     assert result["speedup"] >= 5, result
     assert result["companion"]["peak_mb"] < 100, result
 
@@ -181,6 +190,7 @@ def test_takeout_year_of_heart_rate(benchmark) -> None:  # type: ignore[no-untyp
     result = benchmark.pedantic(run_takeout, rounds=1, iterations=1)
     benchmark.extra_info.update(result)
     assert result["exit"] == 0 and result["seconds"] < 120, result
+    assert result["added"] == result["samples"], result
 
 
 if __name__ == "__main__":
