@@ -150,7 +150,7 @@ class HealthScreen(CompanionScreen):
         for night in nights:
             m = night.minutes
             sleep.add_row(
-                night.night.strftime("%a %d %b"), hours(night.asleep_min), stage_bar(m),
+                night.night.isoformat(), hours(night.asleep_min), stage_bar(m),
                 hours(m.get("deep", 0)) if "deep" in m else "-", hours(m.get("rem", 0)) if "rem" in m else "-",
                 safe_text(night.source.split(":", 1)[-1], max_length=24),
             )
@@ -160,7 +160,7 @@ class HealthScreen(CompanionScreen):
         table.clear()
         most = max((s for _, s in steps), default=0)
         for day, count in reversed(steps):
-            table.add_row(day.strftime("%a %d %b"), f"{count:,}", steps_bar(count, most))
+            table.add_row(day.isoformat(), f"{count:,}", steps_bar(count, most))
         self.query_one("#health-steps-empty", Static).update(
             "" if steps else _("No steps in the last two weeks."))
         table = self.query_one("#health-workouts", DataTable)
@@ -168,7 +168,7 @@ class HealthScreen(CompanionScreen):
         for w in workouts:
             start = datetime.fromtimestamp(w.start_ts, zone)
             table.add_row(
-                start.strftime("%d %b %H:%M"), safe_text(w.activity, max_length=24),
+                start.strftime("%Y-%m-%d %H:%M"), safe_text(w.activity, max_length=24),
                 hours((w.duration_s or 0) / 60), f"{w.distance_m / 1000:.2f} km" if w.distance_m else "-",
                 f"{w.energy_kcal:.0f}" if w.energy_kcal else "-", f"{w.avg_hr:.0f}" if w.avg_hr else "-",
             )
