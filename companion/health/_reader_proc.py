@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import pickle
+import signal
 import sys
 from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
     fmt, path, skip, batch_size, options, language = argv
+    # Ctrl-C reaches the whole process group: the parent turns it into a clean cancel and ends this process
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from companion.health.importer import READERS
     from companion.health.model import ImportReport, UnreadableFile
     from companion.i18n import set_language
