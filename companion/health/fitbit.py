@@ -48,7 +48,7 @@ E_UNIT = N_("weight unit could not be determined")
 
 _STAGES = {"wake": Stage.AWAKE, "light": Stage.LIGHT, "deep": Stage.DEEP, "rem": Stage.REM,
            "awake": Stage.AWAKE, "restless": Stage.RESTLESS, "asleep": Stage.ASLEEP}
-_KINDS = ("weight", "heart_rate", "resting_heart_rate", "sleep", "steps", "exercise")
+_KINDS = ("weight", "fat", "heart_rate", "resting_heart_rate", "sleep", "steps", "exercise")
 
 
 def iter_json_array(stream: BinaryIO, chunk: int = 1 << 16) -> Iterator[Any]:
@@ -202,6 +202,8 @@ def _read_members(
     from companion.health.importer import Step
 
     data_files = [(n, o, s, k) for n, o, s in members if (k := _kind_of(n)) is not None]
+    # weigh-ins before stand-alone fat logs (a fat log at a weigh-in's second must not take its place)
+    data_files.sort(key=lambda f: (_KINDS.index(f[3]), f[0]))
     if not data_files:
         raise UnreadableFile(_("{path} is not a Fitbit Takeout export (no Global Export Data folder with JSON "
                                "files).").format(path=path))
@@ -320,6 +322,21 @@ def _weight(item: dict[str, Any], batch: Batch, dates: _Dates, factor: float | N
     batch.size += 1
 
 
+def _fat(item: dict[str, Any], batch: Batch, dates: _Dates, _factor: float | None, _height: float | None,
+         report: ImportReport) -> None:
+    """``fat-*.json``: body-fat logs on their own (the API's /body/log/fat shape); a weigh-in at the same second
+    already carries its fat value and wins (same timestamp and source: the store keeps the first)."""
+    when = dates.local(item["date"], item.get("time", "00:00:00"))
+    try:
+        batch.measurements.append(Measurement(
+            timestamp=when, source=MEASUREMENT_SOURCE, body_fat_pct=float(item["fat"]),
+            device=str(item.get("source") or "Fitbit")))
+    except InvalidMeasurement:
+        report.error(E_VALUE, item.get("date", ""))
+        return
+    batch.size += 1
+
+
 def _sleep(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
     start = dates.iso_local(item["startTime"])
     end = dates.iso_local(item["endTime"])
@@ -367,6 +384,6 @@ def _exercise(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> Non
 
 
 _HANDLERS: dict[str, Callable[..., None]] = {
-    "heart_rate": _heart_rate, "steps": _steps, "resting_heart_rate": _resting, "weight": _weight,
+    "heart_rate": _heart_rate, "steps": _steps, "resting_heart_rate": _resting, "weight": _weight, "fat": _fat,
     "sleep": _sleep, "exercise": _exercise,
 }

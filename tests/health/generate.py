@@ -281,6 +281,10 @@ def write_takeout(root: Path, *, weight_unit: str = "POUND", timezone_name: str 
         {"logId": 1757841206000, "weight": -3, "bmi": 31.73, "date": "09/14/25", "time": "09:13:26", "source": "Web"},
     ]
     (data / "weight-2025-09-12.json").write_text(json.dumps(weights, indent=1))
+    (data / "fat-2025-09-12.json").write_text(json.dumps([
+        {"logId": 1757668406000, "fat": 28.74, "date": "09/12/25", "time": "09:13:26", "source": "Aria"},
+        {"logId": 1757927606000, "fat": 28.1, "date": "09/15/25", "time": "08:00:00", "source": "Aria"},
+    ]))
     start = datetime(2025, 9, 12, tzinfo=UTC)
     for d in range(hr_days):
         day = start + timedelta(days=d)
