@@ -51,6 +51,9 @@ _STAGES = {"wake": Stage.AWAKE, "light": Stage.LIGHT, "deep": Stage.DEEP, "rem":
 _KINDS = ("weight", "fat", "heart_rate", "resting_heart_rate", "sleep", "steps", "exercise")
 
 
+MAX_ELEMENT = 64 << 20  # no element of a Fitbit export comes near this; stops unbounded buffering
+
+
 def iter_json_array(stream: BinaryIO, chunk: int = 1 << 16) -> Iterator[Any]:
     """Yield the elements of a top-level JSON array one by one. Raises ValueError on malformed JSON."""
     decoder = json.JSONDecoder()
@@ -97,6 +100,8 @@ def iter_json_array(stream: BinaryIO, chunk: int = 1 << 16) -> Iterator[Any]:
         try:
             value, end = decoder.raw_decode(buf, pos)
         except json.JSONDecodeError:
+            if len(buf) - pos > MAX_ELEMENT:
+                raise ValueError("an element larger than 64 MB: not a Fitbit export") from None
             if more():
                 continue
             raise ValueError("malformed JSON") from None
