@@ -79,6 +79,26 @@ E_SLEEP = N_("unknown sleep value")
 E_INTERVAL = N_("end before start")
 
 
+_HM = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}
+_SEC = {f"{s:02d}": s for s in range(61)}
+
+
+def _as_dict(attrs: list[str]) -> dict[str, str]:
+    """expat's ordered attribute list as a dict (for the rare, non-sample elements)."""
+    return dict(zip(attrs[::2], attrs[1::2], strict=False))
+
+
+def _attr(attrs: list[str], key: str) -> str:
+    """One attribute from the ordered list; KeyError when absent. Names sit at even positions."""
+    try:
+        i = attrs.index(key)
+    except ValueError:
+        raise KeyError(key) from None
+    if i & 1:  # the text matched a value, not a name: look it up properly
+        return _as_dict(attrs)[key]
+    return attrs[i + 1]
+
+
 class UnsafeXml(Exception):
     """The document declares entities: refused."""
 
@@ -120,6 +140,7 @@ class AppleHealthParser:
         self._sources: dict[str, str] = {}
         self._devices: dict[str, str | None] = {}
         self._body: dict[tuple[int, str], dict[str, Any]] = {}
+        self._points: dict[tuple[str, str], list[tuple[int, float]]] = {}  # (kind, sourceName) -> batch list
         self._fat: list[tuple[tuple[int, str], float]] = []
         self._correlation_depth = 0
         self._workout: dict[str, Any] | None = None
@@ -135,6 +156,7 @@ class AppleHealthParser:
     def _new_parser(self) -> Any:
         parser = expat.ParserCreate()
         parser.buffer_text = True
+        parser.ordered_attributes = True  # a flat [name, value, ...] list: much cheaper than a dict per record
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
@@ -195,6 +217,7 @@ class AppleHealthParser:
 
     def take(self) -> Batch:
         batch, self.batch = self.batch, Batch()
+        self._points.clear()
         return batch
 
     @property
@@ -221,10 +244,11 @@ class AppleHealthParser:
                     raise ValueError(text)
                 off = (int(text[21:23]) * 60 + int(text[23:25])) * (-1 if sign == "-" else 1)
                 self._offsets[text[20:]] = off
-            h, m, s = int(text[11:13]), int(text[14:16]), int(text[17:19])
-            if h > 23 or m > 59 or s > 60:
+            hm = _HM.get(text[11:16])
+            sec = _SEC.get(text[17:19])
+            if hm is None or sec is None:
                 raise ValueError(text)
-            return base + h * 3600 + m * 60 + s - off * 60, off
+            return base + hm + sec - off * 60, off
         parsed = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S %z")
         offset = parsed.utcoffset()
         return int(parsed.timestamp()), int(offset.total_seconds() // 60) if offset else 0
@@ -246,19 +270,24 @@ class AppleHealthParser:
         return f"{name} · {found}" if found and found != name else name
 
     # ----- element handlers ---------------------------------------------------------------------------
-    def _start(self, name: str, attrs: dict[str, str]) -> None:
+    def _start(self, name: str, ordered: list[str]) -> None:
         self._depth += 1
         if name == "Record":
             if self._correlation_depth or self._workout is not None:
                 return  # correlation members are also exported as top-level records
             self.records += 1
-            kind_spec = _SAMPLE_TYPES.get(attrs.get("type", ""))
+            try:
+                kind_spec = _SAMPLE_TYPES.get(_attr(ordered, "type"))
+            except KeyError:
+                kind_spec = None
             if kind_spec is not None:
                 if self.records > self._skip:
-                    self._sample(kind_spec, attrs)
+                    self._sample(kind_spec, ordered)
             else:
-                self._other_record(attrs)
-        elif self._workout is not None:
+                self._other_record(_as_dict(ordered))
+            return
+        attrs = _as_dict(ordered)
+        if self._workout is not None:
             self._workout_child(name, attrs)
         elif name == "Workout":
             self.records += 1
@@ -284,14 +313,26 @@ class AppleHealthParser:
         elif name == "Correlation" and self._correlation_depth:
             self._correlation_depth -= 1
 
-    def _sample(self, spec: tuple[str, dict[str, float], float, float, bool], attrs: dict[str, str]) -> None:
+    def _sample(self, spec: tuple[str, dict[str, float], float, float, bool], attrs: list[str]) -> None:
         kind, units, low, high, at_end = spec
+        index = attrs.index  # the hot path: names sit at even positions of expat's ordered list
         try:
-            raw_value, unit, when = attrs["value"], attrs.get("unit", ""), attrs["endDate" if at_end else "startDate"]
-            attrs["sourceName"]
+            i, j, k = index("value"), index("endDate" if at_end else "startDate"), index("sourceName")
+            if (i | j | k) & 1:
+                raise ValueError("a value looked like a name")
+            raw_value, when, source = attrs[i + 1], attrs[j + 1], attrs[k + 1]
+        except ValueError:
+            try:
+                raw_value = _attr(attrs, "value")
+                when = _attr(attrs, "endDate" if at_end else "startDate")
+                source = _attr(attrs, "sourceName")
+            except KeyError:
+                self.report.error(E_MISSING, f"record {self.records}")
+                return
+        try:
+            unit = _attr(attrs, "unit")
         except KeyError:
-            self.report.error(E_MISSING, f"record {self.records}")
-            return
+            unit = ""
         factor = units.get(unit)
         if factor is None:
             self.report.error(E_UNIT, f"record {self.records}: {unit!r}")
@@ -309,7 +350,12 @@ class AppleHealthParser:
         except ValueError:
             self.report.error(E_DATE, f"record {self.records}: {when!r}")
             return
-        self.batch.add_sample(kind, self._source(attrs["sourceName"]), ts, value)
+        key = (kind, source)
+        points = self._points.get(key)
+        if points is None:
+            points = self._points[key] = self.batch.samples.setdefault((kind, self._source(source)), [])
+        points.append((ts, value))
+        self.batch.size += 1
 
     def _other_record(self, attrs: dict[str, str]) -> None:
         kind = attrs.get("type", "")

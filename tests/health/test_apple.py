@@ -302,3 +302,15 @@ def test_parallel_cancel_and_resume(store, pid, tmp_path) -> None:  # type: igno
     assert second.resumed_from > 0 and not second.cancelled
     inline = Samples(store).count(pid, "heart_rate")
     assert inline == 35_000  # 70 % of the records, each stored once
+
+
+def test_attribute_values_that_look_like_names() -> None:
+    xml = APPLE_HEADER + (
+        ' <Record sourceName="value" type="HKQuantityTypeIdentifierHeartRate" unit="count/min" '
+        'startDate="2026-01-01 08:00:00 +0100" endDate="2026-01-01 08:00:00 +0100" value="61"/>\n'
+        ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceVersion="type" sourceName="unit" unit="count/min" '
+        'value="62" endDate="2026-01-01 08:01:00 +0100" startDate="2026-01-01 08:01:00 +0100"/>\n'
+    ) + APPLE_FOOTER
+    batch = _parse(xml).take()
+    assert batch.samples == {("heart_rate", "apple-health:value"): [(T, 61.0)],
+                             ("heart_rate", "apple-health:unit"): [(T + 60, 62.0)]}
