@@ -144,7 +144,7 @@ class AppleHealthParser:
         self._fat: list[tuple[tuple[int, str], float]] = []
         self._correlation_depth = 0
         self._workout: dict[str, Any] | None = None
-        self._depth = 0
+        self._nested = 0  # open Workout/Correlation elements (their Records are not top-level)
         self._fed = 0  # bytes given to the current expat parser
         self._skipping = False  # looking for the next record after an XML error
         self._carry = b""
@@ -162,7 +162,6 @@ class AppleHealthParser:
         parser.EndElementHandler = self._end
         parser.EntityDeclHandler = self._entity_declared
         self._fed = 0
-        self._depth = 0
         return parser
 
     def _entity_declared(self, *args: object) -> None:
@@ -182,7 +181,6 @@ class AppleHealthParser:
                 self._carry = b""
                 self._parser = self._new_parser()
                 self._parser.Parse(b"<HealthData>", False)
-                self._depth = 1
                 self._fed = len(b"<HealthData>")
             start = self._fed
             try:
@@ -228,6 +226,7 @@ class AppleHealthParser:
     def _abandon_open_element(self) -> None:
         self._workout = None
         self._correlation_depth = 0
+        self._nested = 0
 
     # ----- helpers ------------------------------------------------------------------------------------
     def _ts(self, text: str) -> tuple[int, int]:
@@ -271,14 +270,14 @@ class AppleHealthParser:
 
     # ----- element handlers ---------------------------------------------------------------------------
     def _start(self, name: str, ordered: list[str]) -> None:
-        self._depth += 1
         if name == "Record":
-            if self._correlation_depth or self._workout is not None:
+            if self._nested:
                 return  # correlation members are also exported as top-level records
             self.records += 1
             try:
-                kind_spec = _SAMPLE_TYPES.get(_attr(ordered, "type"))
-            except KeyError:
+                t = ordered.index("type")
+                kind_spec = _SAMPLE_TYPES.get(ordered[t + 1] if not t & 1 else _attr(ordered, "type"))
+            except (KeyError, ValueError):
                 kind_spec = None
             if kind_spec is not None:
                 if self.records > self._skip:
@@ -292,35 +291,38 @@ class AppleHealthParser:
         elif name == "Workout":
             self.records += 1
             self._workout = {"attrs": attrs, "stats": {}}
+            self._nested += 1
         elif name == "Correlation":
             self.records += 1
             self._correlation_depth += 1
+            self._nested += 1
             self.report.skipped_types[attrs.get("type", "Correlation")] += 1
         elif name in _TOP_LEVEL:
             self.records += 1
             self.report.skipped_types[name] += 1
         elif name == "HealthData":
             self._saw_root = True
-        elif self._depth == 1:
+        elif not self._saw_root:
             raise NotAppleHealth(name)
 
     def _end(self, name: str) -> None:
-        self._depth -= 1
         if name == "Workout" and self._workout is not None:
             workout, self._workout = self._workout, None
+            self._nested -= 1
             if self.records > self._skip:
                 self._emit_workout(workout)
         elif name == "Correlation" and self._correlation_depth:
             self._correlation_depth -= 1
+            self._nested -= 1
 
     def _sample(self, spec: tuple[str, dict[str, float], float, float, bool], attrs: list[str]) -> None:
         kind, units, low, high, at_end = spec
         index = attrs.index  # the hot path: names sit at even positions of expat's ordered list
         try:
-            i, j, k = index("value"), index("endDate" if at_end else "startDate"), index("sourceName")
-            if (i | j | k) & 1:
+            i, j, k, u = index("value"), index("endDate" if at_end else "startDate"), index("sourceName"), index("unit")
+            if (i | j | k | u) & 1:
                 raise ValueError("a value looked like a name")
-            raw_value, when, source = attrs[i + 1], attrs[j + 1], attrs[k + 1]
+            raw_value, when, source, unit = attrs[i + 1], attrs[j + 1], attrs[k + 1], attrs[u + 1]
         except ValueError:
             try:
                 raw_value = _attr(attrs, "value")
@@ -329,10 +331,10 @@ class AppleHealthParser:
             except KeyError:
                 self.report.error(E_MISSING, f"record {self.records}")
                 return
-        try:
-            unit = _attr(attrs, "unit")
-        except KeyError:
-            unit = ""
+            try:
+                unit = _attr(attrs, "unit")
+            except KeyError:
+                unit = ""
         factor = units.get(unit)
         if factor is None:
             self.report.error(E_UNIT, f"record {self.records}: {unit!r}")
@@ -345,11 +347,17 @@ class AppleHealthParser:
         if not (low <= value <= high):
             self.report.error(E_VALUE, f"record {self.records}: {raw_value} {unit}")
             return
-        try:
-            ts, _off = self._ts(when)
-        except ValueError:
-            self.report.error(E_DATE, f"record {self.records}: {when!r}")
-            return
+        base, hm, sec, off = (self._days.get(when[:10]), _HM.get(when[11:16]), _SEC.get(when[17:19]),
+                              self._offsets.get(when[20:]))
+        if base is not None and hm is not None and sec is not None and off is not None and len(when) == 25 \
+                and when[10] == " " and when[16] == ":" and when[19] == " ":
+            ts = base + hm + sec - off * 60
+        else:  # first time this day/offset is seen, or an unusual date: the full parser (fills the caches)
+            try:
+                ts, _off = self._ts(when)
+            except ValueError:
+                self.report.error(E_DATE, f"record {self.records}: {when!r}")
+                return
         key = (kind, source)
         points = self._points.get(key)
         if points is None:
