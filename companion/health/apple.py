@@ -285,6 +285,8 @@ class AppleHealthParser:
             else:
                 self._other_record(_as_dict(ordered))
             return
+        if self._saw_root and self._workout is None and name not in _TOP_LEVEL:
+            return  # MetadataEntry and other children of records, ExportDate, Me: nothing to keep
         attrs = _as_dict(ordered)
         if self._workout is not None:
             self._workout_child(name, attrs)

@@ -198,8 +198,9 @@ def big_export_lines(records: int, seed: int = 7, base: int = 1_704_067_200) -> 
         step = max(1, 365 * 86400 // max(count, 1))
         for i in range(count):
             t = base + i * step
-            if kind == "hr":
-                yield record("HKQuantityTypeIdentifierHeartRate", t, str(rng.randint(50, 150)), "count/min")
+            if kind == "hr":  # Apple Watch heart rate carries its motion context as metadata
+                yield record("HKQuantityTypeIdentifierHeartRate", t, str(rng.randint(50, 150)), "count/min",
+                             metadata={"HKMetadataKeyHeartRateMotionContext": str(i % 3)})
             elif kind == "steps":
                 yield record("HKQuantityTypeIdentifierStepCount", t, str(rng.randint(1, 400)), "count",
                              PHONE_SOURCE if i % 2 else WATCH_SOURCE, PHONE if i % 2 else WATCH, end=t + 60)
