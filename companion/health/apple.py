@@ -159,7 +159,8 @@ class AppleHealthParser:
         parser.ordered_attributes = True  # a flat [name, value, ...] list: much cheaper than a dict per record
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
+        # End tags matter only inside a Workout or Correlation: the handler is installed while one is open
+        # (pyexpat reads the handler per event), which saves a Python call for every other element.
         parser.EntityDeclHandler = self._entity_declared
         self._fed = 0
         return parser
@@ -294,10 +295,12 @@ class AppleHealthParser:
             self.records += 1
             self._workout = {"attrs": attrs, "stats": {}}
             self._nested += 1
+            self._parser.EndElementHandler = self._end
         elif name == "Correlation":
             self.records += 1
             self._correlation_depth += 1
             self._nested += 1
+            self._parser.EndElementHandler = self._end
             self.report.skipped_types[attrs.get("type", "Correlation")] += 1
         elif name in _TOP_LEVEL:
             self.records += 1
@@ -311,11 +314,15 @@ class AppleHealthParser:
         if name == "Workout" and self._workout is not None:
             workout, self._workout = self._workout, None
             self._nested -= 1
+            if not self._nested:
+                self._parser.EndElementHandler = None
             if self.records > self._skip:
                 self._emit_workout(workout)
         elif name == "Correlation" and self._correlation_depth:
             self._correlation_depth -= 1
             self._nested -= 1
+            if not self._nested:
+                self._parser.EndElementHandler = None
 
     def _sample(self, spec: tuple[str, dict[str, float], float, float, bool], attrs: list[str]) -> None:
         kind, units, low, high, at_end = spec
