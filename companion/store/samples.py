@@ -34,19 +34,21 @@ class SampleKind(StrEnum):
     BODY_MASS = "body_mass"  # kg, for imports that are not full weigh-ins
     LEAN_BODY_MASS = "lean_body_mass"  # kg
     HEIGHT = "height"  # cm
+    WALKING_HEART_RATE = "walking_heart_rate"  # beats per minute (Apple's walking average)
 
 
 SAMPLE_UNITS: dict[SampleKind, str] = {
     SampleKind.HEART_RATE: "bpm", SampleKind.RESTING_HEART_RATE: "bpm", SampleKind.HRV_SDNN: "ms",
     SampleKind.RR_INTERVAL: "ms", SampleKind.STEPS: "", SampleKind.ACTIVE_ENERGY: "kcal",
     SampleKind.BODY_MASS: "kg", SampleKind.LEAN_BODY_MASS: "kg", SampleKind.HEIGHT: "cm",
+    SampleKind.WALKING_HEART_RATE: "bpm",
 }
 SAMPLE_LABELS: dict[SampleKind, str] = {
     SampleKind.HEART_RATE: N_("Heart rate"), SampleKind.RESTING_HEART_RATE: N_("Resting heart rate"),
     SampleKind.HRV_SDNN: N_("Heart rate variability"), SampleKind.RR_INTERVAL: N_("RR interval"),
     SampleKind.STEPS: N_("Steps"), SampleKind.ACTIVE_ENERGY: N_("Active energy"),
     SampleKind.BODY_MASS: N_("Body mass"), SampleKind.LEAN_BODY_MASS: N_("Lean body mass"),
-    SampleKind.HEIGHT: N_("Height"),
+    SampleKind.HEIGHT: N_("Height"), SampleKind.WALKING_HEART_RATE: N_("Walking heart rate"),
 }
 
 
