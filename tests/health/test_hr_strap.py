@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakGATTProtocolError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from companion.health.heart_rate import (
     BODY_SENSOR_LOCATION,
@@ -17,6 +19,7 @@ from companion.health.heart_rate import (
     HEART_RATE_SERVICE,
     HeartRateReading,
     decode_heart_rate,
+    encode_heart_rate,
 )
 from companion.health.hr_session import HeartRateRecorder, find_heart_rate_devices, stream_heart_rate
 from companion.store.samples import LEVELS, SampleKind, Samples
@@ -197,3 +200,24 @@ async def test_disconnect_mid_stream_leaves_the_store_consistent(strap, store, p
     expected = len(with_contact) + sum(1 for r in more if r.sensor_contact is not False)
     assert Samples(store).count(pid, SampleKind.HEART_RATE) == expected
     _assert_rollups_match(store, pid, SampleKind.HEART_RATE)
+
+
+@given(seed=st.integers(0, 2**32), resting=st.integers(40, 120), interval=st.floats(0.01, 2.0))
+@settings(max_examples=40, deadline=None)
+def test_every_generated_packet_round_trips(seed: int, resting: int, interval: float) -> None:
+    from companion.ble.emulator.strap import HeartRatePattern
+
+    pattern = HeartRatePattern(resting_bpm=resting, seed=seed, interval_s=interval)
+    energies = []
+    for i in range(60):
+        reading = pattern.next()
+        packet = encode_heart_rate(reading, uint16=i % 7 == 3)
+        decoded = decode_heart_rate(packet)
+        assert len(packet) <= 20  # one notification at the default ATT MTU of 23
+        assert (decoded.bpm, decoded.sensor_contact, decoded.energy_kj) == (
+            reading.bpm, reading.sensor_contact, reading.energy_kj)
+        assert decoded.rr_intervals_ms == pytest.approx(reading.rr_intervals_ms, abs=1000 / 1024)
+        assert 1 <= len(reading.rr_intervals_ms) <= 3 or reading.sensor_contact is False
+        if reading.energy_kj is not None:
+            energies.append(reading.energy_kj)
+    assert energies == sorted(energies) and len(energies) == 6  # every tenth packet, never decreasing

@@ -49,6 +49,36 @@ def _ad(kind: int, payload: bytes) -> bytes:
     return bytes([len(payload) + 1, kind]) + payload
 
 
+class HeartRatePattern:
+    """What the strap measures, packet by packet (pure, seedable): a heart rate drifting around a resting
+    value with a bout of exertion every 40 packets, skin contact lost for one packet in 23, Energy Expended
+    every tenth packet, and the 1-3 RR intervals completed since the previous packet."""
+
+    def __init__(self, *, resting_bpm: int = 64, seed: int | None = None, interval_s: float = 1.0) -> None:
+        self.resting_bpm = resting_bpm
+        self.interval_s = interval_s
+        self.energy_kj = 0
+        self.count = 0
+        self._random = random.Random(seed)
+        self._bpm = float(resting_bpm)
+
+    def next(self) -> HeartRateReading:
+        rnd = self._random
+        target = self.resting_bpm + (25 if (self.count // 20) % 2 else 0)
+        self._bpm += (target - self._bpm) * 0.15 + rnd.uniform(-2.0, 2.0)
+        bpm = max(40, min(200, round(self._bpm)))
+        contact = self.count % 23 != 22  # the strap slips for a moment
+        beat_ms = 60000.0 / bpm
+        # The beats completed since the last packet: about bpm / 60, more when a packet carried none.
+        beats = max(1, min(3, round(bpm / 60.0 + rnd.uniform(-0.5, 1.3))))
+        rr = tuple(round(beat_ms + rnd.uniform(-25.0, 25.0), 1) for _ in range(beats))
+        # Energy: about (bpm - 40) / 10 kcal a minute, 4.184 kJ per kcal, accumulated per packet interval.
+        self.energy_kj += max(1, round((bpm - 40) * 4.184 / 600.0 * max(self.interval_s, 0.1)))
+        energy = self.energy_kj if self.count % 10 == 0 else None
+        self.count += 1
+        return HeartRateReading(bpm, contact, energy, rr if contact else ())
+
+
 class HeartRateStrap:
     """A chest strap with the Heart Rate Service; registered on the air like the emulated scales."""
 
@@ -67,8 +97,7 @@ class HeartRateStrap:
         self.air = air
         self.name = name
         self.address = address
-        self.interval_s = interval_s
-        self.resting_bpm = resting_bpm
+        self._interval_s = interval_s
         self.device = make_device(air.link, name, address)
         self.started = False
         self.asleep = False
@@ -76,10 +105,8 @@ class HeartRateStrap:
         self.drop_after: int | None = None  # drop the link after this many packets (mid-stream disconnect)
         self.events: list[str] = []
         self.sent: list[HeartRateReading] = []
-        self.energy_kj = 0
         self._queued: deque[HeartRateReading] = deque()
-        self._random = random.Random(seed)
-        self._bpm = float(resting_bpm)
+        self.pattern = HeartRatePattern(resting_bpm=resting_bpm, seed=seed, interval_s=interval_s)
         self._count = 0
         self._stream_task: asyncio.Task[None] | None = None
         self._build_gatt()
@@ -112,7 +139,7 @@ class HeartRateStrap:
         if bytes(value) != bytes([RESET_ENERGY_EXPENDED]):
             self.events.append("control-point-refused")
             raise ATT_Error(CONTROL_POINT_NOT_SUPPORTED)
-        self.energy_kj = 0
+        self.pattern.energy_kj = 0
         self.events.append("energy-reset")
 
     # ----- power and links -----------------------------------------------------------------------------
@@ -157,6 +184,23 @@ class HeartRateStrap:
             task.cancel()
 
     @property
+    def interval_s(self) -> float:
+        """Seconds between measurements while streaming (1.0 like a real strap; tests make it shorter)."""
+        return self._interval_s
+
+    @interval_s.setter
+    def interval_s(self, value: float) -> None:
+        self._interval_s = self.pattern.interval_s = value
+
+    @property
+    def energy_kj(self) -> int:
+        return self.pattern.energy_kj
+
+    @energy_kj.setter
+    def energy_kj(self, value: int) -> None:
+        self.pattern.energy_kj = value
+
+    @property
     def streaming(self) -> bool:
         return self._stream_task is not None and not self._stream_task.done()
 
@@ -191,20 +235,7 @@ class HeartRateStrap:
         self._queued.extend(readings)
 
     def _next_reading(self) -> HeartRateReading:
-        rnd = self._random
-        # A slow random walk pulled back to the resting value, with a bump every 40 packets (stairs).
-        target = self.resting_bpm + (25 if (self._count // 20) % 2 else 0)
-        self._bpm += (target - self._bpm) * 0.15 + rnd.uniform(-2.0, 2.0)
-        bpm = max(40, min(200, round(self._bpm)))
-        contact = not (self._count % 23 == 22)  # the strap slips for a moment
-        beat_ms = 60000.0 / bpm
-        # The beats completed since the last packet: about bpm / 60, more when a packet carried none.
-        beats = max(1, min(3, round(bpm / 60.0 + rnd.uniform(-0.5, 1.3))))
-        rr = tuple(round(beat_ms + rnd.uniform(-25.0, 25.0), 1) for _ in range(beats))
-        # Energy: roughly 4.2 kJ per kcal at about (bpm - 40) / 10 kcal a minute, per second.
-        self.energy_kj += max(1, round((bpm - 40) * 4.2 / 600.0 * max(self.interval_s, 0.1)))
-        energy = self.energy_kj if self._count % 10 == 0 else None
-        return HeartRateReading(bpm, contact, energy, rr if contact else ())
+        return self.pattern.next()
 
     async def disconnect(self) -> None:
         self.stop_streaming()

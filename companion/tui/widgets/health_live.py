@@ -64,6 +64,8 @@ class LiveHeartRate(Vertical):
                      id="health-live-status")
 
     def _status(self, text: str, style: str = "") -> None:
+        if not self.is_attached:
+            return
         self.query_one("#health-live-status", Static).update(safe_text(text, style=style))
 
     @on(Button.Pressed, "#health-live-connect")
@@ -115,8 +117,9 @@ class LiveHeartRate(Vertical):
         finally:
             if recorder is not None:
                 self._save(recorder)
-            self.query_one("#health-live-connect", Button).disabled = False
-            self.query_one("#health-live-stop", Button).disabled = True
+            if self.is_attached:  # the screen may be gone (app closing): nothing left to update
+                self.query_one("#health-live-connect", Button).disabled = False
+                self.query_one("#health-live-stop", Button).disabled = True
 
     def _save(self, recorder: Any) -> None:
         """Store what is still buffered (a stop or a dropped link mid-stream keeps every whole reading)."""
@@ -126,6 +129,8 @@ class LiveHeartRate(Vertical):
             recorder.flush()
         except ProcessingNotAllowed as error:
             self._status(str(error), "yellow")
+            return
+        if not self.is_attached:
             return
         reload = getattr(self.screen, "reload", None)
         if recorder.stored and callable(reload):
