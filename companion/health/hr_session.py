@@ -35,16 +35,36 @@ def _backend_kwargs(backend: Any) -> dict[str, Any]:
     return {} if backend is None else {"backend": backend}
 
 
-async def find_heart_rate_devices(timeout: float = 5.0, backend: Any = None) -> list[HeartRateDevice]:
-    """Scan for devices advertising the Heart Rate Service (``backend``: a bleak scanner backend class)."""
+async def find_heart_rate_devices(
+    timeout: float = 5.0, backend: Any = None, *, settle: float | None = None
+) -> list[HeartRateDevice]:
+    """Scan for devices advertising the Heart Rate Service (``backend``: a bleak scanner backend class).
+
+    Strongest signal first. ``settle``: stop that many seconds after the first device is seen instead of
+    waiting out the whole ``timeout`` (a strap in range advertises several times a second)."""
     from bleak import BleakScanner
 
-    found = await BleakScanner.discover(
-        timeout=timeout, service_uuids=[HEART_RATE_SERVICE], return_adv=True, **_backend_kwargs(backend))
-    devices = []
-    for device, adv in found.values():
-        devices.append(HeartRateDevice(device.address, device.name or adv.local_name or device.address, adv.rssi))
-    return sorted(devices, key=lambda d: -(d.rssi or -999))
+    found: dict[str, HeartRateDevice] = {}
+    first_seen = asyncio.Event()
+
+    def seen(device: Any, adv: Any) -> None:
+        found[device.address] = HeartRateDevice(
+            device.address, adv.local_name or device.name or device.address, adv.rssi)
+        first_seen.set()
+
+    async def until_settled() -> None:
+        await first_seen.wait()
+        await asyncio.sleep(settle or 0.0)
+
+    async with BleakScanner(seen, service_uuids=[HEART_RATE_SERVICE], **_backend_kwargs(backend)):
+        if settle is None:
+            await asyncio.sleep(timeout)
+        else:
+            try:
+                await asyncio.wait_for(until_settled(), timeout)
+            except TimeoutError:
+                pass
+    return sorted(found.values(), key=lambda d: -(d.rssi or -999))
 
 
 async def stream_heart_rate(

@@ -1,0 +1,23 @@
+"""Emulated Bluetooth LE devices on Bumble (scales, a heart-rate strap) and a bleak backend for them.
+
+``scanner_backend`` / ``client_backend`` are the bleak backend classes (``BleakScanner(backend=...)``,
+``BleakClient(..., backend=...)``), resolved lazily so importing this package does not import Bumble.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["client_backend", "scanner_backend"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "scanner_backend":
+        from companion.ble.emulator.backend import BumbleScanner
+
+        return BumbleScanner
+    if name == "client_backend":
+        from companion.ble.emulator.backend import BumbleClient
+
+        return BumbleClient
+    raise AttributeError(name)

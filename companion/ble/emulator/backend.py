@@ -19,7 +19,8 @@ from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
-from bleak.exc import BleakDeviceNotFoundError, BleakError
+from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
+from bumble.att import ATT_Error
 from bumble.device import Connection, Peer
 from bumble.hci import Address
 
@@ -252,9 +253,12 @@ class BumbleClient(BaseBleakClient):
     async def write_gatt_char(
         self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
     ) -> None:
-        await self._require().write_value(
-            self._proxies[characteristic.handle], bytes(data), with_response=response
-        )
+        try:
+            await self._require().write_value(
+                self._proxies[characteristic.handle], bytes(data), with_response=response
+            )
+        except ATT_Error as exc:  # as bleak's platform backends report an ATT error response
+            raise BleakGATTProtocolError(int(exc.error_code)) from None
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
         await self._require().write_value(self._proxies[descriptor.handle], bytes(data), with_response=True)

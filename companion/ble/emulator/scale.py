@@ -657,8 +657,8 @@ class EtekcityScale:
 
 
 def populate_default(air: VirtualAir) -> None:
-    """The demo population: a SIG body-composition scale, a Mi broadcast scale, a QN-family scale and an
-    Etekcity ESF-551.
+    """The demo population: a SIG body-composition scale, a Mi broadcast scale, a QN-family scale, an
+    Etekcity ESF-551 and a heart-rate strap (``strap.HeartRateStrap``).
 
     ``COMPANION_EMULATED_WEIGH_IN=<kg>`` scripts a person for headless runs (``companion measure``): they
     step on
@@ -673,6 +673,9 @@ def populate_default(air: VirtualAir) -> None:
     mi_scale = MiBroadcastScale(air)
     QnScale(air)
     EtekcityScale(air)
+    from companion.ble.emulator.strap import HeartRateStrap
+
+    HeartRateStrap(air)
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
     if not scripted:
         return

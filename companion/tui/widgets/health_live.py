@@ -21,7 +21,7 @@ def ble_backends() -> tuple[Any, Any]:
     """(scanner backend, client backend) for bleak: the emulated ones when ``COMPANION_BLE=emulated`` and the BLE
     capability provides ``companion.ble.emulator.scanner_backend`` / ``client_backend``; else (None, None),
     which is the platform's real backend."""
-    if os.environ.get("COMPANION_BLE") != "emulated":
+    if os.environ.get("COMPANION_BLE", "").strip().lower() != "emulated":
         return None, None
     try:
         from companion.ble import emulator  # type: ignore[attr-defined]
@@ -64,6 +64,8 @@ class LiveHeartRate(Vertical):
                      id="health-live-status")
 
     def _status(self, text: str, style: str = "") -> None:
+        if not self.is_attached:
+            return
         self.query_one("#health-live-status", Static).update(safe_text(text, style=style))
 
     @on(Button.Pressed, "#health-live-connect")
@@ -87,17 +89,23 @@ class LiveHeartRate(Vertical):
         scanner_backend, client_backend = ble_backends()
         recorder = None
         try:
-            devices = await find_heart_rate_devices(timeout=5.0, backend=scanner_backend)
+            devices = await find_heart_rate_devices(timeout=5.0, backend=scanner_backend, settle=1.0)
             if not devices:
                 self._status(_("No heart-rate device found. Is it on and nearby?"), "yellow")
                 return
             device = devices[0]
-            self._status(_("Connected to {name}.").format(name=device.name))
+            self._status(_("Connecting to {name}...").format(name=device.name))
             profile = screen.profile
             if profile is not None:
                 recorder = HeartRateRecorder(screen.store, profile.id, f"ble:{device.name}")
 
+            connected = False
+
             def on_reading(ts: int, reading: Any) -> None:
+                nonlocal connected
+                if not connected:
+                    connected = True
+                    self._status(_("Connected to {name}.").format(name=device.name))
                 if recorder is not None:
                     recorder.add(ts, reading)
                 self.post_message(self.Reading(reading.bpm, reading.sensor_contact, reading.rr_intervals_ms))
@@ -108,9 +116,25 @@ class LiveHeartRate(Vertical):
             self._status(_("Bluetooth problem: {error}").format(error=error), "red")
         finally:
             if recorder is not None:
-                recorder.flush()
-            self.query_one("#health-live-connect", Button).disabled = False
-            self.query_one("#health-live-stop", Button).disabled = True
+                self._save(recorder)
+            if self.is_attached:  # the screen may be gone (app closing): nothing left to update
+                self.query_one("#health-live-connect", Button).disabled = False
+                self.query_one("#health-live-stop", Button).disabled = True
+
+    def _save(self, recorder: Any) -> None:
+        """Store what is still buffered (a stop or a dropped link mid-stream keeps every whole reading)."""
+        from companion.privacy import ProcessingNotAllowed
+
+        try:
+            recorder.flush()
+        except ProcessingNotAllowed as error:
+            self._status(str(error), "yellow")
+            return
+        if not self.is_attached:
+            return
+        reload = getattr(self.screen, "reload", None)
+        if recorder.stored and callable(reload):
+            reload()  # the heart-rate summary below counts the new samples
 
     @on(Reading)
     def show(self, message: Reading) -> None:
