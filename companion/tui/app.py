@@ -186,9 +186,9 @@ class CompanionApp(App[int]):
         if self._painting is None and renderable is not None and not self._batch_count:
             from companion.tui.screens.base import CompanionScreen
 
-            if isinstance(screen, CompanionScreen) and screen is self.screen:
-                # The first frame is out; once the screen has settled (its mount handlers ran, the frames with
-                # their content are drawn and nothing is left to lay out) it counts as painted.
+            if isinstance(screen, CompanionScreen) and screen is self.screen and screen.content_ready:
+                # A frame with the screen's content (its data loaded, not a "Loading…" frame) is out; once the
+                # screen has settled (nothing left to lay out, the last frame drawn) it counts as painted.
                 self._painting = screen
                 screen.call_after_refresh(self._first_paint)
 

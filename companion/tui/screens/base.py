@@ -23,6 +23,13 @@ class CompanionScreen(Screen[None]):
 
     SCREEN_ID: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    #: False while the screen is still loading what it shows (in a worker); it then calls ``content_shown()``.
+    #: The app counts the screen as painted (start-up time) only once its content is on the terminal.
+    content_ready: bool = True
+
+    def content_shown(self) -> None:
+        """The screen's data is in its widgets; the next frame written is the one a person sees."""
+        self.content_ready = True
 
     @property
     def companion(self) -> CompanionApp:

@@ -207,6 +207,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.figures: DashboardFigures | None = None
         self.trend_data: Any = None
         self.metric_order: list[Metric] = list(METRIC_ORDER)
+        self.content_ready = False  # painted (for start-up time) once the figures are shown
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dash"):
@@ -261,6 +262,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.query_one("#dash-empty", Static).update(safe_text(message))
         for selector in ("#dash-top", "#dash-chart"):
             self.query_one(selector).display = False
+        self.content_shown()
 
     def _show(self, profile: Profile, data: Any, figures: DashboardFigures, chart: Any, inbox: str | None) -> None:
         self.figures = figures
@@ -280,6 +282,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             empty.display = True
             top.display = False
             chart_widget.display = False
+            self.content_shown()
             return
         empty.display = False
         top.display = True
@@ -292,6 +295,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self._fill_table(profile, figures)
         self.query_one("#dash-outcome", Static).update(Text("\n").join(outcome_lines(figures, profile)))
         chart_widget.show(data, chart, chart_widget.range_key)
+        self.content_shown()
 
     def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
         table = self.query_one("#dash-metrics", DataTable)
