@@ -225,15 +225,21 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
+        # Shown again: reload (data may have changed elsewhere). Not on the first showing: the load started
+        # by on_mount is still running, and a second thread would compute the same figures alongside it.
+        if self.content_ready:
+            self.refresh_data()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_failure(self, event)
+        if event.state is WorkerState.ERROR:
+            self.content_shown()  # what there is to show (the failure) is shown
 
     # ----- data ---------------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         profile = self.profile
         if profile is None or profile.id is None:
+            self.content_shown()
             return
         self._load(profile)
 
