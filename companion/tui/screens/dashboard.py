@@ -21,6 +21,7 @@ from companion.i18n import N_, _
 from companion.trends.figures import DashboardFigures, MetricRow
 from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
 from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
+from companion.trends.snapshot import DashboardSnapshot, inbox_line
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.trends_chart import TrendChart
@@ -58,35 +59,6 @@ def format_change(metric: Metric, value: float | None, unit: WeightUnit) -> str:
         return "±0"
     text = format_metric(metric, value, unit, signed=True)
     return text.removesuffix(" kg/m²")  # the unit is in the Latest column; keeps the change columns narrow
-
-
-def inbox_line(store: Any) -> str | None:
-    """HOOK for other capabilities: "Messages: N unread" and open data requests. Each part appears only when
-    its provider exists: ``companion.store.messages.unread_count(store)`` and
-    ``companion.privacy.requests.open_count(store)``."""
-    parts: list[str] = []
-    try:
-        from companion.store.messages import unread_count  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        pass
-    else:
-        try:
-            parts.append(_("Messages: {count} unread").format(count=int(unread_count(store))))
-        except Exception:
-            pass
-    try:
-        from companion.privacy.requests import open_requests
-    except ImportError:
-        pass
-    else:
-        try:
-            pending = open_requests(store)
-            if pending:
-                parts.append(_("Open data requests: {count} (next answer due {due})").format(
-                    count=len(pending), due=pending[0].due.isoformat()))
-        except Exception:
-            pass
-    return "  ·  ".join(parts) if parts else None
 
 
 def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
@@ -245,23 +217,18 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
 
     @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
     def _load(self, profile: Profile) -> None:
-        from companion.privacy import ProcessingNotAllowed, require
-        from companion.trends.data import TrendData, metric_input
+        from companion.i18n import current_language
+        from companion.trends.snapshot import load_snapshot
 
-        store = self.store
-        now = self.companion.clock.now()
-        try:
-            require(store, "health-data")
-        except ProcessingNotAllowed as exc:
-            self.app.call_from_thread(self._show_blocked, str(exc))
+        # Demo mode computes the first snapshot while the UI is still starting (companion.demo).
+        prefetched = self.companion.context.extras.pop("dashboard_snapshot", None)
+        snapshot = prefetched() if prefetched is not None else None
+        if snapshot is None or snapshot.profile != profile or snapshot.language != current_language():
+            snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
+        if snapshot.blocked is not None:
+            self.app.call_from_thread(self._show_blocked, snapshot.blocked)
             return
-        data = TrendData(store, profile)
-        figures = data.figures(now)
-        tz = now.tzinfo
-        assert tz is not None
-        chart = metric_input(data, Metric.WEIGHT, profile.weight_unit, tz)
-        inbox = inbox_line(store)
-        self.app.call_from_thread(self._show, profile, data, figures, chart, inbox)
+        self.app.call_from_thread(self._show, snapshot)
 
     def _show_blocked(self, message: str) -> None:
         self.query_one("#dash-title", Static).update(_("Your progress"))
@@ -270,7 +237,10 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             self.query_one(selector).display = False
         self.content_shown()
 
-    def _show(self, profile: Profile, data: Any, figures: DashboardFigures, chart: Any, inbox: str | None) -> None:
+    def _show(self, snapshot: DashboardSnapshot) -> None:
+        profile, data, figures, chart, inbox = (snapshot.profile, snapshot.data, snapshot.figures, snapshot.chart,
+                                                snapshot.inbox)
+        assert figures is not None and data is not None and chart is not None
         self.figures = figures
         self.trend_data = data
         title = self.query_one("#dash-title", Static)
@@ -763,4 +733,4 @@ class TrendsScreen(ScreenPalette, CompanionScreen):
         ]
 
 
-__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric"]
+__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric", "inbox_line"]
