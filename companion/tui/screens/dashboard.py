@@ -180,6 +180,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.trend_data: Any = None
         self.metric_order: list[Metric] = list(METRIC_ORDER)
         self.content_ready = False  # painted (for start-up time) once the figures are shown
+        self._resumed = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dash"):
@@ -197,10 +198,11 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        # Shown again: reload (data may have changed elsewhere). Not on the first showing: the load started
-        # by on_mount is still running, and a second thread would compute the same figures alongside it.
-        if self.content_ready:
+        # Shown again: reload (data may have changed elsewhere). Not on the first showing: on_mount loaded
+        # (or is still loading) the data, and a second thread would compute the same figures alongside it.
+        if self._resumed:
             self.refresh_data()
+        self._resumed = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_failure(self, event)
@@ -213,22 +215,36 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         if profile is None or profile.id is None:
             self.content_shown()
             return
-        self._load(profile)
+        snapshot = self._prefetched(profile)
+        if snapshot is not None:
+            self._present(snapshot)
+        else:
+            self._load(profile)
 
-    @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
-    def _load(self, profile: Profile) -> None:
+    def _prefetched(self, profile: Profile) -> DashboardSnapshot | None:
+        """Demo mode computes the first snapshot while the UI is still starting (``companion.demo``): use it
+        (waiting for the last of it costs nothing, that thread holds the interpreter anyway), so that the very
+        first frame shows the data instead of an empty dashboard that is then laid out and drawn again."""
         from companion.i18n import current_language
-        from companion.trends.snapshot import load_snapshot
 
-        # Demo mode computes the first snapshot while the UI is still starting (companion.demo).
         prefetched = self.companion.context.extras.pop("dashboard_snapshot", None)
         snapshot = prefetched() if prefetched is not None else None
         if snapshot is None or snapshot.profile != profile or snapshot.language != current_language():
-            snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
+            return None
+        return snapshot  # type: ignore[no-any-return]
+
+    def _present(self, snapshot: DashboardSnapshot) -> None:
         if snapshot.blocked is not None:
-            self.app.call_from_thread(self._show_blocked, snapshot.blocked)
-            return
-        self.app.call_from_thread(self._show, snapshot)
+            self._show_blocked(snapshot.blocked)
+        else:
+            self._show(snapshot)
+
+    @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
+    def _load(self, profile: Profile) -> None:
+        from companion.trends.snapshot import load_snapshot
+
+        snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
+        self.app.call_from_thread(self._present, snapshot)
 
     def _show_blocked(self, message: str) -> None:
         self.query_one("#dash-title", Static).update(_("Your progress"))
