@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from companion.i18n import N_, _
+from companion.tui.widgets.footer import CompanionFooter
 
 if TYPE_CHECKING:
     from companion.domain.model import Profile
@@ -48,7 +49,7 @@ class CompanionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
-        yield Footer()
+        yield CompanionFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
