@@ -181,6 +181,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.metric_order: list[Metric] = list(METRIC_ORDER)
         self.content_ready = False  # painted (for start-up time) once the figures are shown
         self._resumed = False
+        self._shown_profile: int | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dash"):
@@ -286,7 +287,12 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             _("{n} weigh-ins").format(n=figures.weigh_ins)))
         self._fill_table(profile, figures)
         self.query_one("#dash-outcome", Static).update(Text("\n").join(outcome_lines(figures, profile)))
+        # A reload of the same person's data (back from a dialog or the palette) keeps the zoom they chose.
+        keep = chart_widget.window if self._shown_profile == profile.id and chart_widget.input is not None else None
         chart_widget.show(data, chart, chart_widget.range_key)
+        if keep is not None:
+            chart_widget.set_window(keep)
+        self._shown_profile = profile.id
         self.content_shown()
 
     def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
