@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 from companion.domain.model import Measurement, Metric, Profile, Sex
 
 if TYPE_CHECKING:
+    from companion.clock import Clock
     from companion.store import Store
+    from companion.trends.snapshot import DashboardSnapshot
 
 DEMO_TZ = timezone(timedelta(hours=1))
 
@@ -182,11 +184,16 @@ class DemoWorkspace:
     overlaps with Textual's start-up; ``store()`` waits for it. ``cleanup()`` deletes the directory.
     """
 
-    def __init__(self, years: float, today: date) -> None:
+    def __init__(self, years: float, today: date, clock: Clock | None = None) -> None:
+        from companion.clock import SYSTEM_CLOCK
+
         self._tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
         self.home = Path(self._tmp.name)
+        self.clock = clock or SYSTEM_CLOCK
         self._store: Store | None = None
         self._error: BaseException | None = None
+        self._store_ready = threading.Event()
+        self._snapshot: DashboardSnapshot | None = None
         self._thread = threading.Thread(
             target=self._build, args=(years, today), name="companion-demo", daemon=True
         )
@@ -197,14 +204,31 @@ class DemoWorkspace:
             self._store = create_demo_store(self.home, years=years, today=today)
         except BaseException as exc:  # handed to the caller of store()
             self._error = exc
+            return
+        finally:
+            self._store_ready.set()
+        # Then what the dashboard shows first, while the UI is still starting (dashboard_snapshot()).
+        try:
+            from companion.trends.snapshot import load_snapshot
+
+            profile = self._store.profiles.active()
+            if profile is not None:
+                self._snapshot = load_snapshot(self._store, profile, self.clock.now())
+        except Exception:  # the dashboard loads it again itself
+            self._snapshot = None
 
     def store(self) -> Store:
-        self._thread.join()
+        self._store_ready.wait()
         if self._error is not None:
             self.cleanup()
             raise self._error
         assert self._store is not None
         return self._store
+
+    def dashboard_snapshot(self) -> DashboardSnapshot | None:
+        """The dashboard's first data, computed in the background after the store was built (or None)."""
+        self._thread.join()
+        return self._snapshot
 
     def cleanup(self) -> None:
         self._tmp.cleanup()

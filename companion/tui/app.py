@@ -186,9 +186,9 @@ class CompanionApp(App[int]):
         if self._painting is None and renderable is not None and not self._batch_count:
             from companion.tui.screens.base import CompanionScreen
 
-            if isinstance(screen, CompanionScreen) and screen is self.screen:
-                # The first frame is out; once the screen has settled (its mount handlers ran, the frames with
-                # their content are drawn and nothing is left to lay out) it counts as painted.
+            if screen is self.screen and isinstance(screen, CompanionScreen) and screen.content_ready:
+                # A frame with the screen's content (its data loaded, not a "Loading…" frame) is out; once the
+                # screen has settled (nothing left to lay out, the last frame drawn) it counts as painted.
                 self._painting = screen
                 screen.call_after_refresh(self._first_paint)
 
@@ -267,9 +267,11 @@ def make_app(
 
         if demo_workspace is None:
             years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))
-            demo_workspace = DemoWorkspace(years, (clock or SYSTEM_CLOCK).now().date())
+            demo_workspace = DemoWorkspace(years, (clock or SYSTEM_CLOCK).now().date(), clock or SYSTEM_CLOCK)
         store = demo_workspace.store()
         extras["tmpdir"] = demo_workspace
+        if demo_workspace.clock is (clock or SYSTEM_CLOCK):  # its first dashboard data is computed already
+            extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot
         home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(

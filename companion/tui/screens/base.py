@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from companion.i18n import N_, _
+from companion.tui.widgets.footer import CompanionFooter
 
 if TYPE_CHECKING:
     from companion.domain.model import Profile
@@ -23,6 +24,13 @@ class CompanionScreen(Screen[None]):
 
     SCREEN_ID: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    #: False while the screen is still loading what it shows (in a worker); it then calls ``content_shown()``.
+    #: The app counts the screen as painted (start-up time) only once its content is on the terminal.
+    content_ready: bool = True
+
+    def content_shown(self) -> None:
+        """The screen's data is in its widgets; the next frame written is the one a person sees."""
+        self.content_ready = True
 
     @property
     def companion(self) -> CompanionApp:
@@ -41,7 +49,7 @@ class CompanionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
-        yield Footer()
+        yield CompanionFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -21,6 +21,7 @@ from companion.i18n import N_, _
 from companion.trends.figures import DashboardFigures, MetricRow
 from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
 from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
+from companion.trends.snapshot import DashboardSnapshot, inbox_line
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.trends_chart import TrendChart
@@ -58,35 +59,6 @@ def format_change(metric: Metric, value: float | None, unit: WeightUnit) -> str:
         return "±0"
     text = format_metric(metric, value, unit, signed=True)
     return text.removesuffix(" kg/m²")  # the unit is in the Latest column; keeps the change columns narrow
-
-
-def inbox_line(store: Any) -> str | None:
-    """HOOK for other capabilities: "Messages: N unread" and open data requests. Each part appears only when
-    its provider exists: ``companion.store.messages.unread_count(store)`` and
-    ``companion.privacy.requests.open_count(store)``."""
-    parts: list[str] = []
-    try:
-        from companion.store.messages import unread_count  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        pass
-    else:
-        try:
-            parts.append(_("Messages: {count} unread").format(count=int(unread_count(store))))
-        except Exception:
-            pass
-    try:
-        from companion.privacy.requests import open_requests
-    except ImportError:
-        pass
-    else:
-        try:
-            pending = open_requests(store)
-            if pending:
-                parts.append(_("Open data requests: {count} (next answer due {due})").format(
-                    count=len(pending), due=pending[0].due.isoformat()))
-        except Exception:
-            pass
-    return "  ·  ".join(parts) if parts else None
 
 
 def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
@@ -207,6 +179,9 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.figures: DashboardFigures | None = None
         self.trend_data: Any = None
         self.metric_order: list[Metric] = list(METRIC_ORDER)
+        self.content_ready = False  # painted (for start-up time) once the figures are shown
+        self._resumed = False
+        self._shown_profile: int | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dash"):
@@ -224,45 +199,65 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
+        # Shown again: reload (data may have changed elsewhere). Not on the first showing: on_mount loaded
+        # (or is still loading) the data, and a second thread would compute the same figures alongside it.
+        if self._resumed:
+            self.refresh_data()
+        self._resumed = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_failure(self, event)
+        if event.state is WorkerState.ERROR:
+            self.content_shown()  # what there is to show (the failure) is shown
 
     # ----- data ---------------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         profile = self.profile
         if profile is None or profile.id is None:
+            self.content_shown()
             return
-        self._load(profile)
+        snapshot = self._prefetched(profile)
+        if snapshot is not None:
+            self._present(snapshot)
+        else:
+            self._load(profile)
+
+    def _prefetched(self, profile: Profile) -> DashboardSnapshot | None:
+        """Demo mode computes the first snapshot while the UI is still starting (``companion.demo``): use it
+        (waiting for the last of it costs nothing, that thread holds the interpreter anyway), so that the very
+        first frame shows the data instead of an empty dashboard that is then laid out and drawn again."""
+        from companion.i18n import current_language
+
+        prefetched = self.companion.context.extras.pop("dashboard_snapshot", None)
+        snapshot = prefetched() if prefetched is not None else None
+        if snapshot is None or snapshot.profile != profile or snapshot.language != current_language():
+            return None
+        return snapshot  # type: ignore[no-any-return]
+
+    def _present(self, snapshot: DashboardSnapshot) -> None:
+        if snapshot.blocked is not None:
+            self._show_blocked(snapshot.blocked)
+        else:
+            self._show(snapshot)
 
     @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
     def _load(self, profile: Profile) -> None:
-        from companion.privacy import ProcessingNotAllowed, require
-        from companion.trends.data import TrendData, metric_input
+        from companion.trends.snapshot import load_snapshot
 
-        store = self.store
-        now = self.companion.clock.now()
-        try:
-            require(store, "health-data")
-        except ProcessingNotAllowed as exc:
-            self.app.call_from_thread(self._show_blocked, str(exc))
-            return
-        data = TrendData(store, profile)
-        figures = data.figures(now)
-        tz = now.tzinfo
-        assert tz is not None
-        chart = metric_input(data, Metric.WEIGHT, profile.weight_unit, tz)
-        inbox = inbox_line(store)
-        self.app.call_from_thread(self._show, profile, data, figures, chart, inbox)
+        snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
+        self.app.call_from_thread(self._present, snapshot)
 
     def _show_blocked(self, message: str) -> None:
         self.query_one("#dash-title", Static).update(_("Your progress"))
         self.query_one("#dash-empty", Static).update(safe_text(message))
         for selector in ("#dash-top", "#dash-chart"):
             self.query_one(selector).display = False
+        self.content_shown()
 
-    def _show(self, profile: Profile, data: Any, figures: DashboardFigures, chart: Any, inbox: str | None) -> None:
+    def _show(self, snapshot: DashboardSnapshot) -> None:
+        profile, data, figures, chart, inbox = (snapshot.profile, snapshot.data, snapshot.figures, snapshot.chart,
+                                                snapshot.inbox)
+        assert figures is not None and data is not None and chart is not None
         self.figures = figures
         self.trend_data = data
         title = self.query_one("#dash-title", Static)
@@ -280,6 +275,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             empty.display = True
             top.display = False
             chart_widget.display = False
+            self.content_shown()
             return
         empty.display = False
         top.display = True
@@ -291,7 +287,13 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             _("{n} weigh-ins").format(n=figures.weigh_ins)))
         self._fill_table(profile, figures)
         self.query_one("#dash-outcome", Static).update(Text("\n").join(outcome_lines(figures, profile)))
+        # A reload of the same person's data (back from a dialog or the palette) keeps the zoom they chose.
+        keep = chart_widget.window if self._shown_profile == profile.id and chart_widget.input is not None else None
         chart_widget.show(data, chart, chart_widget.range_key)
+        if keep is not None:
+            chart_widget.set_window(keep)
+        self._shown_profile = profile.id
+        self.content_shown()
 
     def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
         table = self.query_one("#dash-metrics", DataTable)
@@ -753,4 +755,4 @@ class TrendsScreen(ScreenPalette, CompanionScreen):
         ]
 
 
-__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric"]
+__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric", "inbox_line"]
