@@ -136,7 +136,7 @@ def digest():  # type: ignore[no-untyped-def]
     return dir_digest
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(pilot, condition, timeout: float = 10.0, describe=None) -> None:  # type: ignore[no-untyped-def]
     """Let the app run (workers included) until ``condition()`` holds; fail after ``timeout`` seconds."""
     import asyncio
 
@@ -144,5 +144,6 @@ async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: 
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
+            state = f" ({describe()})" if describe is not None else ""
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}{state}")
         await pilot.pause(0.02)
