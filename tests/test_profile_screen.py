@@ -114,8 +114,8 @@ async def test_language_switch_translates_the_screen(onboarded: Path, clock) -> 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="order-dependent: after tests/clinics in the same process the second (correct) attempt reports a wrong "
-    "passphrase; passes alone and after every other test directory; under investigation",
+    reason="known bug under investigation: after a wrong current passphrase, a second press of Change passphrase "
+    "does not reach its handler in Pilot (the first press does)",
 )
 async def test_change_passphrase_with_strength_feedback(onboarded: Path, clock) -> None:  # type: ignore[no-untyped-def]
     new = "Another long passphrase 42!"
@@ -142,9 +142,7 @@ async def test_change_passphrase_with_strength_feedback(onboarded: Path, clock) 
         )
         assert text_of(screen, "#error-repeat-passphrase") == "Wrong passphrase; nothing was changed."
         screen.query_one("#current-passphrase", Input).value = TEST_PASSPHRASE
-        screen.query_one("#change-passphrase").focus()
-        await wait_until(pilot, lambda: screen.focused is screen.query_one("#change-passphrase"))
-        await pilot.press("enter")
+        await pilot.click("#change-passphrase")
         # The scrypt work runs in a thread; wait for its outcome, not for the previous message to go.
         await wait_until(
             pilot,
