@@ -165,23 +165,28 @@ class WeightScaleFeature:
         return out
 
 
-def decode_weight_scale_feature(data: bytes) -> WeightScaleFeature:
-    what = "weight scale feature"
+def _feature_word(
+    data: bytes, what: str, used_bits: int, mass_shift: int
+) -> tuple[int, float | None, float | None]:
+    """The 32-bit feature field shared by 0x2A9E and 0x2A9B: (value, mass resolution, height resolution).
+
+    Both carry a 4-bit mass-resolution code at ``mass_shift`` and a 3-bit height-resolution code right after it
+    (codes above 7 / 3 are reserved); bits from ``used_bits`` up are reserved (GSS 3.253 and 3.31).
+    """
     exact(data, 4, what)
     value = u32le(data, 0)
-    if value >> 10:
+    if value >> used_bits:
         raise DecodeError(f"{what}: reserved bits set (0x{value:08x})")
-    weight_code = (value >> 3) & 0x0F
-    height_code = (value >> 7) & 0x07
-    if weight_code > 7 or height_code > 3:
+    mass_code = (value >> mass_shift) & 0x0F
+    height_code = (value >> (mass_shift + 4)) & 0x07
+    if mass_code > 7 or height_code > 3:
         raise DecodeError(f"{what}: reserved resolution code")
-    return WeightScaleFeature(
-        bool(value & 1),
-        bool(value & 2),
-        bool(value & 4),
-        _WEIGHT_RES_KG.get(weight_code),
-        _HEIGHT_RES_M.get(height_code),
-    )
+    return value, _WEIGHT_RES_KG.get(mass_code), _HEIGHT_RES_M.get(height_code)
+
+
+def decode_weight_scale_feature(data: bytes) -> WeightScaleFeature:
+    value, mass_res, height_res = _feature_word(data, "weight scale feature", 10, 3)
+    return WeightScaleFeature(bool(value & 1), bool(value & 2), bool(value & 4), mass_res, height_res)
 
 
 def encode_weight_scale_feature(
@@ -382,17 +387,9 @@ _BCS_FEATURE_NAMES = (
 
 
 def decode_body_composition_feature(data: bytes) -> BodyCompositionFeature:
-    what = "body composition feature"
-    exact(data, 4, what)
-    value = u32le(data, 0)
-    if value >> 18:
-        raise DecodeError(f"{what}: reserved bits set (0x{value:08x})")
-    mass_code = (value >> 11) & 0x0F
-    height_code = (value >> 15) & 0x07
-    if mass_code > 7 or height_code > 3:
-        raise DecodeError(f"{what}: reserved resolution code")
+    value, mass_res, height_res = _feature_word(data, "body composition feature", 18, 11)
     names = tuple(name for bit, name in enumerate(_BCS_FEATURE_NAMES) if value & (1 << bit))
-    return BodyCompositionFeature(names, _WEIGHT_RES_KG.get(mass_code), _HEIGHT_RES_M.get(height_code))
+    return BodyCompositionFeature(names, mass_res, height_res)
 
 
 def encode_body_composition_feature(
