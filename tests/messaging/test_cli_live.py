@@ -112,15 +112,16 @@ def test_registration_token_flow(profile_dir, synapse, clinic, capsys, monkeypat
     assert provisioned["password"] is None and provisioned["registration_token"]
     assert not provisioned["created_account"]
     monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", "my own secret passphrase")
+    # "--opt=VALUE": a token may start with "-", which argparse would read as an option in "--opt VALUE".
     assert main(["messages", "login", "--homeserver", synapse.url, "--user", user, "--clinic", clinic.user_id,
-                 "--registration-token", provisioned["registration_token"]]) == 0
+                 f"--registration-token={provisioned['registration_token']}"]) == 0
     assert provisioned["patient"] in capsys.readouterr().out
     assert main(["messages", "send", "registered myself", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "sent"
     # The token is spent.
     monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", "x")
     assert main(["messages", "login", "--homeserver", synapse.url, "--user", user + "b", "--clinic",
-                 clinic.user_id, "--registration-token", provisioned["registration_token"]]) == 1
+                 clinic.user_id, f"--registration-token={provisioned['registration_token']}"]) == 1
     assert "registration token" in capsys.readouterr().err
 
 
