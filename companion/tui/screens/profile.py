@@ -95,6 +95,7 @@ class ProfileScreen(CompanionScreen):
     ]
     DEFAULT_CSS = """
     ProfileScreen #profile-form { padding: 0 2; }
+    ProfileScreen #passphrase-box { height: auto; }
     ProfileScreen .profile-row { height: auto; margin-bottom: 1; }
     ProfileScreen .profile-row Label { width: 26; padding: 0 1 0 0; }
     ProfileScreen .profile-row Input, ProfileScreen .profile-row Select { width: 1fr; max-width: 60; }
@@ -332,6 +333,11 @@ class ProfileScreen(CompanionScreen):
     def _passphrase_error(self, message: str) -> None:
         self.query_one("#error-repeat-passphrase", Static).update(message)
         self.query_one("#passphrase-status", Static).update("")
+        if message:  # the outcome and the buttons stay in view, so a retry is one press away
+            self._reveal_passphrase_outcome()
+
+    def _reveal_passphrase_outcome(self) -> None:
+        self.call_after_refresh(self.query_one("#passphrase-status").scroll_visible, animate=False)
 
     @on(Button.Pressed, "#change-passphrase")
     def _change_passphrase(self) -> None:
@@ -375,6 +381,7 @@ class ProfileScreen(CompanionScreen):
         else:
             message = _("Passphrase removed; the key is in the keyring.")
         self.query_one("#passphrase-status", Static).update(message)
+        self._reveal_passphrase_outcome()
         self.notify(message, timeout=3)
 
     # ----- palette ---------------------------------------------------------------------------------------
