@@ -47,9 +47,34 @@ class AppContext:
 
 def _mode_factory(screen_id: str) -> Any:
     def build() -> Screen[Any]:
-        return spec(screen_id).load()()
+        screen = spec(screen_id).load()()
+        _prepare_styles(screen)
+        return screen
 
     return build
+
+
+def _prepare_styles(screen: Screen[Any]) -> None:
+    """Style a screen made by ``MODES`` once when it mounts, not three times.
+
+    Textual's ``App._init_mode`` re-parses every CSS source in a fresh stylesheet and restyles every node
+    (``refresh_css``) when the new screen's CSS counter differs from the app's; that matters only for screens
+    made before a CSS change (a theme switch), as a screen made now is styled from the current stylesheet when
+    it mounts. And a screen with breakpoint classes (the dashboard's ``-narrow``) gets them on its first resize,
+    which restyles all its widgets once more; giving it the classes for the current size up front leaves
+    nothing to change. Together these were the largest costs before the dashboard's first frame. Textual
+    internals (pinned version); ``tests/test_app_start.py`` checks how often the first screen is styled.
+    """
+    app = screen.app
+    screen._css_update_count = app._css_update_count
+    width, height = app.size
+    classes: dict[str, bool] = {}
+    for size, breakpoints in ((width, screen.HORIZONTAL_BREAKPOINTS or app.HORIZONTAL_BREAKPOINTS or []),
+                              (height, screen.VERTICAL_BREAKPOINTS or app.VERTICAL_BREAKPOINTS or [])):
+        classes.update({name: False for _, name in breakpoints})
+        classes.update(dict.fromkeys(screen._get_breakpoint_classes(size, breakpoints), True))
+    if classes:
+        screen.update_classes(classes, update=False)
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -272,6 +297,8 @@ def make_app(
         extras["tmpdir"] = demo_workspace
         if demo_workspace.clock is (clock or SYSTEM_CLOCK):  # its first dashboard data is computed already
             extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot
+            # From a child process it may still be on its way: the dashboard then waits for it in a thread
+            extras["dashboard_snapshot_pending"] = demo_workspace.in_child_process
         home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -27,6 +28,14 @@ class CompanionScreen(Screen[None]):
     #: False while the screen is still loading what it shows (in a worker); it then calls ``content_shown()``.
     #: The app counts the screen as painted (start-up time) only once its content is on the terminal.
     content_ready: bool = True
+    _styled_on_mount = True  # until its first resume: its widgets were just styled as they mounted
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (subclass first). On the first resume the widgets were styled a
+        # moment ago, when they mounted; restyling the whole screen again only delays the first frame.
+        if self._styled_on_mount:
+            self._styled_on_mount = False
+            event.refresh_styles = False
 
     def content_shown(self) -> None:
         """The screen's data is in its widgets; the next frame written is the one a person sees."""
