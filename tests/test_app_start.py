@@ -78,6 +78,7 @@ def test_demo_paints_the_dashboard_and_exits(tmp_path: Path) -> None:
 
     text = re.sub(rb"\x1b\[[0-9;?$>]*[A-Za-z~]", b"", output)
     assert b"Dashboard" in text and b"first paint after" in output
+    assert b"weigh-ins" in text and b"Body fat" in text  # painted with its data (built in a child process)
     assert b"Traceback" not in output
     assert blocker.read_text() == "not a directory"
 
@@ -91,3 +92,94 @@ def test_damaged_data_shows_the_dialog_and_quits_with_1(onboarded: Path) -> None
     assert code == 1
     assert b"Traceback" not in output
     assert dir_digest(onboarded) == before
+
+
+def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
+    """``companion --demo`` builds the demo store in a forked child and gets only its in-memory key and the
+    first figures back through a pipe; the result must be the same as building it here."""
+    from datetime import date
+
+    from companion.demo import DemoWorkspace
+    from companion.domain import Metric
+
+    today = date(2026, 11, 25)
+    forked = DemoWorkspace(1.0, today, separate_process=True)
+    local = DemoWorkspace(1.0, today)
+    try:
+        assert forked.in_child_process
+        stores = forked.store(), local.store()
+        snapshots = forked.dashboard_snapshot(), local.dashboard_snapshot()
+        assert not forked.in_child_process
+        profiles = [store.profiles.active() for store in stores]
+        assert profiles[0] == profiles[1] and profiles[0] is not None and profiles[0].id is not None
+        series = [store.measurements.series(profiles[0].id, Metric.WEIGHT) for store in stores]
+        assert series[0] == series[1] and len(series[0][0]) > 300
+        assert snapshots[0] is not None and snapshots[1] is not None
+        assert snapshots[0].figures == snapshots[1].figures
+        assert snapshots[0].chart == snapshots[1].chart
+        assert snapshots[0].data is not None and snapshots[0].data.store is stores[0]
+        # The key never touched the disk: the directory holds the database (and its WAL) only
+        assert {p.name for p in forked.home.iterdir()} <= {DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"}
+    finally:
+        for workspace in (forked, local):
+            if workspace._store is not None:
+                workspace._store.close()
+            workspace.cleanup()
+
+
+def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from companion import demo
+    from companion.store import StoreError
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(demo, "create_demo_store", broken)
+    workspace = demo.DemoWorkspace(1.0, date(2026, 11, 25), separate_process=True)
+    with pytest.raises(StoreError, match="disk full"):
+        workspace.store()
+    assert not workspace.home.exists() and not workspace.in_child_process
+
+
+async def test_first_screen_is_styled_once() -> None:
+    """The dashboard's widgets are styled when they mount, not again on the first resume, the first resize
+    (breakpoint classes) or a stylesheet re-parse (``companion.tui.app._prepare_styles`` and
+    ``CompanionScreen._on_screen_resume`` rely on Textual internals; this notices when those change)."""
+    from collections import Counter
+    from unittest import mock
+
+    from textual.css.stylesheet import Stylesheet
+
+    from companion.tui.app import make_app
+    from tests.conftest import wait_until
+
+    styled: Counter[int] = Counter()
+    reparsed: list[int] = []
+    apply = Stylesheet.apply
+    reparse = Stylesheet.reparse
+
+    def counting_apply(self: Stylesheet, node: object, *args: object, **kwargs: object) -> None:
+        styled[id(node)] += 1
+        apply(self, node, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_reparse(self: Stylesheet) -> None:
+        reparsed.append(1)
+        reparse(self)
+
+    app = make_app(demo=True, demo_years=1.0)
+    app.context.extras["no_services"] = True
+    with mock.patch.object(Stylesheet, "apply", counting_apply), \
+            mock.patch.object(Stylesheet, "reparse", counting_reparse):
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_until(pilot, lambda: app.screen.id != "_default" and getattr(app.screen, "content_ready",
+                                                                                       False))
+            await pilot.pause()
+            screen = app.screen
+            widgets = [screen, *screen.walk_children()]
+            counts = {f"{type(w).__name__}#{w.id}": styled[id(w)] for w in widgets}
+    assert not reparsed, "a full stylesheet re-parse before the first frame"
+    focused_once_more = {k: v for k, v in counts.items() if v > 1 and not k.startswith("DataTable")}
+    assert not focused_once_more, f"styled more than once: {focused_once_more}"
+    assert all(v >= 1 for v in counts.values())

@@ -107,10 +107,15 @@ class Store:
             raise
 
     @classmethod
-    def create_ephemeral(cls, home: Path, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+    def create_ephemeral(cls, home: Path, *, clock: Clock = SYSTEM_CLOCK, key: bytes | None = None) -> Store:
         """A store whose key lives only in memory (demo mode): no keyring, no passphrase, gone on exit."""
         _ensure_writable_dir(home)
-        return cls._connect(home, secrets.token_bytes(32), clock, new=True, ephemeral=True)
+        return cls._connect(home, key or secrets.token_bytes(32), clock, new=True, ephemeral=True)
+
+    @classmethod
+    def open_ephemeral(cls, home: Path, key: bytes, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Open an ephemeral store made by another process of this app, which handed over its in-memory key."""
+        return cls._connect(home, key, clock, new=False, ephemeral=True)
 
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None, clock: Clock = SYSTEM_CLOCK) -> Store:

@@ -13,7 +13,7 @@ def run_app(*, demo: bool = False) -> int:
         from companion.demo import DemoWorkspace, demo_years_from_environment
 
         try:
-            workspace = DemoWorkspace(demo_years_from_environment(), SYSTEM_CLOCK.now().date())
+            workspace = DemoWorkspace(demo_years_from_environment(), SYSTEM_CLOCK.now().date(), separate_process=True)
         except OSError as exc:
             print(f"companion: {exc}", file=sys.stderr)
             return 1

@@ -216,19 +216,24 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         if profile is None or profile.id is None:
             self.content_shown()
             return
-        snapshot = self._prefetched(profile)
+        extras = self.companion.context.extras
+        prefetched = extras.pop("dashboard_snapshot", None)
+        if prefetched is not None and extras.pop("dashboard_snapshot_pending", False):
+            self._load(profile, prefetched)  # still being computed in a child process: wait off this thread
+            return
+        snapshot = self._prefetched(profile, prefetched)
         if snapshot is not None:
             self._present(snapshot)
         else:
             self._load(profile)
 
-    def _prefetched(self, profile: Profile) -> DashboardSnapshot | None:
+    @staticmethod
+    def _prefetched(profile: Profile, prefetched: Any) -> DashboardSnapshot | None:
         """Demo mode computes the first snapshot while the UI is still starting (``companion.demo``): use it
-        (waiting for the last of it costs nothing, that thread holds the interpreter anyway), so that the very
-        first frame shows the data instead of an empty dashboard that is then laid out and drawn again."""
+        (in a thread, waiting for the last of it costs nothing, that thread holds the interpreter anyway), so
+        that the very first frame shows the data instead of an empty dashboard that is then drawn again."""
         from companion.i18n import current_language
 
-        prefetched = self.companion.context.extras.pop("dashboard_snapshot", None)
         snapshot = prefetched() if prefetched is not None else None
         if snapshot is None or snapshot.profile != profile or snapshot.language != current_language():
             return None
@@ -241,10 +246,12 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             self._show(snapshot)
 
     @work(exclusive=True, group="dashboard-load", thread=True, exit_on_error=False)
-    def _load(self, profile: Profile) -> None:
+    def _load(self, profile: Profile, prefetched: Any = None) -> None:
         from companion.trends.snapshot import load_snapshot
 
-        snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
+        snapshot = self._prefetched(profile, prefetched) if prefetched is not None else None
+        if snapshot is None:
+            snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
         self.app.call_from_thread(self._present, snapshot)
 
     def _show_blocked(self, message: str) -> None:
