@@ -12,7 +12,7 @@ from companion.domain.units import WeightUnit, convert_weight
 from companion.trends.chart import Layers, Marker
 from companion.trends.figures import DashboardFigures, LatestValue, dashboard_figures
 from companion.trends.outcomes import BmiScheme
-from companion.trends.series import PreparedSeries, prepare
+from companion.trends.series import PreparedSeries, ValueSeries, prepare, values_only
 
 if TYPE_CHECKING:
     from companion.store import Store
@@ -53,6 +53,9 @@ class TrendData:
             found = self._series[metric] = prepare(ts, values)
         return found
 
+    def _values(self, metric: Metric) -> ValueSeries:
+        return values_only(*self.store.measurements.series(self.profile_id, metric))
+
     def latest(self, metric: Metric) -> LatestValue | None:
         page = self.store.measurements.page(self.profile_id, limit=1, metric=metric)
         if not page:
@@ -66,7 +69,11 @@ class TrendData:
         from companion.store.trends import Trends
 
         scheme = BmiScheme(Trends(self.store).bmi_scheme(self.profile_id))
-        series = {m: self.series(m) for m in METRIC_ORDER}
+        # The weight's full preparation (trend line, all outliers) is drawn on the dashboard's chart; for the
+        # other metrics the table looks at a few points, tested for outliers only when it asks.
+        series: dict[Metric, PreparedSeries | ValueSeries] = {
+            m: self.series(m) if m is Metric.WEIGHT or m in self._series else self._values(m) for m in METRIC_ORDER
+        }
         latest = {m: v for m in METRIC_ORDER if (v := self.latest(m)) is not None}
         return dashboard_figures(self.profile, series, latest, now, bmi_scheme=scheme,
                                  weigh_ins=self.store.measurements.count(self.profile_id))

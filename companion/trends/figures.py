@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,7 +21,7 @@ from companion.trends.outcomes import (
     goal_progress,
     outcome,
 )
-from companion.trends.series import PreparedSeries
+from companion.trends.series import PreparedSeries, ValueSeries
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +68,14 @@ class DashboardFigures:
         return self.latest_ts is None
 
 
-def _start_value(series: PreparedSeries, placement: date | None, tz_offset_s: int) -> float | None:
-    ref = find_reference(series.ts, series.values, placement, None, tz_offset_s, set(series.flagged))
+def _start_value(series: PreparedSeries | ValueSeries, placement: date | None, tz_offset_s: int) -> float | None:
+    ref = find_reference(series.ts, series.values, placement, None, tz_offset_s, series.flagged)
     return ref.weight_kg if ref is not None else None
 
 
 def dashboard_figures(
-    profile: Profile, series: dict[Metric, PreparedSeries], latest: dict[Metric, LatestValue], now: datetime,
+    profile: Profile, series: Mapping[Metric, PreparedSeries | ValueSeries], latest: dict[Metric, LatestValue],
+    now: datetime,
     *, bmi_scheme: BmiScheme = BmiScheme.WHO, weigh_ins: int = 0,
 ) -> DashboardFigures:
     """Everything the dashboard shows, from each metric's prepared series and its newest value."""
@@ -86,7 +88,7 @@ def dashboard_figures(
         if s is None or not len(s) or last is None:
             rows.append(MetricRow(metric, None, None, False, False, None, None, None, None))
             continue
-        flagged = set(s.flagged)
+        flagged = s.flagged
         start = _start_value(s, profile.placement_date, tz_offset_s)
         rows.append(MetricRow(
             metric=metric, value=last.value, ts=last.ts, derived=last.derived,
@@ -99,13 +101,15 @@ def dashboard_figures(
     newest = max(latest.values(), key=lambda v: v.ts, default=None)
     latest_ts = newest.ts if newest is not None else None
     weight = series.get(Metric.WEIGHT)
+    if weight is not None and not isinstance(weight, PreparedSeries):
+        raise TypeError("the weight series needs its trend line (PreparedSeries)")
     reference = out = progress = None
     trend_weight = None
     current_bmi: float | None = None
     bmi_derived = False
     if weight is not None and len(weight):
         reference = find_reference(weight.ts, weight.values, profile.placement_date, profile.start_weight_kg,
-                                   tz_offset_s, set(weight.flagged))
+                                   tz_offset_s, weight.flagged)
         # outcome figures use the newest reading that is not flagged (a child on the scale changes nothing)
         last_ok = next((i for i in range(len(weight) - 1, -1, -1) if i not in weight.flagged), len(weight) - 1)
         current = weight.values[last_ok]

@@ -13,6 +13,7 @@ Every function returns ``None`` instead of dividing by zero or inventing a figur
 from __future__ import annotations
 
 import bisect
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -128,11 +129,11 @@ REFERENCE_LABELS = {
 
 def find_reference(
     ts: list[int], weights: list[float], placement: date | None, start_weight_kg: float | None,
-    tz_offset_s: int = 0, flagged: set[int] | None = None,
+    tz_offset_s: int = 0, flagged: Container[int] | None = None,
 ) -> Reference | None:
     """Baseline = the last weigh-in on or before the placement day (up to 14 days before), else the first one in the
     3 days after; else the profile's start weight; else the first weigh-in. Flagged outliers are never used."""
-    flagged = flagged or set()
+    flagged = set() if flagged is None else flagged
     if placement is not None and ts:
         naive_epoch = datetime(1970, 1, 1)
         day_end = int((datetime.combine(placement + timedelta(days=1), time()) - naive_epoch).total_seconds())
@@ -193,10 +194,11 @@ def goal_progress(start: float, current: float, goal: float) -> GoalProgress:
     return GoalProgress(goal, start, current, fraction, current - goal, reached)
 
 
-def change_over(ts: list[int], values: list[float], days: int, flagged: set[int] | None = None) -> float | None:
+def change_over(ts: list[int], values: list[float], days: int, flagged: Container[int] | None = None
+                ) -> float | None:
     """Latest value minus the latest one at least ``days`` days earlier; ``None`` when there is none, or when the
     earlier one is more than twice that far back (a gap of months is not a "7-day change")."""
-    flagged = flagged or set()
+    flagged = set() if flagged is None else flagged
     last = len(ts) - 1  # the latest value is the one on show, flagged or not
     if last < 0:
         return None
@@ -209,8 +211,8 @@ def change_over(ts: list[int], values: list[float], days: int, flagged: set[int]
     return values[last] - values[i]
 
 
-def change_since_previous(values: list[float], flagged: set[int] | None = None) -> float | None:
-    flagged = flagged or set()
+def change_since_previous(values: list[float], flagged: Container[int] | None = None) -> float | None:
+    flagged = set() if flagged is None else flagged
     if len(values) < 2:
         return None
     earlier = next((i for i in range(len(values) - 2, -1, -1) if i not in flagged), None)

@@ -24,27 +24,51 @@ def flag_outliers(values: Sequence[float], window: int = 7, n_sigmas: float = 4.
                   min_relative: float = 0.04) -> set[int]:
     """Indices of outliers; needs at least 4 neighbours in the window, otherwise nothing is flagged.
 
-    Runs on every dashboard start for each metric's whole history (ten years: ~25,000 windows), so it is
-    written for speed: medians of small sorted lists, and the robust deviation only for the few points that
-    pass the cheap relative test first (the result is the same as testing both conditions everywhere).
+    Runs on every chart of a metric's whole history (ten years: ~25,000 windows), so it is written for speed:
+    medians of small sorted lists, and the robust deviation only for the few points that pass the cheap
+    relative test first (the result is the same as testing both conditions everywhere).
     """
-    flagged: set[int] = set()
-    n = len(values)
-    if n < 5:
-        return flagged
     values = list(values)
-    threshold = n_sigmas * MAD_TO_SIGMA
-    for i in range(n):
-        lo, hi = max(0, i - window), min(n, i + window + 1)
-        if hi - lo - 1 < 4:
-            continue
-        neighbours = values[lo:i] + values[i + 1:hi]
-        neighbours.sort()
-        med = _median_sorted(neighbours)
-        deviation = abs(values[i] - med)
-        if deviation <= min_relative * abs(med):
-            continue
-        mad = _median_sorted(sorted([abs(x - med) for x in neighbours]))
-        if deviation > threshold * mad:
-            flagged.add(i)
-    return flagged
+    if len(values) < 5:
+        return set()
+    return {i for i in range(len(values)) if _is_outlier(values, i, window, n_sigmas * MAD_TO_SIGMA, min_relative)}
+
+
+def _is_outlier(values: list[float], i: int, window: int, threshold: float, min_relative: float) -> bool:
+    n = len(values)
+    lo, hi = max(0, i - window), min(n, i + window + 1)
+    if hi - lo - 1 < 4:
+        return False
+    neighbours = values[lo:i] + values[i + 1:hi]
+    neighbours.sort()
+    med = _median_sorted(neighbours)
+    deviation = abs(values[i] - med)
+    if deviation <= min_relative * abs(med):
+        return False
+    mad = _median_sorted(sorted([abs(x - med) for x in neighbours]))
+    return deviation > threshold * mad
+
+
+class LazyOutliers:
+    """The same test as :func:`flag_outliers`, point by point when asked (``i in flags``) and remembered.
+
+    The dashboard's table needs to know about a handful of points per metric (the newest, the ones a week and
+    a month back, the one on placement day); testing ten years of every metric for that was most of its cost.
+    """
+
+    def __init__(self, values: Sequence[float], window: int = 7, n_sigmas: float = 4.0,
+                 min_relative: float = 0.04) -> None:
+        self._values = list(values)
+        self._window = window
+        self._threshold = n_sigmas * MAD_TO_SIGMA
+        self._min_relative = min_relative
+        self._known: dict[int, bool] = {}
+
+    def __contains__(self, index: object) -> bool:
+        if not isinstance(index, int) or not 0 <= index < len(self._values) or len(self._values) < 5:
+            return False
+        known = self._known.get(index)
+        if known is None:
+            known = self._known[index] = _is_outlier(self._values, index, self._window, self._threshold,
+                                                     self._min_relative)
+        return known

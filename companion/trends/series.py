@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from companion.trends.outliers import flag_outliers
+from companion.trends.outliers import LazyOutliers, flag_outliers
 from companion.trends.smoothing import DAILY_ALPHA, ewma
 
 
@@ -39,3 +39,20 @@ def prepare(ts: Sequence[int], values: Sequence[float], alpha: float = DAILY_ALP
             trend.append(smooth[k])
             k += 1
     return PreparedSeries(ts, values, flagged, trend)
+
+
+@dataclass(frozen=True)
+class ValueSeries:
+    """A metric's history for figures that look at a few points only: outliers tested when asked, no trend."""
+
+    ts: list[int]
+    values: list[float]
+    flagged: Container[int]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+def values_only(ts: Sequence[int], values: Sequence[float]) -> ValueSeries:
+    floats = [float(v) for v in values]
+    return ValueSeries(list(ts), floats, LazyOutliers(floats))

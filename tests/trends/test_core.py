@@ -23,7 +23,7 @@ from companion.trends.outcomes import (
     ideal_weight_kg,
     tbwl_pct,
 )
-from companion.trends.outliers import flag_outliers
+from companion.trends.outliers import LazyOutliers, flag_outliers
 from companion.trends.ranges import RangeKey, Window, parse_custom, resolve
 from companion.trends.series import prepare
 from companion.trends.smoothing import collapse_duplicates, ewma
@@ -123,6 +123,42 @@ def test_no_outliers_in_flat_smooth_or_short_series() -> None:
     assert flag_outliers([80.0, 20.0, 80.0]) == set()  # too few neighbours to judge
     xs, ys = _noisy(500)
     assert flag_outliers(ys) == set()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=0, max_size=120), st.data())
+def test_lazy_outlier_test_agrees_with_the_full_pass(values: list[float], data: st.DataObject) -> None:
+    """The dashboard's table asks point by point (``LazyOutliers``); charts flag everything at once: the same
+    test, so the same answer for every point, in any order of asking."""
+    for spike in data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=5)):
+        if values:
+            values[spike] *= data.draw(st.sampled_from([0.25, 3.0, -1.0]))
+    flagged = flag_outliers(values)
+    lazy = LazyOutliers(values)
+    order = data.draw(st.permutations(list(range(-2, len(values) + 2))))
+    assert {i for i in order if i in lazy} == flagged
+
+
+def test_dashboard_figures_are_the_same_with_lazy_outlier_tests() -> None:
+    from companion.domain.model import METRIC_ORDER, Metric, Profile, Sex
+    from companion.trends.figures import LatestValue, dashboard_figures
+    from companion.trends.series import values_only
+
+    rng = random.Random(3)
+    ts = [T0 + i * DAY for i in range(900)]
+    series = {m: [50 + 10 * k + rng.gauss(0, 0.4) for _ in ts] for k, m in enumerate(METRIC_ORDER)}
+    for values in series.values():
+        for spike in rng.sample(range(len(values)), 12) + [len(values) - 1, len(values) - 8, 400]:
+            values[spike] *= 0.5
+    profile = Profile(name="Ann", sex=Sex.FEMALE, birth_date=date(1980, 1, 1), height_cm=168,
+                      placement_date=(datetime.fromtimestamp(ts[400], UTC)).date(), goal_weight_kg=60, id=1)
+    latest = {m: LatestValue(ts[-1], v[-1], False) for m, v in series.items()}
+    now = datetime.fromtimestamp(ts[-1] + 3600, UTC)
+    eager = dashboard_figures(profile, {m: prepare(ts, v) for m, v in series.items()}, latest, now)
+    lazy = dashboard_figures(profile, {m: prepare(ts, v) if m is Metric.WEIGHT else values_only(ts, v)
+                                       for m, v in series.items()}, latest, now)
+    assert lazy == eager
+    assert any(row.outlier for row in eager.rows)  # the newest point was a spike: the check can tell
 
 
 # ----- outcome figures ------------------------------------------------------------------------------------
