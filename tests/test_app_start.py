@@ -180,6 +180,38 @@ async def test_first_screen_is_styled_once() -> None:
             widgets = [screen, *screen.walk_children()]
             counts = {f"{type(w).__name__}#{w.id}": styled[id(w)] for w in widgets}
     assert not reparsed, "a full stylesheet re-parse before the first frame"
-    focused_once_more = {k: v for k, v in counts.items() if v > 1 and not k.startswith("DataTable")}
+    focused_once_more = {k: v for k, v in counts.items() if v > 1 and not k.startswith("MetricTable")}
     assert not focused_once_more, f"styled more than once: {focused_once_more}"
     assert all(v >= 1 for v in counts.values())
+
+
+@pytest.mark.parametrize("prefetched", [True, False])
+async def test_first_screen_text_is_drawn_in_the_theme_colours(prefetched: bool) -> None:
+    """Styling the first screen once must not leave any text drawn before the app itself was styled (its
+    colours inherited from nothing: text the colour of the background, invisible)."""
+    from datetime import UTC, datetime
+
+    from companion.clock import FixedClock
+    from companion.tui.app import make_app
+    from tests.conftest import wait_until
+
+    clock = None if prefetched else FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # worker path
+    app = make_app(demo=True, demo_years=1.0, clock=clock)
+    app.context.extras["no_services"] = True
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_until(pilot, lambda: app.screen.id != "_default" and getattr(app.screen, "content_ready",
+                                                                                   False))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        invisible = []
+        checked = 0
+        for widget in app.screen.query("#dash-title, #dash-outcome, #dash-metrics, #dash-chart"):
+            for line in widget.render_lines(widget.region.reset_offset):
+                for segment in line:
+                    style = segment.style
+                    if segment.text.strip() and style is not None and style.color is not None:
+                        checked += 1
+                        if style.color == style.bgcolor:
+                            invisible.append((widget.id, segment.text))
+    assert checked > 50
+    assert not invisible, invisible[:5]

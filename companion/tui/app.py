@@ -57,16 +57,21 @@ def _mode_factory(screen_id: str) -> Any:
 def _prepare_styles(screen: Screen[Any]) -> None:
     """Style a screen made by ``MODES`` once when it mounts, not three times.
 
-    Textual's ``App._init_mode`` re-parses every CSS source in a fresh stylesheet and restyles every node
-    (``refresh_css``) when the new screen's CSS counter differs from the app's; that matters only for screens
-    made before a CSS change (a theme switch), as a screen made now is styled from the current stylesheet when
-    it mounts. And a screen with breakpoint classes (the dashboard's ``-narrow``) gets them on its first resize,
-    which restyles all its widgets once more; giving it the classes for the current size up front leaves
-    nothing to change. Together these were the largest costs before the dashboard's first frame. Textual
-    internals (pinned version); ``tests/test_app_start.py`` checks how often the first screen is styled.
+    Textual's ``App._init_mode`` re-parses every CSS source in a fresh stylesheet and restyles the app's nodes
+    (``refresh_css``) when the new screen's CSS counter differs from the app's. When the CSS variables are the
+    ones the stylesheet was parsed with, the re-parse yields the same rules: restyling the app's own nodes
+    (which the screen's widgets inherit colours from) is all that is needed, and a screen made now is styled
+    from the current stylesheet when it mounts. And a screen with breakpoint classes (the dashboard's
+    ``-narrow``) gets them on its first resize, which restyles all its widgets once more; giving it the
+    classes for the current size up front leaves nothing to change. Together these were the largest costs
+    before the dashboard's first frame. Textual internals (pinned version); ``tests/test_app_start.py``
+    checks how often the first screen is styled, and that its text is drawn in the theme's colours.
     """
     app = screen.app
-    screen._css_update_count = app._css_update_count
+    stylesheet = app.stylesheet
+    if stylesheet._variables == app.get_css_variables():
+        stylesheet.update(app, animate=False)
+        screen._css_update_count = app._css_update_count
     width, height = app.size
     classes: dict[str, bool] = {}
     for size, breakpoints in ((width, screen.HORIZONTAL_BREAKPOINTS or app.HORIZONTAL_BREAKPOINTS or []),

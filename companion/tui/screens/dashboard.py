@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +24,7 @@ from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
 from companion.trends.snapshot import DashboardSnapshot, inbox_line
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
+from companion.tui.widgets.metric_table import MetricTable
 from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
@@ -188,7 +189,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             yield Static(id="dash-title")
             yield Static(id="dash-empty")
             with Horizontal(id="dash-top"):
-                yield DataTable(id="dash-metrics", cursor_type="row", zebra_stripes=False)
+                yield MetricTable(id="dash-metrics")
                 yield Static(id="dash-outcome")
             yield Static(id="dash-inbox")
             yield TrendChart(id="dash-chart", show_legend=False)
@@ -303,22 +304,12 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.content_shown()
 
     def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
-        table = self.query_one("#dash-metrics", DataTable)
-        cursor = table.cursor_row
-        table.clear(columns=True)
         unit = profile.weight_unit
         latest_day = (datetime.fromtimestamp(figures.latest_ts).date() if figures.latest_ts else None)
-        rows = [self._cells(row, unit, latest_day) for row in figures.rows]
-        headers = [(_("Metric"), "metric"), (_("Latest"), "latest"), (_("vs prev."), "prev"), (_("7 d"), "7d"),
-                   (_("30 d"), "30d"), (_("Since start"), "start")]
-        for i, (label, key) in enumerate(headers):
-            # fixed widths from the content: the table looks the same on every render (no auto-size race)
-            width = max([len(label)] + [r[i].cell_len for r in rows])
-            table.add_column(label, key=key, width=width)
-        for row, cells in zip(figures.rows, rows, strict=True):
-            table.add_row(*cells, key=row.metric.value)
-        if 0 <= cursor < table.row_count:
-            table.move_cursor(row=cursor)
+        headers = [_("Metric"), _("Latest"), _("vs prev."), _("7 d"), _("30 d"), _("Since start")]
+        self.query_one("#dash-metrics", MetricTable).set_rows(
+            headers, [self._cells(row, unit, latest_day) for row in figures.rows],
+            right=[False, False, True, True, True, True])
 
     @staticmethod
     def _cells(row: MetricRow, unit: WeightUnit, latest_day: date | None) -> list[Text]:
@@ -335,18 +326,17 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             value.append(" ✕", "bold red")
         if row.ts is not None and latest_day is not None and datetime.fromtimestamp(row.ts).date() != latest_day:
             value.append(" " + datetime.fromtimestamp(row.ts).strftime("%m-%d"), "dim")
-        changes = [Text(format_change(row.metric, v, unit), justify="right")
+        changes = [Text(format_change(row.metric, v, unit))
                    for v in (row.since_previous, row.change_7d, row.change_30d, row.since_start)]
         return [label, value, *changes]
 
     # ----- actions ------------------------------------------------------------------------------------
     def selected_metric(self) -> Metric:
-        table = self.query_one("#dash-metrics", DataTable)
-        row = table.cursor_row
+        row = self.query_one("#dash-metrics", MetricTable).cursor_row
         return METRIC_ORDER[row] if 0 <= row < len(METRIC_ORDER) else Metric.WEIGHT
 
-    @on(DataTable.RowSelected, "#dash-metrics")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(MetricTable.Selected, "#dash-metrics")
+    def _row_selected(self, event: MetricTable.Selected) -> None:
         self.action_open_trends()
 
     def action_open_trends(self, metric: str | None = None) -> None:
