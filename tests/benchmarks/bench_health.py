@@ -66,14 +66,27 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of a process plus its direct children right now (Linux /proc; 0 elsewhere)."""
+def _children(pid: int) -> list[int]:
+    """Child processes started by any thread of ``pid`` (each thread has its own ``children`` list)."""
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        children = []
-    return _rss_kb(pid) + sum(_rss_kb(c) for c in children)
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process plus all its descendants right now (Linux /proc; 0 elsewhere).
+
+    Companion starts its reader process from a thread, so the children of every thread are counted."""
+    return _rss_kb(pid) + sum(_tree_rss_kb(c) for c in _children(pid))
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[
@@ -81,7 +94,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subpr
     """(wall seconds, peak memory MB, exit code) of one command, start-up included.
 
     Peak memory is the larger of the process's ru_maxrss (os.wait4) and the sampled sum of the RSS of the
-    process and its children (Companion's reader runs in a child process; both count)."""
+    process and all its descendants (Companion's reader runs in a child process; both count)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE)
     tree_peak = 0
