@@ -20,9 +20,9 @@ from typing import Any
 from xml.parsers import expat
 
 from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.samples import SampleKind
 from companion.health.model import Batch, ImportReport, SleepStage, Stage, Workout
 from companion.i18n import N_
-from companion.store.samples import SampleKind
 
 FORMAT = "apple-health"
 MEASUREMENT_SOURCE = "import:apple-health"
