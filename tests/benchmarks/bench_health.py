@@ -15,7 +15,7 @@ Run:  python -m pytest tests/benchmarks/bench_health.py --benchmark-enable --ben
    Last measured (2026-12-05, 2-core machine shared with other jobs, 3 runs, medians): Companion 22.0 s
    (45.4k records/s, peak 97.6 MB for parent + reader process), healthkit-to-sqlite 78.2 s (12.8k records/s;
    67-102 s across the runs), ratio 3.55x (3.0-4.9x). Below the 5x target: the single reader process is the
-   limit (expat alone, with a no-op handler, takes ~65 % of its CPU time); see issue #8.
+   limit (expat with a no-op handler already takes ~70 % of its parse time); see issue #8.
 2. Fitbit Takeout: one year of 5-second heart rate (365 daily files, ~6.3 M samples). Target: under 2 minutes.
 """
 
