@@ -3,6 +3,9 @@
 Used by :class:`companion.health.importer.Importer` with ``parallel=True``: parsing (pure Python, one core)
 then overlaps the database work in the parent (the other core). The parent starts this module itself with
 its own interpreter and reads only what this module writes, so unpickling is safe here.
+
+Each message is one frame: its length (8 bytes, big-endian) and a pickle. Frames let the parent's pipe
+reader hold messages as compact bytes and unpickle each one only when it is about to be committed.
 """
 
 from __future__ import annotations
@@ -24,20 +27,28 @@ def main(argv: list[str]) -> int:
 
     set_language(language)
     out = sys.stdout.buffer
+
+    def send(message: tuple[object, ...]) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(len(data).to_bytes(8, "big"))
+        out.write(data)
+        out.flush()
+
     report = ImportReport(fmt)
     try:
-        for step in READERS[fmt](Path(path), report, int(skip), int(batch_size), **json.loads(options)):
-            pickle.dump(("step", step), out, protocol=pickle.HIGHEST_PROTOCOL)
-            out.flush()
-    except UnreadableFile as error:
-        pickle.dump(("unreadable", str(error), report), out)
-    except BrokenPipeError:
+        try:
+            for step in READERS[fmt](Path(path), report, int(skip), int(batch_size), **json.loads(options)):
+                send(("step", step))
+        except UnreadableFile as error:
+            send(("unreadable", str(error), report))
+        except BrokenPipeError:
+            raise
+        except Exception as error:  # noqa: BLE001 - reported to the parent as a message
+            send(("error", f"{type(error).__name__}: {error}", report))
+        else:
+            send(("done", report))
+    except BrokenPipeError:  # the parent stopped listening (cancelled): nothing left to do
         return 0
-    except Exception as error:  # noqa: BLE001 - reported to the parent as a message
-        pickle.dump(("error", f"{type(error).__name__}: {error}", report), out)
-    else:
-        pickle.dump(("done", report), out)
-    out.flush()
     return 0
 
 

@@ -20,9 +20,9 @@ from typing import Any
 from xml.parsers import expat
 
 from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.samples import SampleKind
 from companion.health.model import Batch, ImportReport, SleepStage, Stage, Workout
 from companion.i18n import N_
-from companion.store.samples import SampleKind
 
 FORMAT = "apple-health"
 MEASUREMENT_SOURCE = "import:apple-health"
@@ -81,6 +81,14 @@ E_INTERVAL = N_("end before start")
 
 _HM = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}
 _SEC = {f"{s:02d}": s for s in range(61)}
+_MIN_SEC = {f":{m:02d}:{s:02d}": m * 60 + s for m in range(60) for s in range(61)}  # text[13:19] of a date
+
+# Element and attribute names of the hot path. expat interns every name through the dict given to
+# ParserCreate; seeding it with these very objects lets the hot path compare names by identity.
+_RECORD, _METADATA, _TYPE, _VALUE, _UNIT, _SOURCE, _START, _END = (
+    "Record", "MetadataEntry", "type", "value", "unit", "sourceName", "startDate", "endDate")
+_INTERNED = (_RECORD, _METADATA, _TYPE, _VALUE, _UNIT, _SOURCE, _START, _END)
+_NO_LAYOUT = (-1, 0, 0, 0, 0, 0, 0)  # matches no record
 
 
 def _as_dict(attrs: list[str]) -> dict[str, str]:
@@ -150,11 +158,17 @@ class AppleHealthParser:
         self._carry = b""
         self._closed = False
         self._saw_root = False
+        self._layout = _NO_LAYOUT
+        self._hours: dict[str, int] = {}  # "YYYY-MM-DD HH" -> Unix seconds at the start of that hour ...
+        self._tail = ""  # ... for dates with this offset (" +0100")
+        self._last_source: str | None = None  # the sample list the previous record went into
+        self._last_kind = ""
+        self._last_points: list[tuple[int, float]] = []
         self._parser = self._new_parser()
 
     # ----- expat plumbing -----------------------------------------------------------------------------
     def _new_parser(self) -> Any:
-        parser = expat.ParserCreate()
+        parser = expat.ParserCreate(intern={n: n for n in _INTERNED})
         parser.buffer_text = True
         parser.ordered_attributes = True  # a flat [name, value, ...] list: much cheaper than a dict per record
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -217,6 +231,7 @@ class AppleHealthParser:
     def take(self) -> Batch:
         batch, self.batch = self.batch, Batch()
         self._points.clear()
+        self._last_source = None
         return batch
 
     @property
@@ -271,10 +286,58 @@ class AppleHealthParser:
 
     # ----- element handlers ---------------------------------------------------------------------------
     def _start(self, name: str, ordered: list[str]) -> None:
-        if name == "Record":
+        if name == _RECORD:
             if self._nested:
                 return  # correlation members are also exported as top-level records
             self.records += 1
+            # The hot path: a record laid out like the previous one (an export writes each type with the same
+            # attributes in the same order). Names are checked by identity (see _new_parser), positions by the
+            # list's length; anything else takes the general path below.
+            n, it, iv, ist, ien, isr, iu = self._layout
+            if len(ordered) == n and ordered[it] is _TYPE and ordered[iv] is _VALUE and ordered[ist] is _START \
+                    and ordered[ien] is _END and ordered[isr] is _SOURCE and ordered[iu] is _UNIT \
+                    or self._learn_layout(ordered):
+                n, it, iv, ist, ien, isr, iu = self._layout
+                spec = _SAMPLE_TYPES.get(ordered[it + 1])
+                if spec is None:
+                    self._other_record(_as_dict(ordered))
+                    return
+                if self.records <= self._skip:
+                    return
+                # what _sample does, inlined (a call per record is measurable): same checks, same reports
+                kind, units, low, high, at_end = spec
+                unit = ordered[iu + 1]
+                factor = units.get(unit)
+                if factor is None:
+                    self.report.error(E_UNIT, f"record {self.records}: {unit!r}")
+                    return
+                raw_value = ordered[iv + 1]
+                try:
+                    value = float(raw_value) * factor
+                except ValueError:
+                    self.report.error(E_VALUE, f"record {self.records}")
+                    return
+                if not (low <= value <= high):
+                    self.report.error(E_VALUE, f"record {self.records}: {raw_value} {unit}")
+                    return
+                when = ordered[ien + 1] if at_end else ordered[ist + 1]
+                base = self._hours.get(when[:13])
+                sec = _MIN_SEC.get(when[13:19])
+                if base is not None and sec is not None and when[19:] == self._tail:
+                    ts = base + sec
+                else:
+                    try:
+                        ts = self._ts_cached(when)
+                    except ValueError:
+                        self.report.error(E_DATE, f"record {self.records}: {when!r}")
+                        return
+                source = ordered[isr + 1]
+                if source == self._last_source and kind is self._last_kind:
+                    self._last_points.append((ts, value))
+                else:
+                    self._points_for(kind, source).append((ts, value))
+                self.batch.size += 1
+                return
             try:
                 t = ordered.index("type")
                 kind_spec = _SAMPLE_TYPES.get(ordered[t + 1] if not t & 1 else _attr(ordered, "type"))
@@ -286,6 +349,8 @@ class AppleHealthParser:
             else:
                 self._other_record(_as_dict(ordered))
             return
+        if name is _METADATA and self._saw_root and self._workout is None:
+            return  # the most common element after Record (heart rate's motion context)
         if self._saw_root and self._workout is None and name not in _TOP_LEVEL:
             return  # MetadataEntry and other children of records, ExportDate, Me: nothing to keep
         attrs = _as_dict(ordered)
@@ -323,6 +388,40 @@ class AppleHealthParser:
             self._nested -= 1
             if not self._nested:
                 self._parser.EndElementHandler = None
+
+    def _learn_layout(self, ordered: list[str]) -> bool:
+        """Remember where a sample record's attributes sit; False if one of them is missing."""
+        where = {name: i for i, name in enumerate(ordered[::2])}
+        try:
+            layout = (len(ordered), 2 * where[_TYPE], 2 * where[_VALUE], 2 * where[_START], 2 * where[_END],
+                      2 * where[_SOURCE], 2 * where[_UNIT])
+        except KeyError:
+            return False
+        if not all(ordered[i] is name for i, name in zip(layout[1:], (_TYPE, _VALUE, _START, _END, _SOURCE, _UNIT),
+                                                        strict=True)):
+            return False  # names not interned by our dict: the general path
+        self._layout = layout
+        return True
+
+    def _points_for(self, kind: str, source: str) -> list[tuple[int, float]]:
+        """The batch's sample list for (kind, source name), remembered for the next record."""
+        key = (kind, source)
+        points = self._points.get(key)
+        if points is None:
+            points = self._points[key] = self.batch.samples.setdefault((kind, self._source(source)), [])
+        self._last_source, self._last_kind, self._last_points = source, kind, points
+        return points
+
+    def _ts_cached(self, when: str) -> int:
+        """:meth:`_ts`, remembering the start of the hour for the cache in :meth:`_fast_sample`."""
+        ts, _off = self._ts(when)
+        if len(when) == 25 and when[10] == " " and when[13] == ":" and when[16] == ":" and when[19] == " ":
+            # _ts took its strict path: the date and hour in when[:13] were checked, as was the offset
+            tail = when[19:]
+            if tail != self._tail or len(self._hours) > 100_000:
+                self._tail, self._hours = tail, {}
+            self._hours[when[:13]] = ts - _MIN_SEC[when[13:19]]
+        return ts
 
     def _sample(self, spec: tuple[str, dict[str, float], float, float, bool], attrs: list[str]) -> None:
         kind, units, low, high, at_end = spec

@@ -30,10 +30,10 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.samples import SampleKind
 from companion.health.model import Batch, ImportReport, SleepSession, SleepStage, Stage, UnreadableFile, Workout
 from companion.health.tz import local_zone
 from companion.i18n import N_, _
-from companion.store.samples import SampleKind
 
 FORMAT = "fitbit-takeout"
 SOURCE = "fitbit"

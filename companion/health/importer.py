@@ -96,10 +96,38 @@ _END = object()
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting a second interpreter costs more than it saves
 
 
+def _frames(stream: Any, box: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Read the child's length-prefixed frames into ``box`` (a thread: pipe reads release the GIL, so the
+    child never waits for the committing thread); ``None`` marks the end of the stream."""
+    def put(item: bytes | None) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        while not stop.is_set():
+            head = stream.read(8)
+            size = int.from_bytes(head, "big") if len(head) == 8 else -1
+            frame = stream.read(size) if size >= 0 else b""
+            if len(frame) != size or not put(frame):  # a frame cut short: the child died mid-message
+                break
+    except (OSError, ValueError):  # the pipe was closed under us: the import is being stopped
+        pass
+    put(None)
+
+
 def _in_child_process(
     fmt: str, path: Path, report: ImportReport, skip: int, batch_size: int, options: dict[str, Any],
+    depth: int = 16,
 ) -> Iterator[Step]:
-    """Run the reader in a child interpreter (``companion.health._reader_proc``) and yield its steps."""
+    """Run the reader in a child interpreter (``companion.health._reader_proc``) and yield its steps.
+
+    A thread drains the child's pipe up to ``depth`` messages ahead, keeping them as pickled bytes (a batch
+    of 20,000 samples is ~350 kB pickled, ~2 MB unpickled); each is unpickled just before it is yielded."""
     import json
     import pickle
     import subprocess
@@ -113,12 +141,18 @@ def _in_child_process(
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )
     assert proc.stdout is not None
+    box: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    reader = threading.Thread(target=_frames, args=(proc.stdout, box, stop), name="companion-import-pipe",
+                              daemon=True)
+    reader.start()
     try:
         while True:
-            try:
-                message = pickle.load(proc.stdout)
-            except EOFError:
-                raise UnreadableFile(_("The import's reader process stopped unexpectedly.")) from None
+            frame = box.get()
+            if frame is None:
+                raise UnreadableFile(_("The import's reader process stopped unexpectedly."))
+            message = pickle.loads(frame)
+            del frame
             kind = message[0]
             if kind == "step":
                 yield message[1]
@@ -135,8 +169,10 @@ def _in_child_process(
                 raise RuntimeError(message[1])
             return
     finally:
+        stop.set()
         if proc.poll() is None:
             proc.kill()
+        reader.join()
         proc.stdout.close()
         proc.wait()
 
@@ -238,8 +274,8 @@ class Importer:
             steps = _in_child_process(fmt, path, report, skip, self.batch_size, options)
         else:
             steps = READERS[fmt](path, report, skip, self.batch_size, **options)
-        if self.threaded or parallel:  # parallel: a thread keeps draining the child's pipe while we commit
-            steps = _threaded(steps, stop, depth=16 if parallel else 2)
+        if self.threaded and not parallel:  # parallel: a thread inside drains the child's pipe while we commit
+            steps = _threaded(steps, stop)
         status = "failed"
         try:
             for step in steps:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from companion.domain.samples import SampleKind
 from companion.i18n import N_
 
 if TYPE_CHECKING:
@@ -22,19 +22,6 @@ if TYPE_CHECKING:
 LEVELS: tuple[int, ...] = (60, 3600, 86400)
 RAW = 1  # "level" reported for raw samples
 _CHUNK = 50_000
-
-
-class SampleKind(StrEnum):
-    HEART_RATE = "heart_rate"  # beats per minute
-    RESTING_HEART_RATE = "resting_heart_rate"  # beats per minute
-    HRV_SDNN = "hrv_sdnn"  # milliseconds
-    RR_INTERVAL = "rr_interval"  # milliseconds (from BLE heart-rate straps)
-    STEPS = "steps"  # count in the interval ending at ts
-    ACTIVE_ENERGY = "active_energy"  # kcal
-    BODY_MASS = "body_mass"  # kg, for imports that are not full weigh-ins
-    LEAN_BODY_MASS = "lean_body_mass"  # kg
-    HEIGHT = "height"  # cm
-    WALKING_HEART_RATE = "walking_heart_rate"  # beats per minute (Apple's walking average)
 
 
 SAMPLE_UNITS: dict[SampleKind, str] = {

@@ -12,6 +12,10 @@ Run:  python -m pytest tests/benchmarks/bench_health.py --benchmark-enable --ben
    (70 % watch heart rate with its motion-context MetadataEntry, steps from phone and watch, energy, distance,
    HRV, sleep, resting heart rate, weight, body fat); healthkit-to-sqlite's speed depends a lot on that shape
    (about 1.2k records/s when types are interleaved record by record, 25-30k records/s grouped).
+   Last measured (2026-12-05, 2-core machine shared with other jobs, 3 runs, medians): Companion 22.0 s
+   (45.4k records/s, peak 97.6 MB for parent + reader process), healthkit-to-sqlite 78.2 s (12.8k records/s;
+   67-102 s across the runs), ratio 3.55x (3.0-4.9x). Below the 5x target: the single reader process is the
+   limit (expat with a no-op handler already takes ~70 % of its parse time); see issue #8.
 2. Fitbit Takeout: one year of 5-second heart rate (365 daily files, ~6.3 M samples). Target: under 2 minutes.
 """
 
@@ -66,14 +70,27 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of a process plus its direct children right now (Linux /proc; 0 elsewhere)."""
+def _children(pid: int) -> list[int]:
+    """Child processes started by any thread of ``pid`` (each thread has its own ``children`` list)."""
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        children = []
-    return _rss_kb(pid) + sum(_rss_kb(c) for c in children)
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process plus all its descendants right now (Linux /proc; 0 elsewhere).
+
+    Companion starts its reader process from a thread, so the children of every thread are counted."""
+    return _rss_kb(pid) + sum(_tree_rss_kb(c) for c in _children(pid))
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[
@@ -81,7 +98,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subpr
     """(wall seconds, peak memory MB, exit code) of one command, start-up included.
 
     Peak memory is the larger of the process's ru_maxrss (os.wait4) and the sampled sum of the RSS of the
-    process and its children (Companion's reader runs in a child process; both count)."""
+    process and all its descendants (Companion's reader runs in a child process; both count)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE)
     tree_peak = 0

@@ -314,3 +314,37 @@ def test_attribute_values_that_look_like_names() -> None:
     batch = _parse(xml).take()
     assert batch.samples == {("heart_rate", "apple-health:value"): [(T, 61.0)],
                              ("heart_rate", "apple-health:unit"): [(T + 60, 62.0)]}
+
+
+_Row = tuple[str, int, str, str | None, int, bool, str]
+_FAST_KINDS = ["HKQuantityTypeIdentifierHeartRate", "HKQuantityTypeIdentifierStepCount",
+               "HKQuantityTypeIdentifierBodyMass", "HKCategoryTypeIdentifierSleepAnalysis"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(_FAST_KINDS), st.integers(0, 4 * 86400), st.sampled_from(["70", "0", "900", "x", "61.5"]),
+    st.sampled_from(["count/min", "count", "kg", "furlongs", None]), st.sampled_from([60, 120, -300, 0]),
+    st.booleans(), st.sampled_from([WATCH_SOURCE, SCALE_SOURCE])), max_size=40))
+def test_layout_fast_path_matches_the_general_path(rows: list[_Row]) -> None:
+    """Records whose attributes sit where the previous record's did take a shortcut; it must agree exactly
+    with the general path (attribute order changes, units missing, bad values and dates, offset changes)."""
+    parts = []
+    for kind, dt, value, unit, offset, reorder, source in rows:
+        text = record(kind, T + dt, value, unit, source, offset=offset, end=T + dt + 60)
+        if reorder:  # value first: a different layout
+            text = text.replace(' <Record type=', f' <Record value="{value}" type=', 1).replace(
+                f'" value="{value}"/>', '"/>', 1)
+        if dt % 7 == 0:
+            text = text.replace("startDate=\"", "startDate=\"x", 1)
+        parts.append(text)
+    xml = APPLE_HEADER + "".join(parts) + APPLE_FOOTER
+    fast = _parse(xml)
+    slow = AppleHealthParser()
+    slow._learn_layout = lambda ordered: False  # type: ignore[method-assign]
+    for i in range(0, len(xml.encode()), 4096):
+        slow.feed(xml.encode()[i:i + 4096])
+    slow.close()
+    assert fast.report.as_dict() == slow.report.as_dict()
+    a, b = fast.take(), slow.take()
+    assert a.samples == b.samples and a.measurements == b.measurements and a.sleep_stages == b.sleep_stages
