@@ -9,10 +9,11 @@ from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from companion.i18n import N_, _
 from companion.tui.widgets.footer import CompanionFooter
+from companion.tui.widgets.header import CompanionHeader
 
 if TYPE_CHECKING:
     from companion.domain.model import Profile
@@ -56,7 +57,12 @@ class CompanionScreen(Screen[None]):
         return self.companion.active_profile()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        if self.SCREEN_ID:  # before the header is drawn, so that its first frame shows the right title
+            from companion.tui.screens import spec
+
+            self.title = _(spec(self.SCREEN_ID).title)
+            self.sub_title = _(spec(self.SCREEN_ID).summary)
+        yield CompanionHeader()
         yield from self.compose_body()
         yield CompanionFooter()
 
@@ -65,12 +71,8 @@ class CompanionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         from companion.tui.app import translate_bindings
-        from companion.tui.screens import spec
 
         translate_bindings(self)
-        if self.SCREEN_ID:
-            self.title = _(spec(self.SCREEN_ID).title)
-            self.sub_title = _(spec(self.SCREEN_ID).summary)
 
     def help_markdown(self) -> str:
         return _(self.HELP) if self.HELP else _("No help for this screen yet.")
