@@ -185,14 +185,17 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self._shown_profile: int | None = None
 
     def compose_body(self) -> ComposeResult:
+        # Until the figures are in, only "Loading…" is drawn: the table and the chart appear with their data
+        # (drawing them empty first cost a whole frame before the one a person reads).
+        top = Horizontal(MetricTable(id="dash-metrics"), Static(id="dash-outcome"), id="dash-top")
+        chart = TrendChart(id="dash-chart", show_legend=False)
+        top.display = chart.display = False
         with Vertical(id="dash"):
-            yield Static(id="dash-title")
+            yield Static(_("Loading…"), id="dash-title")
             yield Static(id="dash-empty")
-            with Horizontal(id="dash-top"):
-                yield MetricTable(id="dash-metrics")
-                yield Static(id="dash-outcome")
+            yield top
             yield Static(id="dash-inbox")
-            yield TrendChart(id="dash-chart", show_legend=False)
+            yield chart
 
     def on_mount(self) -> None:
         super().on_mount()
