@@ -99,7 +99,7 @@ def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
     first figures back through a pipe; the result must be the same as building it here."""
     from datetime import date
 
-    from companion.demo import DemoWorkspace
+    from companion.demo_workspace import DemoWorkspace
     from companion.domain import Metric
 
     today = date(2026, 11, 25)
@@ -130,14 +130,14 @@ def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
 def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    from companion import demo
+    from companion import demo, demo_workspace
     from companion.store import StoreError
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(demo, "create_demo_store", broken)
-    workspace = demo.DemoWorkspace(1.0, date(2026, 11, 25), separate_process=True)
+    workspace = demo_workspace.DemoWorkspace(1.0, date(2026, 11, 25), separate_process=True)
     with pytest.raises(StoreError, match="disk full"):
         workspace.store()
     assert not workspace.home.exists() and not workspace.in_child_process

@@ -1,5 +1,5 @@
 """Everything the dashboard shows, loaded in one go (no UI here), so that it can be loaded off the UI thread
-and, in demo mode, while the UI is still starting (see ``companion.demo.DemoWorkspace``)."""
+and, in demo mode, while the UI is still starting (see ``companion.demo_workspace.DemoWorkspace``)."""
 
 from __future__ import annotations
 

@@ -9,11 +9,10 @@ def run_app(*, demo: bool = False) -> int:
     workspace = None
     if demo:
         # Start building the demo data now, so that it overlaps with importing Textual below.
-        from companion.clock import SYSTEM_CLOCK
-        from companion.demo import DemoWorkspace, demo_years_from_environment
+        from companion.demo_workspace import DemoWorkspace, demo_years_from_environment
 
         try:
-            workspace = DemoWorkspace(demo_years_from_environment(), SYSTEM_CLOCK.now().date(), separate_process=True)
+            workspace = DemoWorkspace(demo_years_from_environment(), separate_process=True)
         except OSError as exc:
             print(f"companion: {exc}", file=sys.stderr)
             return 1

@@ -24,7 +24,7 @@ from companion.store import Store, StoreError
 from companion.tui.screens import MAIN_SCREENS, spec
 
 if TYPE_CHECKING:
-    from companion.demo import DemoWorkspace
+    from companion.demo_workspace import DemoWorkspace
 
 log = logging.getLogger("companion")
 
@@ -293,7 +293,7 @@ def make_app(
 
     extras: dict[str, Any] = {}
     if demo:
-        from companion.demo import DemoWorkspace, demo_years_from_environment
+        from companion.demo_workspace import DemoWorkspace, demo_years_from_environment
 
         if demo_workspace is None:
             years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))

@@ -9,7 +9,9 @@ from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
+from textual.widgets._toast import ToastRack
 
 from companion.i18n import N_, _
 from companion.tui.widgets.footer import CompanionFooter
@@ -37,6 +39,14 @@ class CompanionScreen(Screen[None]):
         if self._styled_on_mount:
             self._styled_on_mount = False
             event.refresh_styles = False
+
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        # Textual adds its toast rack here and sets its display after the first frame, which costs one more
+        # layout pass before the screen settles; set it now to what that will be (Textual internals, pinned).
+        super()._extend_compose(widgets)
+        for widget in widgets:
+            if isinstance(widget, ToastRack):
+                widget.display = bool(self.app._notifications)
 
     def content_shown(self) -> None:
         """The screen's data is in its widgets; the next frame written is the one a person sees."""

@@ -1,0 +1,231 @@
+"""The throwaway data directory of ``companion --demo`` and the background work that fills it.
+
+Imports only the standard library at the top: ``companion --demo`` forks the builder before it imports
+anything else, so that the child starts at once and everything this process imports afterwards (Textual,
+the UI) overlaps with it. The data itself comes from :mod:`companion.demo`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from companion.clock import Clock
+    from companion.store import Store
+    from companion.trends.snapshot import DashboardSnapshot
+
+
+def demo_years_from_environment(default: float = 2.0) -> float:
+    """``COMPANION_DEMO_YEARS`` (0.1 to 50), else ``default``."""
+    try:
+        years = float(os.environ.get("COMPANION_DEMO_YEARS", default))
+    except ValueError:
+        years = default
+    return max(0.1, min(years, 50.0))
+
+
+class DemoWorkspace:
+    """A throwaway data directory with the demo store, built in the background from the moment it exists.
+
+    ``companion --demo`` makes one before it imports the UI. With ``separate_process`` (Linux, used by the
+    command) a forked child builds the store and the dashboard's first figures on the second core while this
+    process imports Textual, then hands over the store's random key and those figures through a pipe (never
+    through a file); otherwise (tests, other systems) a thread does the same work. ``store()`` waits for it;
+    ``cleanup()`` deletes the directory.
+    """
+
+    def __init__(self, years: float, today: date | None = None, clock: Clock | None = None, *,
+                 separate_process: bool = False) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="companion-demo-")
+        self.home = Path(self._tmp.name)
+        self._clock = clock
+        self._store: Store | None = None
+        self._error: BaseException | None = None
+        self._store_ready = threading.Event()
+        self._snapshot: DashboardSnapshot | None = None
+        self._child: tuple[int, BinaryIO] | None = None  # (pid, read end of the pipe)
+        self._thread: threading.Thread | None = None
+        today = today or date.today()
+        if separate_process and hasattr(os, "fork") and sys.platform.startswith("linux"):
+            self._fork(years, today)
+        else:
+            self._thread = threading.Thread(
+                target=self._build, args=(years, today), name="companion-demo", daemon=True
+            )
+            self._thread.start()
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            from companion.clock import SYSTEM_CLOCK
+
+            self._clock = SYSTEM_CLOCK
+        return self._clock
+
+    def _build(self, years: float, today: date) -> None:
+        from companion.demo import create_demo_store
+
+        try:
+            self._store = create_demo_store(self.home, years=years, today=today)
+        except BaseException as exc:  # handed to the caller of store()
+            self._error = exc
+            return
+        finally:
+            self._store_ready.set()
+        # Then what the dashboard shows first, while the UI is still starting (dashboard_snapshot()).
+        try:
+            from companion.trends.snapshot import load_snapshot
+
+            profile = self._store.profiles.active()
+            if profile is not None:
+                self._snapshot = load_snapshot(self._store, profile, self.clock.now())
+        except Exception:  # the dashboard loads it again itself
+            self._snapshot = None
+
+    # ----- in a child process ------------------------------------------------------------------------
+    @property
+    def in_child_process(self) -> bool:
+        """True while the dashboard's figures are still to come from the child (read them off the UI thread)."""
+        return self._child is not None
+
+    def _fork(self, years: float, today: date) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build, report, and leave without running the parent's clean-ups
+            os.close(read_end)
+            code = 1
+            try:
+                code = self._child_build(years, today, write_end)
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        self._child = (pid, os.fdopen(read_end, "rb"))
+
+    def _child_build(self, years: float, today: date, out: int) -> int:
+        """Two reports: the store's key as soon as the data is committed (the UI can start on it), then the
+        dashboard's figures. Failing to compute those is not fatal: the dashboard computes them itself."""
+        import pickle
+        import secrets
+
+        from companion.demo import create_demo_store
+
+        with os.fdopen(out, "wb") as pipe:
+            try:
+                key = secrets.token_bytes(32)
+                store = create_demo_store(self.home, years=years, today=today, key=key)
+            except BaseException as exc:
+                pickle.dump(("error", f"{type(exc).__name__}: {exc}"), pipe)
+                return 1
+            pickle.dump(("store", key), pipe)
+            pipe.flush()
+            parts: dict[str, object] = {}
+            try:
+                from companion.trends.snapshot import load_snapshot
+
+                profile = store.profiles.active()
+                if profile is not None:
+                    snapshot = load_snapshot(store, profile, self.clock.now())
+                    parts = {name: getattr(snapshot, name) for name in ("profile", "figures", "chart", "inbox",
+                                                                        "blocked", "language")}
+                    # The prepared series, without the store connection they were read through
+                    parts["series"] = dict(snapshot.data._series) if snapshot.data is not None else None
+            except Exception:
+                parts = {}
+            store.close()
+            pickle.dump(("snapshot", parts), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        return 0
+
+    def _child_report(self) -> tuple[object, ...]:
+        import pickle
+
+        from companion.i18n import _
+
+        assert self._child is not None
+        try:
+            # Our own child, forked above, wrote this pipe: unpickling it is safe
+            message: tuple[object, ...] = pickle.load(self._child[1])
+        except (EOFError, pickle.UnpicklingError):
+            message = ("error", _("The demo data could not be built."))
+        return message
+
+    def _finish_child(self) -> None:
+        assert self._child is not None
+        pid, pipe = self._child
+        self._child = None
+        pipe.close()
+        os.waitpid(pid, 0)
+
+    def _open_child_store(self) -> None:
+        from companion.store import Store, StoreError
+
+        message = self._child_report()
+        if message[0] != "store":
+            self._finish_child()
+            self._error = StoreError(str(message[1]))
+            return
+        key = message[1]
+        assert isinstance(key, bytes)
+        try:
+            self._store = Store.open_ephemeral(self.home, key, clock=self.clock)
+        except BaseException as exc:
+            self._finish_child()
+            self._error = exc
+
+    def _child_snapshot(self) -> None:
+        message = self._child_report()
+        self._finish_child()
+        parts = message[1] if message[0] == "snapshot" else None
+        if not parts or self._store is None:
+            return
+        from companion.trends.data import TrendData
+        from companion.trends.snapshot import DashboardSnapshot
+
+        assert isinstance(parts, dict)
+        profile = parts["profile"]
+        data = None
+        if parts["series"] is not None:
+            data = TrendData(self._store, profile)
+            data._series.update(parts["series"])
+        self._snapshot = DashboardSnapshot(profile, data, parts["figures"], parts["chart"], parts["inbox"],
+                                           parts["blocked"], parts["language"])
+
+    # ----- results -----------------------------------------------------------------------------------
+    def store(self) -> Store:
+        if self._child is not None and self._store is None and self._error is None:
+            self._open_child_store()
+            self._store_ready.set()
+        self._store_ready.wait()
+        if self._error is not None:
+            self.cleanup()
+            raise self._error
+        assert self._store is not None
+        return self._store
+
+    def dashboard_snapshot(self) -> DashboardSnapshot | None:
+        """The dashboard's first data, computed in the background after the store was built (or None).
+        With a child process this waits for its second report: call it off the UI thread."""
+        if self._child is not None:
+            self.store()
+            if self._child is not None:
+                self._child_snapshot()
+        if self._thread is not None:
+            self._thread.join()
+        return self._snapshot
+
+    def cleanup(self) -> None:
+        if self._child is not None:  # never collected: stop the child before its directory goes
+            pid, pipe = self._child
+            self._child = None
+            pipe.close()
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        self._tmp.cleanup()
