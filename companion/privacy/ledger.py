@@ -138,7 +138,7 @@ class PurposeStatus:
             "not-given": _("not given"),
             "needs-reconsent": _("ask again (notice changed)"),
             "objected": _("you objected"),
-            "not-objected": _("in use (you can object)"),
+            "not-objected": _("allowed unless you object"),
             "contract": _("needed for the service"),
         }[self.state]
 

@@ -378,7 +378,7 @@ class PrivacyScreen(CompanionScreen):
                 "Contract: needed to provide the service. To end it, delete your account (Your data tab)."
             )
         else:
-            text = _("{basis}: in use unless you object; space objects or lifts the objection.").format(
+            text = _("{basis}: allowed unless you object; space objects or lifts the objection.").format(
                 basis=_(item.basis.label)
             )
         details = _("{basis} · data: {data}").format(
