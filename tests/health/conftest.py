@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,25 @@ def apple_zip(tmp_path: Path) -> Path:
 @pytest.fixture
 def takeout(tmp_path: Path) -> Path:
     return write_takeout(tmp_path / "takeout")
+
+
+@pytest.fixture
+async def strap(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The emulated Bumble heart-rate strap on the shared virtual air, streaming fast (tests)."""
+    monkeypatch.setenv("COMPANION_BLE", "emulated")
+    from companion.ble.emulator.air import get_air
+    from companion.ble.emulator.strap import HR_STRAP_ADDRESS
+
+    air = await get_air().ready()
+    device = air.scales[HR_STRAP_ADDRESS]
+    device.interval_s = 0.02
+    return device
+
+
+def backends() -> tuple[Any, Any]:
+    """bleak's scanner and client backends of the emulator (what the live tab uses)."""
+    from companion.tui.widgets.health_live import ble_backends
+
+    scanner, client = ble_backends()
+    assert scanner is not None and client is not None, "the emulator exposes scanner_backend/client_backend"
+    return scanner, client

@@ -23,29 +23,10 @@ from companion.health.heart_rate import (
 )
 from companion.health.hr_session import HeartRateRecorder, find_heart_rate_devices, stream_heart_rate
 from companion.store.samples import LEVELS, SampleKind, Samples
+from tests.health.conftest import backends
 
 CONTROL_POINT = "00002a39-0000-1000-8000-00805f9b34fb"
 T0 = 1_764_061_200  # 2025-11-25 09:00 UTC
-
-
-@pytest.fixture
-async def strap(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("COMPANION_BLE", "emulated")
-    from companion.ble.emulator.air import get_air
-    from companion.ble.emulator.strap import HR_STRAP_ADDRESS
-
-    air = await get_air().ready()
-    device = air.scales[HR_STRAP_ADDRESS]
-    device.interval_s = 0.02
-    return device
-
-
-def backends() -> tuple[Any, Any]:
-    from companion.tui.widgets.health_live import ble_backends
-
-    scanner, client = ble_backends()
-    assert scanner is not None and client is not None, "the emulator exposes scanner_backend/client_backend"
-    return scanner, client
 
 
 def counting_clock() -> Any:

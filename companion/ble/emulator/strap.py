@@ -10,7 +10,8 @@ While a client is subscribed the strap sends one measurement every ``interval_s`
 strap): the heart rate drifts around a resting value, now and then as a 16-bit value, skin contact comes and
 goes, Energy Expended rides along every tenth packet (HRS 1.0 section 3.1.1.3 suggests about every 10
 measurements) and 1-3 RR intervals as the beats of that second allow. Tests script it: ``queue(...)`` exact
-readings, ``drop_after`` a number of packets, ``stop_streaming()``, ``disconnect()``, ``sleep()``/``wake()``.
+readings or raw payloads, ``drop_after`` a number of packets, ``stop_streaming()``, ``disconnect()``,
+``sleep()``/``wake()``.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class HeartRateStrap:
         self.drop_after: int | None = None  # drop the link after this many packets (mid-stream disconnect)
         self.events: list[str] = []
         self.sent: list[HeartRateReading] = []
-        self._queued: deque[HeartRateReading] = deque()
+        self._queued: deque[HeartRateReading | bytes] = deque()
         self.pattern = HeartRatePattern(resting_bpm=resting_bpm, seed=seed, interval_s=interval_s)
         self._count = 0
         self._stream_task: asyncio.Task[None] | None = None
@@ -218,10 +219,19 @@ class HeartRateStrap:
         except Exception:  # noqa: BLE001 - a link torn down under a notification: the strap just stops
             log.debug("heart-rate strap stream ended", exc_info=True)
 
-    async def send(self, reading: HeartRateReading | None = None, *, uint16: bool | None = None) -> HeartRateReading:
-        """Notify one measurement: ``reading``, else the next queued one, else a generated one."""
+    async def send(
+        self, reading: HeartRateReading | None = None, *, uint16: bool | None = None,
+    ) -> HeartRateReading | None:
+        """Notify one measurement: ``reading``, else the next queued one (None for a raw payload), else a
+        generated one."""
         if reading is None:
-            reading = self._queued.popleft() if self._queued else self._next_reading()
+            item = self._queued.popleft() if self._queued else self._next_reading()
+            if isinstance(item, bytes):  # a scripted raw payload: what a misbehaving strap sends
+                await self.device.notify_subscribers(self.measurement, item)
+                self._count += 1
+                self.events.append("sent-raw")
+                return None
+            reading = item
             if uint16 is None and reading.bpm <= 255:
                 uint16 = self._count % 7 == 3  # a 16-bit value now and then, as some straps always send
         await self.device.notify_subscribers(self.measurement, encode_heart_rate(reading, uint16=uint16))
@@ -230,8 +240,9 @@ class HeartRateStrap:
         self.events.append("sent")
         return reading
 
-    def queue(self, *readings: HeartRateReading) -> None:
-        """Script exact readings: they are sent next, in order, before generated ones."""
+    def queue(self, *readings: HeartRateReading | bytes) -> None:
+        """Script exact readings, or raw payloads (e.g. a malformed packet): sent next, in order, before
+        generated ones."""
         self._queued.extend(readings)
 
     def _next_reading(self) -> HeartRateReading:
