@@ -134,8 +134,9 @@ def device_name(device: str | None) -> str | None:
 class AppleHealthParser:
     """Feed the bytes of ``export.xml`` in chunks; take the parsed batch whenever convenient.
 
-    ``skip`` is the number of records an earlier interrupted run already committed: their samples are not
-    emitted again (body measurements are always collected: they are merged and committed at the end).
+    ``skip`` is the number of records an earlier interrupted run already committed: they are still read and
+    checked, so the report covers the whole file, but their samples are not emitted again (body measurements
+    are always collected: they are merged and committed at the end).
     """
 
     def __init__(self, report: ImportReport | None = None, skip: int = 0) -> None:
@@ -302,8 +303,6 @@ class AppleHealthParser:
                 if spec is None:
                     self._other_record(_as_dict(ordered))
                     return
-                if self.records <= self._skip:
-                    return
                 # what _sample does, inlined (a call per record is measurable): same checks, same reports
                 kind, units, low, high, at_end = spec
                 unit = ordered[iu + 1]
@@ -331,6 +330,8 @@ class AppleHealthParser:
                     except ValueError:
                         self.report.error(E_DATE, f"record {self.records}: {when!r}")
                         return
+                if self.records <= self._skip:
+                    return
                 source = ordered[isr + 1]
                 if source == self._last_source and kind is self._last_kind:
                     self._last_points.append((ts, value))
@@ -344,8 +345,7 @@ class AppleHealthParser:
             except (KeyError, ValueError):
                 kind_spec = None
             if kind_spec is not None:
-                if self.records > self._skip:
-                    self._sample(kind_spec, ordered)
+                self._sample(kind_spec, ordered)
             else:
                 self._other_record(_as_dict(ordered))
             return
@@ -381,8 +381,7 @@ class AppleHealthParser:
             self._nested -= 1
             if not self._nested:
                 self._parser.EndElementHandler = None
-            if self.records > self._skip:
-                self._emit_workout(workout)
+            self._emit_workout(workout)
         elif name == "Correlation" and self._correlation_depth:
             self._correlation_depth -= 1
             self._nested -= 1
@@ -466,6 +465,8 @@ class AppleHealthParser:
             except ValueError:
                 self.report.error(E_DATE, f"record {self.records}: {when!r}")
                 return
+        if self.records <= self._skip:
+            return
         key = (kind, source)
         points = self._points.get(key)
         if points is None:
@@ -478,8 +479,7 @@ class AppleHealthParser:
         if kind in (_BODY_MASS, _BODY_FAT, _BMI):
             self._body_record(kind, attrs)
         elif kind == _SLEEP:
-            if self.records > self._skip:
-                self._sleep(attrs)
+            self._sleep(attrs)
         else:
             self.report.skipped_types[kind or "?"] += 1
 
@@ -556,6 +556,8 @@ class AppleHealthParser:
         if not (0 < end_ts - start_ts <= 86400):
             self.report.error(E_INTERVAL, f"record {self.records}")
             return
+        if self.records <= self._skip:
+            return
         self.batch.sleep_stages.append(SleepStage(self._source(source), start_ts, end_ts, stage, off))
         self.batch.size += 1
 
@@ -596,6 +598,8 @@ class AppleHealthParser:
                     steps = _scaled(stat.get("sum"), "count", {"count": 1.0})
         except ValueError:
             self.report.error(E_VALUE, f"workout {self.records}")
+            return
+        if self.records <= self._skip:
             return
         if duration is None:
             duration = float(end_ts - start_ts)
