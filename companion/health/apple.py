@@ -15,6 +15,7 @@ import: the broken record is counted as an error and parsing restarts at the nex
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from xml.parsers import expat
@@ -105,6 +106,14 @@ def _attr(attrs: list[str], key: str) -> str:
     if i & 1:  # the text matched a value, not a name: look it up properly
         return _as_dict(attrs)[key]
     return attrs[i + 1]
+
+
+@dataclass
+class BodyState:
+    """Body measurements a parser has collected: (time, source) -> fields, and body-fat values."""
+
+    body: dict[tuple[int, str], dict[str, Any]]
+    fat: list[tuple[tuple[int, str], float]]
 
 
 class UnsafeXml(Exception):
@@ -214,8 +223,10 @@ class AppleHealthParser:
                 if not self._saw_root:
                     raise
 
-    def close(self) -> None:
-        """End of file: flush the merged body measurements; a cut-off file is counted, not fatal."""
+    def close(self, flush_body: bool = True) -> None:
+        """End of file: flush the merged body measurements; a cut-off file is counted, not fatal.
+
+        ``flush_body=False`` keeps them for :meth:`body_state` (the second part of a split import)."""
         if self._closed:
             return
         self._closed = True
@@ -227,6 +238,42 @@ class AppleHealthParser:
                     raise
                 self._abandon_open_element()
                 self.report.error(E_TRUNCATED)
+        if flush_body:
+            self._flush_body()
+
+    def ends_at_top_level(self) -> bool:
+        """For the first part of a split import, fed up to the start of a top-level element: True when what
+        was fed is well-formed XML that only the ``HealthData`` root is left open in (no record, workout or
+        correlation open, not recovering from an error). Ends the parser either way; body measurements are
+        kept for :meth:`flush_body`."""
+        if self._closed:
+            return False
+        self._closed = True
+        if self._skipping or self._nested or self._workout is not None or not self._saw_root:
+            return False
+        try:  # expat itself knows what is open: closing the root must be all that is missing
+            self._parser.Parse(b"</HealthData>", True)
+        except expat.ExpatError:
+            return False
+        return self._workout is None and not self._nested
+
+    def body_state(self) -> BodyState:
+        """The body measurements collected but not yet flushed (see :meth:`merge_body`)."""
+        return BodyState(self._body, self._fat)
+
+    def merge_body(self, later: BodyState) -> None:
+        """Add the body measurements a parser of a LATER part of the same file collected, as if this parser
+        had read them itself: the body-fat unit is decided per file, so both parts count."""
+        for key, entry in later.body.items():
+            mine = self._body.get(key)
+            if mine is None:
+                self._body[key] = entry
+            else:  # the first record for this moment set the offset and device; later ones add values
+                mine.update((k, v) for k, v in entry.items() if k not in ("off", "device"))
+        self._fat.extend(later.fat)
+
+    def flush_body(self) -> None:
+        """Put the merged body measurements into the batch (what :meth:`close` does at the end)."""
         self._flush_body()
 
     def take(self) -> Batch:

@@ -65,6 +65,12 @@ class ByteSource:
     warning: str | None = None  # e.g. "the ZIP file is truncated"
     size: int | None = None  # length of the data the chunks add up to, when known (a truncated ZIP: unknown)
 
+    def close(self) -> None:
+        """Stop reading early (closes the file)."""
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
+
 
 def fingerprint(path: Path) -> str:
     """Identifies a file's content cheaply: size + SHA-256 of its first and last MiB (a folder: names+sizes)."""
