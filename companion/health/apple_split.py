@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from companion.health.apple import FORMAT, AppleHealthParser, BodyState
-from companion.health.importer import ChildReader, Step, apple_errors, open_apple_export
-from companion.health.model import ImportReport, PartRefused, UnreadableFile
+from companion.health.importer import ChildReader, Step, apple_errors, give_back_big_buffers, open_apple_export
+from companion.health.model import Batch, ImportReport, PartRefused, UnreadableFile
 
 SPLIT_AT = 0.3  # share of the XML parsed by the importing process itself, which also stores everything
-TAIL_BUDGET = 32 << 20  # bytes of the child's batches held while the first part is still being read
+MEASUREMENTS_PER_BATCH = 2000
+TAIL_BUDGET = 16 << 20  # pickled batches of the child held while the first part is read (~8 MB per 1M records)
 
 # A top-level element starting on its own line, as Apple writes them (children are indented further)
 _TOP_LEVEL_LINE = re.compile(
@@ -149,6 +150,7 @@ def read_split(
         yield from whole(0)
         return
     total = source.total
+    give_back_big_buffers()
     target = int(source.size * split_at)
     child = ChildReader("apple-health-tail", path, 0, batch_size, {"start": target}, budget=TAIL_BUDGET)
     try:
@@ -194,9 +196,12 @@ def read_split(
                 assert end is not None
                 _merge_tail(report, tail, first)
                 parser.merge_body(end.body)
-                parser.flush_body()
-                report.records = first + end.records
-                yield Step(parser.take(), report.records, total, total)
+                records = first + end.records
+                report.records = records
+                # the weigh-ins go in a few smaller batches (thousands at once take many MB); a resumed import
+                # collects all of them again, whatever the resume point says
+                for weighins in parser.body_measurements(MEASUREMENTS_PER_BATCH):
+                    yield Step(Batch(measurements=weighins), records, total, total)
                 return
     finally:
         child.close()
