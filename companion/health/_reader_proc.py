@@ -21,11 +21,12 @@ def main(argv: list[str]) -> int:
     fmt, path, skip, batch_size, options, language = argv
     # Ctrl-C reaches the whole process group: the parent turns it into a clean cancel and ends this process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from companion.health.importer import PART_READERS, READERS
+    from companion.health.importer import PART_READERS, READERS, give_back_big_buffers
     from companion.health.model import ImportReport, PartRefused, UnreadableFile
     from companion.i18n import set_language
 
     set_language(language)
+    give_back_big_buffers()
     out = sys.stdout.buffer
 
     def send(message: tuple[object, ...]) -> None:
