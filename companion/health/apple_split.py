@@ -85,46 +85,53 @@ def read_tail(path: Path, report: ImportReport, batch_size: int, start: int) -> 
         source.close()
         raise PartRefused(source.warning)
     parser = AppleHealthParser(report)
-    header: list[bytes] = []
-    first: Cut | None = Cut(0)  # the header ends where the first top-level element starts
-    cut: Cut | None = None
+    header_end = Cut(0)  # the header ends where the first top-level element starts
+    header: list[bytes] | None = []
+    cut = Cut(start)  # found in the whole stream, exactly as the importing process finds it
     lines = 0  # between the header and the cut: the parser's line numbers lack them
+    started = False
     try:
         with apple_errors(path):
             for chunk in source.chunks:
-                if first is not None:
-                    before, rest = first.split(chunk)
-                    header.append(before)
-                    if rest is None:
-                        if sum(map(len, header)) > _MAX_HEADER:
+                if not started:
+                    if header is not None:
+                        head, rest = header_end.split(chunk)
+                        header.append(head)
+                        if rest is not None:
+                            _read_header(parser, b"".join(header))
+                            lines -= sum(part.count(b"\n") for part in header)
+                            header = None
+                        elif sum(map(len, header)) > _MAX_HEADER:
                             raise PartRefused("no top-level element near the start")
-                        continue
-                    head = b"".join(header)
-                    probe = AppleHealthParser(ImportReport(FORMAT))
-                    probe.feed(head)
-                    if not probe.ends_at_top_level():
-                        raise PartRefused("the header does not end at the top level")
-                    parser.feed(head)
-                    assert first.position is not None
-                    cut, first, chunk = Cut(start, first.position), None, rest
-                if cut is not None:
                     before, rest = cut.split(chunk)
                     lines += before.count(b"\n")
                     if rest is None:
                         continue
-                    cut, chunk = None, rest
+                    if header is not None:  # cannot be: the header ends at the first top-level line
+                        raise PartRefused("the cut comes before the first top-level element")
+                    started, chunk = True, rest
                 parser.feed(chunk)
                 batch = parser.take() if parser.batch.size >= batch_size else None
                 yield Step(batch, parser.committed_records, source.done(), source.total)
-            if first is not None or cut is not None:
+            if not started:
                 raise PartRefused("no cut after the target")
             parser.close(flush_body=False)
     finally:
+        source.close()
         for reason, where in report.examples.items():
             report.examples[reason] = _LINE_WHERE.sub(lambda m: f"{m[1]}{int(m[2]) + lines}", where, count=1)
     report.records = parser.records
     yield Step(parser.take(), parser.records, source.total, source.total,
                part=TailEnd(parser.records, parser.body_state()))
+
+
+def _read_header(parser: AppleHealthParser, header: bytes) -> None:
+    """Give the child's parser the real header, once it is sure the header ends at the top level."""
+    probe = AppleHealthParser(ImportReport(FORMAT))
+    probe.feed(header)
+    if not probe.ends_at_top_level():
+        raise PartRefused("the header does not end at the top level")
+    parser.feed(header)
 
 
 _RECORD_WHERE = re.compile(r"(record|workout) (\d+)")
@@ -174,7 +181,7 @@ def read_split(
                 report.records = parser.records
                 yield Step(parser.take(), parser.records, total, total)
                 return
-            source.close()
+            source.close()  # the child reads the rest
             at_top_level = parser.ends_at_top_level()
         if at_top_level:
             first = parser.records
@@ -204,6 +211,7 @@ def read_split(
                     yield Step(Batch(measurements=weighins), records, total, total)
                 return
     finally:
+        source.close()
         child.close()
     # The split did not work out: read the rest the ordinary way, from the last commit on, with a fresh
     # report (the whole file is checked again, so the report is the one a plain import gives).

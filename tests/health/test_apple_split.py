@@ -151,6 +151,7 @@ def test_split_import_stores_and_reports_exactly_what_a_plain_import_does(store,
     # cuts all along the file, and right around a workout (its children are not top-level lines)
     workout = data.index(b" <Workout", len(data) // 2)
     targets = [len(data) * k // 10 for k in range(1, 10)] + [workout - 3, workout + 40, workout + 400]
+    targets += [10, data.index(b"\n <Record")]  # in the header; at the first record (the child's header ends there)
     for target in targets:
         pid, split = _split(store, path, target / len(data))
         assert split.as_dict() == report, target
@@ -223,3 +224,18 @@ def test_cancel_and_resume_a_split_import(store, tmp_path, stop_after) -> None: 
     assert _rows(store, pid) == rows
     assert first.added + second.added == report["added"] and second.duplicates == 0
     assert HealthData(store).imports(pid)[0].records_done == report["records"]
+
+
+def test_a_split_import_refuses_entities_and_other_files(store, pid, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from companion.health.model import UnreadableFile
+
+    evil = tmp_path / "evil.xml"
+    evil.write_text(APPLE_HEADER.replace("]>", '<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]>') + "".join(
+        record(HR, T + i, "60", "count/min") for i in range(2000)) + APPLE_FOOTER)
+    with pytest.raises(UnreadableFile, match="entities"):
+        Importer(store, pid, parallel=True).run("apple-health", evil)
+    gpx = tmp_path / "track.xml"
+    gpx.write_text('<?xml version="1.0"?><gpx version="1.1">' + "<trk/>\n" * 20000 + "</gpx>")
+    with pytest.raises(UnreadableFile, match="not an Apple Health export"):
+        Importer(store, pid, parallel=True).run("apple-health", gpx)
+    assert HealthData(store).counts(pid)["sample"] == 0
