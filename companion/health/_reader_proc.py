@@ -21,11 +21,12 @@ def main(argv: list[str]) -> int:
     fmt, path, skip, batch_size, options, language = argv
     # Ctrl-C reaches the whole process group: the parent turns it into a clean cancel and ends this process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from companion.health.importer import READERS
-    from companion.health.model import ImportReport, UnreadableFile
+    from companion.health.importer import PART_READERS, READERS, give_back_big_buffers
+    from companion.health.model import ImportReport, PartRefused, UnreadableFile
     from companion.i18n import set_language
 
     set_language(language)
+    give_back_big_buffers()
     out = sys.stdout.buffer
 
     def send(message: tuple[object, ...]) -> None:
@@ -37,10 +38,13 @@ def main(argv: list[str]) -> int:
     report = ImportReport(fmt)
     try:
         try:
-            for step in READERS[fmt](Path(path), report, int(skip), int(batch_size), **json.loads(options)):
+            reader = READERS.get(fmt) or PART_READERS[fmt]
+            for step in reader(Path(path), report, int(skip), int(batch_size), **json.loads(options)):
                 send(("step", step))
         except UnreadableFile as error:
             send(("unreadable", str(error), report))
+        except PartRefused as error:
+            send(("refused", str(error), report))
         except BrokenPipeError:
             raise
         except Exception as error:  # noqa: BLE001 - reported to the parent as a message

@@ -15,7 +15,9 @@ import: the broken record is counted as an error and parsing restarts at the nex
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from xml.parsers import expat
 
@@ -107,6 +109,18 @@ def _attr(attrs: list[str], key: str) -> str:
     return attrs[i + 1]
 
 
+_KG, _BMI_AT, _FAT = 2, 3, 4  # places in a body entry: [offset, device, kg, bmi, body fat as written]
+
+
+@dataclass
+class BodyState:
+    """Body measurements a parser has collected, (time, source) -> [offset, device, kg, bmi, body fat], and
+    whether any body-fat value was above 1 (then the file writes percentages, not fractions)."""
+
+    body: dict[tuple[int, str], list[Any]]
+    fat_in_percent: bool
+
+
 class UnsafeXml(Exception):
     """The document declares entities: refused."""
 
@@ -134,8 +148,9 @@ def device_name(device: str | None) -> str | None:
 class AppleHealthParser:
     """Feed the bytes of ``export.xml`` in chunks; take the parsed batch whenever convenient.
 
-    ``skip`` is the number of records an earlier interrupted run already committed: their samples are not
-    emitted again (body measurements are always collected: they are merged and committed at the end).
+    ``skip`` is the number of records an earlier interrupted run already committed: they are still read and
+    checked, so the report covers the whole file, but their samples are not emitted again (body measurements
+    are always collected: they are merged and committed at the end).
     """
 
     def __init__(self, report: ImportReport | None = None, skip: int = 0) -> None:
@@ -147,9 +162,10 @@ class AppleHealthParser:
         self._offsets: dict[str, int] = {}
         self._sources: dict[str, str] = {}
         self._devices: dict[str, str | None] = {}
-        self._body: dict[tuple[int, str], dict[str, Any]] = {}
+        self._body: dict[tuple[int, str], list[Any]] = {}  # (time, source) -> [offset, device, kg, bmi, fat]
+        self._fat_in_percent = False
+        self._names: dict[str, str] = {}  # one copy of each source and device name for the body entries
         self._points: dict[tuple[str, str], list[tuple[int, float]]] = {}  # (kind, sourceName) -> batch list
-        self._fat: list[tuple[tuple[int, str], float]] = []
         self._correlation_depth = 0
         self._workout: dict[str, Any] | None = None
         self._nested = 0  # open Workout/Correlation elements (their Records are not top-level)
@@ -213,8 +229,10 @@ class AppleHealthParser:
                 if not self._saw_root:
                     raise
 
-    def close(self) -> None:
-        """End of file: flush the merged body measurements; a cut-off file is counted, not fatal."""
+    def close(self, flush_body: bool = True) -> None:
+        """End of file: flush the merged body measurements; a cut-off file is counted, not fatal.
+
+        ``flush_body=False`` keeps them for :meth:`body_state` (the second part of a split import)."""
         if self._closed:
             return
         self._closed = True
@@ -226,7 +244,66 @@ class AppleHealthParser:
                     raise
                 self._abandon_open_element()
                 self.report.error(E_TRUNCATED)
-        self._flush_body()
+        if flush_body:
+            self._flush_body()
+
+    def ends_at_top_level(self) -> bool:
+        """For the first part of a split import, fed up to the start of a top-level element: True when what
+        was fed is well-formed XML that only the ``HealthData`` root is left open in (no record, workout or
+        correlation open, not recovering from an error). Ends the parser either way; body measurements are
+        kept for :meth:`body_measurements`."""
+        if self._closed:
+            return False
+        self._closed = True
+        if self._skipping or self._nested or self._workout is not None or not self._saw_root:
+            return False
+        try:  # expat itself knows what is open: closing the root must be all that is missing
+            self._parser.Parse(b"</HealthData>", True)
+        except expat.ExpatError:
+            return False
+        return self._workout is None and not self._nested
+
+    def body_state(self) -> BodyState:
+        """The body measurements collected but not yet flushed (see :meth:`merge_body`)."""
+        return BodyState(self._body, self._fat_in_percent)
+
+    def merge_body(self, later: BodyState) -> None:
+        """Add the body measurements a parser of a LATER part of the same file collected, as if this parser
+        had read them itself: the body-fat unit is decided per file, so both parts count."""
+        for key, entry in later.body.items():
+            mine = self._body.get(key)
+            if mine is None:
+                self._body[key] = entry
+            else:  # the first record for this moment set the offset and device; later ones set values
+                for i in (_KG, _BMI_AT, _FAT):
+                    if entry[i] is not None:
+                        mine[i] = entry[i]
+        self._fat_in_percent = self._fat_in_percent or later.fat_in_percent
+
+    def body_measurements(self, size: int) -> Iterator[list[Measurement]]:
+        """The merged body measurements, ``size`` at a time (what :meth:`close` puts into the last batch)."""
+        # HealthKit stores body fat as a fraction (0.182) under unit "%"; some writers put 18.2. Decide per file:
+        # a value above 1 can only be a percentage.
+        scale = 1.0 if self._fat_in_percent else 100.0
+        zones: dict[int, timezone] = {}
+        chunk: list[Measurement] = []
+        for key in list(self._body):
+            ts, source = key
+            off, device, kg, bmi, fat = self._body.pop(key)  # each entry is freed as it is turned into a row
+            zone = zones.get(off)
+            if zone is None:
+                zone = zones[off] = timezone(timedelta(minutes=off))
+            try:
+                chunk.append(Measurement(
+                    timestamp=datetime.fromtimestamp(ts, zone), source=MEASUREMENT_SOURCE, device=device or source,
+                    weight_kg=kg, bmi=bmi, body_fat_pct=None if fat is None else round(fat * scale, 6)))
+            except (InvalidMeasurement, TypeError, ValueError, OverflowError):
+                self.report.error(E_VALUE, f"{source} {ts}")
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     def take(self) -> Batch:
         batch, self.batch = self.batch, Batch()
@@ -302,8 +379,6 @@ class AppleHealthParser:
                 if spec is None:
                     self._other_record(_as_dict(ordered))
                     return
-                if self.records <= self._skip:
-                    return
                 # what _sample does, inlined (a call per record is measurable): same checks, same reports
                 kind, units, low, high, at_end = spec
                 unit = ordered[iu + 1]
@@ -331,6 +406,8 @@ class AppleHealthParser:
                     except ValueError:
                         self.report.error(E_DATE, f"record {self.records}: {when!r}")
                         return
+                if self.records <= self._skip:
+                    return
                 source = ordered[isr + 1]
                 if source == self._last_source and kind is self._last_kind:
                     self._last_points.append((ts, value))
@@ -344,8 +421,7 @@ class AppleHealthParser:
             except (KeyError, ValueError):
                 kind_spec = None
             if kind_spec is not None:
-                if self.records > self._skip:
-                    self._sample(kind_spec, ordered)
+                self._sample(kind_spec, ordered)
             else:
                 self._other_record(_as_dict(ordered))
             return
@@ -381,8 +457,7 @@ class AppleHealthParser:
             self._nested -= 1
             if not self._nested:
                 self._parser.EndElementHandler = None
-            if self.records > self._skip:
-                self._emit_workout(workout)
+            self._emit_workout(workout)
         elif name == "Correlation" and self._correlation_depth:
             self._correlation_depth -= 1
             self._nested -= 1
@@ -466,6 +541,8 @@ class AppleHealthParser:
             except ValueError:
                 self.report.error(E_DATE, f"record {self.records}: {when!r}")
                 return
+        if self.records <= self._skip:
+            return
         key = (kind, source)
         points = self._points.get(key)
         if points is None:
@@ -478,8 +555,7 @@ class AppleHealthParser:
         if kind in (_BODY_MASS, _BODY_FAT, _BMI):
             self._body_record(kind, attrs)
         elif kind == _SLEEP:
-            if self.records > self._skip:
-                self._sleep(attrs)
+            self._sleep(attrs)
         else:
             self.report.skipped_types[kind or "?"] += 1
 
@@ -499,43 +575,29 @@ class AppleHealthParser:
         except ValueError:
             self.report.error(E_DATE, f"record {self.records}: {when!r}")
             return
-        key = (ts, source)
+        key = (ts, self._names.setdefault(source, source))
         entry = self._body.get(key)
         if entry is None:
-            entry = self._body[key] = {"off": off, "device": self._device(attrs)}
+            device = self._device(attrs)
+            entry = self._body[key] = [off, self._names.setdefault(device, device), None, None, None]
         if kind == _BODY_MASS:
             factor = _MASS.get(unit)
             if factor is None:
                 self.report.error(E_UNIT, f"record {self.records}: {unit!r}")
                 return
-            entry["weight_kg"] = value * factor
+            entry[_KG] = value * factor
         elif kind == _BMI:
-            entry["bmi"] = value
+            entry[_BMI_AT] = value
         else:
             if unit not in ("%", ""):
                 self.report.error(E_UNIT, f"record {self.records}: {unit!r}")
                 return
-            self._fat.append((key, value))
+            entry[_FAT] = value
+            self._fat_in_percent = self._fat_in_percent or value > 1.0
 
     def _flush_body(self) -> None:
-        # HealthKit stores body fat as a fraction (0.182) under unit "%"; some writers put 18.2. Decide per file:
-        # a value above 1 can only be a percentage.
-        percent = any(v > 1.0 for _, v in self._fat)
-        for key, value in self._fat:
-            self._body[key]["body_fat_pct"] = round(value if percent else value * 100.0, 6)
-        for (ts, source), entry in self._body.items():
-            off = entry.pop("off")
-            device = entry.pop("device")
-            try:
-                from datetime import timedelta, timezone
-
-                when = datetime.fromtimestamp(ts, timezone(timedelta(minutes=off)))
-                self.batch.measurements.append(Measurement(
-                    timestamp=when, source=MEASUREMENT_SOURCE, device=device or source, **entry))
-            except (InvalidMeasurement, TypeError, ValueError, OverflowError):
-                self.report.error(E_VALUE, f"{source} {ts}")
-        self._body.clear()
-        self._fat.clear()
+        for chunk in self.body_measurements(1 << 30):
+            self.batch.measurements.extend(chunk)
 
     def _sleep(self, attrs: dict[str, str]) -> None:
         try:
@@ -555,6 +617,8 @@ class AppleHealthParser:
             return
         if not (0 < end_ts - start_ts <= 86400):
             self.report.error(E_INTERVAL, f"record {self.records}")
+            return
+        if self.records <= self._skip:
             return
         self.batch.sleep_stages.append(SleepStage(self._source(source), start_ts, end_ts, stage, off))
         self.batch.size += 1
@@ -596,6 +660,8 @@ class AppleHealthParser:
                     steps = _scaled(stat.get("sum"), "count", {"count": 1.0})
         except ValueError:
             self.report.error(E_VALUE, f"workout {self.records}")
+            return
+        if self.records <= self._skip:
             return
         if duration is None:
             duration = float(end_ts - start_ts)

@@ -63,6 +63,13 @@ class ByteSource:
     done: Callable[[], int]
     name: str
     warning: str | None = None  # e.g. "the ZIP file is truncated"
+    size: int | None = None  # length of the data the chunks add up to, when known (a truncated ZIP: unknown)
+
+    def close(self) -> None:
+        """Stop reading early (closes the file)."""
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def fingerprint(path: Path) -> str:
@@ -101,7 +108,8 @@ def open_member(path: Path, matches: Callable[[str], bool], what: str) -> ByteSo
     raw.seek(0)
     reader = CountingReader(raw)
     if head != b"PK\x03\x04":
-        return ByteSource(_closing(_iter_stream(reader.read), reader), size, lambda: reader.position, path.name)
+        return ByteSource(_closing(_iter_stream(reader.read), reader), size, lambda: reader.position, path.name,
+                          size=size)
     try:
         archive = zipfile.ZipFile(reader)  # type: ignore[arg-type]
     except zipfile.BadZipFile:
@@ -112,6 +120,7 @@ def open_member(path: Path, matches: Callable[[str], bool], what: str) -> ByteSo
         reader.close()
         raise UnreadableFile(_("{path} holds no {what}.").format(path=path, what=what))
     member = archive.open(names[0])
+    length = archive.getinfo(names[0]).file_size
 
     def chunks() -> Iterator[bytes]:
         try:
@@ -123,7 +132,7 @@ def open_member(path: Path, matches: Callable[[str], bool], what: str) -> ByteSo
             archive.close()
             reader.close()
 
-    return ByteSource(chunks(), size, lambda: reader.position, names[0])
+    return ByteSource(chunks(), size, lambda: reader.position, names[0], size=length)
 
 
 def _closing(chunks: Iterator[bytes], reader: CountingReader) -> Iterator[bytes]:

@@ -7,24 +7,29 @@ SQLCipher release the GIL). Measured on the 1,000,000-record benchmark export it
 (GIL contention eats the overlap; both ~14-18 s on a loaded 2-core machine, far past the 5x target), so inline
 is the default. With ``parallel`` (automatic for files over 8 MB on a machine with two cores) the reader runs
 in a child interpreter instead and sends its batches over a pipe: parsing and storing then really run on
-two cores.
+two cores. A big Apple Health export is parsed by both processes, this one taking the first part
+(:mod:`companion.health.apple_split`): one parser is slower than storing, so it alone would set the pace.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
-from companion.health.model import Batch, Cancelled, ImportReport, UnreadableFile
+from companion.health.model import Batch, Cancelled, ImportReport, PartRefused, UnreadableFile
 from companion.i18n import _
 
 if TYPE_CHECKING:
+    from companion.health.files import ByteSource
     from companion.store.db import Store
 
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -41,25 +46,25 @@ class Step:
     done: int
     total: int
     warning: str | None = None
+    part: Any = None  # what the reader of a file's later part hands over at its end (see apple_split)
 
 
 Reader = Callable[..., Iterator[Step]]
 
 
-def _apple(path: Path, report: ImportReport, skip: int, batch_size: int, **_options: Any) -> Iterator[Step]:
-    from companion.health.apple import AppleHealthParser, NotAppleHealth, UnsafeXml
+def open_apple_export(path: Path) -> ByteSource:
     from companion.health.files import open_member
 
-    source = open_member(path, lambda n: n == "export.xml" or n.endswith("/export.xml"), _("Apple Health export.xml"))
-    parser = AppleHealthParser(report, skip)
-    if source.warning:
-        yield Step(None, 0, source.done(), source.total, source.warning)
+    return open_member(path, lambda n: n == "export.xml" or n.endswith("/export.xml"), _("Apple Health export.xml"))
+
+
+@contextmanager
+def apple_errors(path: Path) -> Iterator[None]:
+    """Turns what the Apple Health parser raises for a file it cannot read at all into ``UnreadableFile``."""
+    from companion.health.apple import NotAppleHealth, UnsafeXml
+
     try:
-        for chunk in source.chunks:
-            parser.feed(chunk)
-            batch = parser.take() if parser.batch.size >= batch_size else None
-            yield Step(batch, parser.committed_records, source.done(), source.total)
-        parser.close()
+        yield
     except expat.ExpatError as error:
         raise UnreadableFile(_("{name} is not an Apple Health export: {reason}").format(
             name=path.name, reason=expat.ErrorString(error.code))) from None
@@ -69,8 +74,30 @@ def _apple(path: Path, report: ImportReport, skip: int, batch_size: int, **_opti
     except NotAppleHealth as error:
         raise UnreadableFile(_("{name} is XML but not an Apple Health export (root element {root}).").format(
             name=path.name, root=str(error))) from None
+
+
+def _apple(path: Path, report: ImportReport, skip: int, batch_size: int, **_options: Any) -> Iterator[Step]:
+    from companion.health.apple import AppleHealthParser
+
+    source = open_apple_export(path)
+    parser = AppleHealthParser(report, skip)
+    if source.warning:
+        yield Step(None, 0, source.done(), source.total, source.warning)
+    with apple_errors(path):
+        for chunk in source.chunks:
+            parser.feed(chunk)
+            batch = parser.take() if parser.batch.size >= batch_size else None
+            yield Step(batch, parser.committed_records, source.done(), source.total)
+        parser.close()
     report.records = parser.records
     yield Step(parser.take(), parser.records, source.total, source.total)
+
+
+def _apple_tail(path: Path, report: ImportReport, skip: int, batch_size: int, *, start: int,
+                **_options: Any) -> Iterator[Step]:
+    from companion.health.apple_split import read_tail
+
+    return read_tail(path, report, batch_size, start)
 
 
 def _fitbit(path: Path, report: ImportReport, skip: int, batch_size: int, **options: Any) -> Iterator[Step]:
@@ -92,63 +119,123 @@ def _csv(path: Path, report: ImportReport, skip: int, batch_size: int, **options
 
 
 READERS: dict[str, Reader] = {"apple-health": _apple, "fitbit-takeout": _fitbit, "openscale": _openscale, "csv": _csv}
+# Readers of one part of a file, run in a child process by a reader above; not formats users import.
+PART_READERS: dict[str, Reader] = {"apple-health-tail": _apple_tail}
 _END = object()
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting a second interpreter costs more than it saves
 
 
-def _frames(stream: Any, box: queue.Queue[bytes | None], stop: threading.Event) -> None:
-    """Read the child's length-prefixed frames into ``box`` (a thread: pipe reads release the GIL, so the
-    child never waits for the committing thread); ``None`` marks the end of the stream."""
-    def put(item: bytes | None) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+class _Frames:
+    """Frames read ahead from a child's pipe, holding at most ``budget`` bytes (and always at least one)."""
 
+    def __init__(self, budget: int) -> None:
+        self._items: deque[bytes | None] = deque()
+        self._bytes = 0
+        self._budget = budget
+        self._changed = threading.Condition()
+        self._stopped = False
+
+    def put(self, frame: bytes | None) -> bool:
+        """Wait for room; False when the consumer stopped listening."""
+        with self._changed:
+            while self._items and self._bytes >= self._budget and not self._stopped:
+                self._changed.wait()
+            if self._stopped:
+                return False
+            self._items.append(frame)
+            self._bytes += len(frame or b"")
+            self._changed.notify_all()
+            return True
+
+    def get(self) -> bytes | None:
+        with self._changed:
+            while not self._items:
+                self._changed.wait()
+            frame = self._items.popleft()
+            self._bytes -= len(frame or b"")
+            self._changed.notify_all()
+            return frame
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+
+def _read_frames(stream: Any, frames: _Frames) -> None:
+    """Read the child's length-prefixed frames into ``frames`` (a thread: pipe reads release the GIL, so the
+    child never waits for the committing thread); ``None`` marks the end of the stream."""
     try:
-        while not stop.is_set():
+        while True:
             head = stream.read(8)
             size = int.from_bytes(head, "big") if len(head) == 8 else -1
             frame = stream.read(size) if size >= 0 else b""
-            if len(frame) != size or not put(frame):  # a frame cut short: the child died mid-message
+            if len(frame) != size or not frames.put(frame):  # a frame cut short: the child died mid-message
                 break
     except (OSError, ValueError):  # the pipe was closed under us: the import is being stopped
         pass
-    put(None)
+    frames.put(None)
 
 
-def _in_child_process(
-    fmt: str, path: Path, report: ImportReport, skip: int, batch_size: int, options: dict[str, Any],
-    depth: int = 16,
-) -> Iterator[Step]:
-    """Run the reader in a child interpreter (``companion.health._reader_proc``) and yield its steps.
+def give_back_big_buffers() -> None:
+    """Have glibc return freed buffers of 128 kB and more to the system at once (``mallopt(M_MMAP_THRESHOLD)``).
 
-    A thread drains the child's pipe up to ``depth`` messages ahead, keeping them as pickled bytes (a batch
-    of 20,000 samples is ~350 kB pickled, ~2 MB unpickled); each is unpickled just before it is yielded."""
-    import json
-    import pickle
-    import subprocess
-    import sys
+    By default that threshold rises to the largest buffer freed so far (opening the store frees the 32 MiB
+    of its key derivation), so an import's stream of 1 MB chunks and pickled batches is served from the heap,
+    which fragments and only grows: ~10 MB more peak memory per process on the benchmark import. Elsewhere
+    (not Linux, not glibc) nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
 
-    from companion.i18n import current_language
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "companion.health._reader_proc", fmt, str(path), str(skip), str(batch_size),
-         json.dumps(options), current_language()],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    box: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    reader = threading.Thread(target=_frames, args=(proc.stdout, box, stop), name="companion-import-pipe",
-                              daemon=True)
-    reader.start()
     try:
+        ctypes.CDLL(None).mallopt(-3, 128 << 10)  # M_MMAP_THRESHOLD is -3 in glibc's <malloc.h>
+    except (OSError, AttributeError):
+        pass
+
+
+def _widen_pipe(fd: int) -> None:
+    """Linux: let the pipe hold a whole batch (1 MiB instead of 64 kB), so the child hands it over in one go
+    instead of waiting, a piece at a time, for this process's pipe thread to get the GIL from the parser."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):  # not Linux, or a system limit below 1 MiB: the default pipe works too
+        pass
+
+
+class ChildReader:
+    """A format reader running in a child interpreter (``companion.health._reader_proc``), started at once.
+
+    A thread drains the child's pipe up to ``budget`` bytes ahead, keeping messages as pickled bytes (a batch
+    of 20,000 samples is ~350 kB pickled, ~2 MB unpickled); each is unpickled just before it is yielded."""
+
+    def __init__(self, fmt: str, path: Path, skip: int, batch_size: int, options: dict[str, Any],
+                 budget: int = 6 << 20) -> None:
+        import json
+        import subprocess
+
+        from companion.i18n import current_language
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "companion.health._reader_proc", fmt, str(path), str(skip), str(batch_size),
+             json.dumps(options), current_language()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        assert self._proc.stdout is not None
+        _widen_pipe(self._proc.stdout.fileno())
+        self._frames = _Frames(budget)
+        self._thread = threading.Thread(target=_read_frames, args=(self._proc.stdout, self._frames),
+                                        name="companion-import-pipe", daemon=True)
+        self._thread.start()
+
+    def steps(self, report: ImportReport) -> Iterator[Step]:
+        """The child's steps; at the end its report is added to ``report`` (also when it failed)."""
+        import pickle
+
         while True:
-            frame = box.get()
+            frame = self._frames.get()
             if frame is None:
                 raise UnreadableFile(_("The import's reader process stopped unexpectedly."))
             message = pickle.loads(frame)
@@ -165,16 +252,31 @@ def _in_child_process(
                 report.examples.setdefault(reason, where)
             if kind == "unreadable":
                 raise UnreadableFile(message[1])
+            if kind == "refused":
+                raise PartRefused(message[1])
             if kind == "error":
                 raise RuntimeError(message[1])
             return
+
+    def close(self) -> None:
+        self._frames.stop()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._thread.join()
+        assert self._proc.stdout is not None
+        self._proc.stdout.close()
+        self._proc.wait()
+
+
+def _in_child_process(
+    fmt: str, path: Path, report: ImportReport, skip: int, batch_size: int, options: dict[str, Any],
+) -> Iterator[Step]:
+    """Run the reader in a child interpreter (see :class:`ChildReader`) and yield its steps."""
+    child = ChildReader(fmt, path, skip, batch_size, options)
+    try:
+        yield from child.steps(report)
     finally:
-        stop.set()
-        if proc.poll() is None:
-            proc.kill()
-        reader.join()
-        proc.stdout.close()
-        proc.wait()
+        child.close()
 
 
 def _threaded(steps: Iterator[Step], stop: threading.Event, depth: int = 2) -> Iterator[Step]:
@@ -224,6 +326,7 @@ class Importer:
     def __init__(
         self, store: Store, profile_id: int, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None,
         batch_size: int = 20_000, force: bool = False, threaded: bool = False, parallel: bool | None = None,
+        split_at: float | None = None,
     ) -> None:
         self.store = store
         self.profile_id = profile_id
@@ -233,6 +336,7 @@ class Importer:
         self.force = force
         self.threaded = threaded
         self.parallel = parallel
+        self.split_at = split_at  # parallel Apple Health imports: share parsed here (see apple_split); 0: no split
         self.warnings: list[str] = []
 
     def run(self, fmt: str, path: Path, **options: Any) -> ImportReport:
@@ -270,7 +374,14 @@ class Importer:
         parallel = self.parallel
         if parallel is None:  # big files on a machine with a second core
             parallel = (os.cpu_count() or 1) >= 2 and size >= PARALLEL_MIN_BYTES
-        if parallel:
+        if parallel and fmt == "apple-health" and skip == 0 and self.split_at != 0:
+            from companion.health.apple_split import SPLIT_AT, read_split
+
+            def whole(skip: int) -> Iterator[Step]:
+                return _in_child_process(fmt, path, report, skip, self.batch_size, options)
+
+            steps = read_split(path, report, self.batch_size, whole, self.split_at or SPLIT_AT)
+        elif parallel:
             steps = _in_child_process(fmt, path, report, skip, self.batch_size, options)
         else:
             steps = READERS[fmt](path, report, skip, self.batch_size, **options)

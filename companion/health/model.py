@@ -161,5 +161,9 @@ class UnreadableFile(Exception):
     """The file cannot be imported at all (wrong format, unreadable): a human message."""
 
 
+class PartRefused(Exception):
+    """A reader of one part of a file cannot take that part on its own (the caller reads the file whole)."""
+
+
 class Cancelled(Exception):
     """Raised inside an import when the caller's cancel check says stop."""

@@ -12,10 +12,14 @@ Run:  python -m pytest tests/benchmarks/bench_health.py --benchmark-enable --ben
    (70 % watch heart rate with its motion-context MetadataEntry, steps from phone and watch, energy, distance,
    HRV, sleep, resting heart rate, weight, body fat); healthkit-to-sqlite's speed depends a lot on that shape
    (about 1.2k records/s when types are interleaved record by record, 25-30k records/s grouped).
-   Last measured (2026-12-05, 2-core machine shared with other jobs, 3 runs, medians): Companion 22.0 s
-   (45.4k records/s, peak 97.6 MB for parent + reader process), healthkit-to-sqlite 78.2 s (12.8k records/s;
-   67-102 s across the runs), ratio 3.55x (3.0-4.9x). Below the 5x target: the single reader process is the
-   limit (expat with a no-op handler already takes ~70 % of its parse time); see issue #8.
+   Last measured (2026-12-05, 2-core VM shared with other jobs, load average ~1.1 during the runs, 3 runs,
+   medians): Companion 16.2 s (61.7k records/s; 15.9-16.8 s; peak 93.5 MB for parent + reader process),
+   healthkit-to-sqlite 71.9 s (13.9k records/s; 70.2-76.7 s), ratio 4.42x (4.27-4.73x; an earlier set of 3
+   runs of nearly the same code: 4.48, 4.63, 5.85x). Still below the 5x target. The export is now parsed by
+   both processes (companion.health.apple_split: the importing process parses the first 30 % and stores
+   everything, the child parses the rest): each uses ~15-16 s of CPU, so the wall time is about one core's
+   share of the total work (~20 s parsing, of which expat is ~70 %, ~9.5 s storing, half of it rollups);
+   a neighbour using a core costs this import far more than single-threaded healthkit-to-sqlite. See #8.
 2. Fitbit Takeout: one year of 5-second heart rate (365 daily files, ~6.3 M samples). Target: under 2 minutes.
 """
 
