@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 PAGE_W, PAGE_H = 794, 1123  # A4 at 96 dpi
 FORMATS = ("svg", "md")
 
+SVG_NS = "http://www.w3.org/2000/svg"  # the SVG namespace (a name, never fetched)
+
 
 @dataclass(frozen=True)
 class ReportData:
@@ -187,7 +189,7 @@ def _layers(r: ReportData) -> Layers:
 def render_svg(r: ReportData) -> str:
     """A self-contained A4 SVG page (no external fonts, images or scripts)."""
     out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{PAGE_W}" height="{PAGE_H}" '
+        f'<svg xmlns="{SVG_NS}" width="{PAGE_W}" height="{PAGE_H}" '
         f'viewBox="0 0 {PAGE_W} {PAGE_H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
         f'<rect width="{PAGE_W}" height="{PAGE_H}" fill="#ffffff"/>',
         f'<text x="48" y="64" font-size="26" font-weight="bold" fill="#1b2a41">'

@@ -128,7 +128,7 @@ def geo_server() -> Iterator[GeoServer]:
                         ],
                     }
                 )
-            else:  # Nominatim: https://nominatim.org/release-docs/latest/api/Search/ (format=json)
+            else:  # Nominatim search API, format=json (nominatim.org/release-docs/latest/api/Search/)
                 payload = json.dumps(
                     [
                         {

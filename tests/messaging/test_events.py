@@ -12,6 +12,10 @@ from companion.messaging.video import consult_link, host_allowed, inspect, open_
 ME = "@me:hs"
 CLINIC = "@clinic:hs"
 
+# Consult hosts under the clinic's allowed domain; the second spells "clinic" with a Cyrillic i (a homograph).
+CONSULT_HOST = "meet.clinic.example.org"
+HOMOGRAPH_HOST = "meet.cl\u0456nic.example.org"
+
 
 def _event(content: object, sender: str = CLINIC, **extra: object) -> dict[str, object]:
     return {
@@ -34,7 +38,7 @@ def test_hostile_body_is_inert_text() -> None:
                 "msgtype": "m.text",
                 "body": HOSTILE,
                 "format": "org.matrix.custom.html",
-                "formatted_body": "<a href='https://evil.example'>https://clinic.example</a>",
+                "formatted_body": "<a href='https://example.net/evil'>https://example.org/clinic</a>",
             }
         ),
         "!r:hs",
@@ -44,7 +48,7 @@ def test_hostile_body_is_inert_text() -> None:
     for bad in ("\x1b", "\x07", "\u202e", "\u202c", "\x9b", "\x7f"):
         assert bad not in msg.body
     assert "[bold red]alert[/]" in msg.body and "<script>" in msg.body  # shown literally, never interpreted
-    assert "evil.example" not in msg.body  # formatted_body is ignored
+    assert "example.net/evil" not in msg.body  # formatted_body is ignored
 
 
 def test_caps_on_huge_messages() -> None:
@@ -150,20 +154,20 @@ def test_parse_sync_invites_encryption_and_retention() -> None:
 
 
 def test_video_link_detection_and_allowlist() -> None:
-    content = {"msgtype": "m.text", "body": "Your consult: https://meet.clinic.example/room-42 see you."}
+    content = {"msgtype": "m.text", "body": f"Your consult: https://{CONSULT_HOST}/room-42 see you."}
     url = consult_link(content)
-    assert url == "https://meet.clinic.example/room-42"
-    link = inspect(url, ["clinic.example"])
-    assert link is not None and link.allowed and link.host == "meet.clinic.example"
-    assert not inspect(url, ["other.example"]).allowed  # type: ignore[union-attr]
+    assert url == f"https://{CONSULT_HOST}/room-42"
+    link = inspect(url, ["clinic.example.org"])
+    assert link is not None and link.allowed and link.host == CONSULT_HOST
+    assert not inspect(url, ["other.example.org"]).allowed  # type: ignore[union-attr]
     # Look-alike hosts are shown in their real (punycode) form and do not match.
-    assert real_host("https://meet.cl\u0456nic.example/x") == "meet.xn--clnic-o2e.example"
-    assert not host_allowed("meet.xn--clnic-o2e.example", ["clinic.example"])
-    assert not host_allowed("evilclinic.example", ["clinic.example"])
-    structured = {"body": "join", "org.companion.consult": {"url": "https://video.example/abc"}}
-    assert consult_link(structured) == "https://video.example/abc"
+    assert real_host(f"https://{HOMOGRAPH_HOST}/x") == "meet.xn--clnic-o2e.example.org"
+    assert not host_allowed("meet.xn--clnic-o2e.example.org", ["clinic.example.org"])
+    assert not host_allowed("evilclinic.example.org", ["clinic.example.org"])
+    structured = {"body": "join", "org.companion.consult": {"url": "https://example.com/abc"}}
+    assert consult_link(structured) == "https://example.com/abc"
     assert consult_link({"body": "see https://example.org/blog"}) is None
-    assert consult_link({"body": "http://meet.example/insecure"}) is None
+    assert consult_link({"body": "http://example.com/meet/insecure"}) is None  # a meeting link, but not https
     assert "Not opened" in open_consult(link, confirmed=False)  # type: ignore[arg-type]
 
 
@@ -216,7 +220,7 @@ def test_over_ssh_the_link_is_printed_not_opened(monkeypatch) -> None:  # type: 
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url) or True)
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
-    link = inspect("https://meet.clinic.example/r1", ["clinic.example"])
+    link = inspect(f"https://{CONSULT_HOST}/r1", ["clinic.example.org"])
     assert link is not None and link.allowed
-    assert open_consult(link, confirmed=True) == "Open this link in a browser: https://meet.clinic.example/r1"
+    assert open_consult(link, confirmed=True) == f"Open this link in a browser: https://{CONSULT_HOST}/r1"
     assert opened == []

@@ -8,8 +8,8 @@ from pathlib import Path
 from companion.store.messages import IncomingMessage, Messages
 
 HOSTILE = (
-    "\x1b[2J\x1b]0;PWNED\x07[bold red]not bold[/] [link=https://evil.example]clinic[/link] "
-    "<script>alert(1)</script> \u202eexe.txt\u202c <a href='https://evil.example'>https://clinic.example</a>"
+    "\x1b[2J\x1b]0;PWNED\x07[bold red]not bold[/] [link=https://example.net/evil]clinic[/link] "
+    "<script>alert(1)</script> \u202eexe.txt\u202c <a href='https://example.net/evil'>https://example.org/clinic</a>"
 )
 
 
@@ -76,7 +76,7 @@ async def test_hostile_content_is_inert(store, profile, home, clock) -> None:  #
         rendered = view.rendered[0]
         plain = rendered.plain
         assert "[bold red]not bold[/]" in plain and "<script>alert(1)</script>" in plain
-        assert "[link=https://evil.example]clinic[/link]" in plain
+        assert "[link=https://example.net/evil]clinic[/link]" in plain
         for bad in ("\x1b", "\x07", "\u202e", "\u202c"):
             assert bad not in plain
         spans = getattr(rendered, "spans", [])

@@ -13,7 +13,7 @@ from companion.store.trends import MilestoneKind, Trends
 from companion.trends.data import TrendData, metric_input
 from companion.trends.manual import parse_manual_entry
 from companion.trends.outcomes import BmiScheme
-from companion.trends.report import collect, render_markdown, render_svg, write_reports
+from companion.trends.report import SVG_NS, collect, render_markdown, render_svg, write_reports
 
 from .conftest import NOW, weigh_in
 
@@ -119,7 +119,7 @@ def test_report_markdown_and_svg(store, profile, known_series, tmp_path) -> None
     assert "%TBWL | 14.5 %" in md and "110.0 kg" in md and "```text" in md
     svg = render_svg(data)
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and "<polyline" in svg
-    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")  # self-contained
+    assert "http" not in svg.replace(f'xmlns="{SVG_NS}"', "")  # self-contained
     assert render_svg(data) == svg  # deterministic
     paths = write_reports(store, profile, NOW, tmp_path)
     assert sorted(p.name for p in paths) == ["progress-2026-11-25.md", "progress-2026-11-25.svg"]
