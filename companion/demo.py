@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -67,8 +68,10 @@ class DemoSeries:
     derived: frozenset[Metric] = _DERIVED
 
 
-def generate_columns(profile: Profile, days: int, today: date, seed: int = 7) -> DemoSeries:
-    """About one weigh-in a day for ``days`` days up to ``today``, deterministic for a given seed.
+def generate_columns(profile: Profile, days: int, today: date, seed: int = 7,
+                     not_after: int | None = None) -> DemoSeries:
+    """About one weigh-in a day for ``days`` days up to ``today``, deterministic for a given seed; none later
+    than ``not_after`` (Unix seconds): shortly after midnight, today's morning weigh-in has not happened yet.
 
     Written for speed (ten years are generated on every ``companion --demo`` start): plain arithmetic on
     floats and integers, no objects per day.
@@ -113,7 +116,10 @@ def generate_columns(profile: Profile, days: int, today: date, seed: int = 7) ->
         fat = max(8.0, 1.2 * bmi + 0.23 * age + sex_fat + noise(0.4))
         lean = weight * (1 - fat / 100)
         bone = lean * 0.05
-        ts.append(first_seven + i * 86400 + (10 + int(uniform() * 40)) * 60)
+        stamp = first_seven + i * 86400 + (10 + int(uniform() * 40)) * 60
+        if not_after is not None and stamp > not_after:
+            break
+        ts.append(stamp)
         weight_col.append(round(weight, 2))
         fat_col.append(round(fat, 1))
         water_col.append(round(lean * 73 / weight, 1))
@@ -155,7 +161,9 @@ def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = No
         store.consents.record("health-data", "grant", CURRENT_NOTICE.version, "demo")
         store.consents.record("location", "grant", CURRENT_NOTICE.version, "demo")
         store.settings.set("notice_version_seen", CURRENT_NOTICE.version)
-        series = generate_columns(profile, int(years * 365.25), day)
+        # Generated for the real today: no weigh-in in the future (a fixed day in the past is left whole)
+        not_after = int(_time.time()) if day >= date.today() else None
+        series = generate_columns(profile, int(years * 365.25), day, not_after=not_after)
         assert profile.id is not None
         store.measurements.add_columns(
             profile.id, source=series.source, timestamps=series.timestamps, values=series.values,

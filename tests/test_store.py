@@ -299,3 +299,22 @@ def test_demo_data_is_consistent(home: Path) -> None:
             assert m.muscle_mass_kg + m.bone_mass_kg == pytest.approx(  # type: ignore[operator]
                 m.weight_kg * (1 - m.body_fat_pct / 100), abs=0.15)  # type: ignore[operator]
             assert m.derived == frozenset({Metric.BMI, Metric.BMR})
+
+
+def test_demo_has_no_weigh_in_in_the_future() -> None:
+    """Just after midnight today's morning weigh-in has not happened: the demo stops at the cut-off (the
+    simulated weigh-in must be the newest one), and a day in the past is generated whole."""
+    from datetime import date, datetime
+
+    from companion.demo import DEMO_TZ, demo_profile, generate_columns
+
+    today = date(2026, 12, 6)
+    profile = demo_profile(today)
+    whole = generate_columns(profile, 60, today)
+    assert datetime.fromtimestamp(whole.timestamps[-1], DEMO_TZ).date() == today  # today's, at about 07:30
+    just_after_midnight = int(datetime(2026, 12, 6, 0, 22, tzinfo=DEMO_TZ).timestamp())
+    cut = generate_columns(profile, 60, today, not_after=just_after_midnight)
+    assert cut.timestamps and max(cut.timestamps) <= just_after_midnight
+    assert cut.timestamps == whole.timestamps[: len(cut.timestamps)]  # the same data, only the future left out
+    assert all(len(column) == len(cut.timestamps) for column in cut.values.values())
+    assert len(cut.impedance) == len(cut.timestamps)
