@@ -255,6 +255,42 @@ def test_bulk_insert_and_series(store: Store, profile: Profile) -> None:
     assert len(ts) == 365 * 4 and ts == sorted(ts) and values[0] > values[-1]
 
 
+def test_bulk_insert_skips_duplicates_inside_and_across_statements(store: Store, profile: Profile) -> None:
+    """Bulk inserts send many rows per statement: a duplicate skips itself only, wherever it falls, and every
+    other row comes back exactly (NULLs, offsets, a zone whose offset changes, derived flags, notes)."""
+    from zoneinfo import ZoneInfo
+
+    assert profile.id is not None
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    start = datetime(2026, 3, 1, 7, tzinfo=amsterdam)  # crosses the switch to summer time
+    rows = [
+        Measurement(
+            timestamp=start + timedelta(days=i) if i % 3 else (start + timedelta(days=i)).astimezone(
+                timezone(timedelta(hours=-5))),
+            source="import:csv" if i % 5 else "ble:sig-bcs",
+            weight_kg=90 - i / 100,
+            body_fat_pct=None if i % 2 else 30.0,
+            impedance_ohm=500.0 if i % 7 == 0 else None,
+            derived=frozenset({Metric.BMI}) if i % 4 == 0 else frozenset(),
+            bmi=30.0 if i % 4 == 0 else None,
+            device=None if i % 6 else "AA:BB",
+            note=None if i % 9 else f"note {i}",
+        )
+        for i in range(150)
+    ]
+    assert store.measurements.add_many(rows[:40], profile.id) == 40
+    # 40 already stored, 30 repeated inside this call (one statement holds 64 rows), 110 new
+    again = rows[10:150] + rows[100:130]
+    assert store.measurements.add_many(again, profile.id) == 110
+    stored = store.measurements.page(profile.id, limit=500, newest_first=False)
+    assert len(stored) == 150
+    for got, want in zip(stored, rows, strict=True):
+        assert got.timestamp == want.timestamp and got.timestamp.utcoffset() == want.timestamp.utcoffset()
+        assert (got.source, got.weight_kg, got.body_fat_pct, got.impedance_ohm, got.bmi, got.derived,
+                got.device, got.note) == (want.source, want.weight_kg, want.body_fat_pct, want.impedance_ohm,
+                                          want.bmi, want.derived, want.device, want.note)
+
+
 def test_add_columns_checks_every_value_and_stores_nothing_on_error(store: Store, profile: Profile) -> None:
     from companion.domain import InvalidMeasurement
 

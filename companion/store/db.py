@@ -32,6 +32,12 @@ except ImportError:  # pragma: no cover - the dependency is required; kept impor
 DatabaseError = sqlite.DatabaseError
 IntegrityError = sqlite.IntegrityError
 
+# Binding a None parameter: the module finds no adapter registered for NoneType and then probes the protocol
+# and the value for ``__adapt__`` / ``__conform__``, two AttributeErrors raised and cleared per NULL. Measured:
+# 200,000 rows of 8 NULLs took 5.5 s with sqlcipher3 against 0.34 s for ints. An adapter that returns its
+# argument (None, bound as NULL) turns that into one dict hit: 0.85 s. ``{}.get`` is such a callable in C.
+sqlite.register_adapter(type(None), {}.get)
+
 
 def _passphrase_from_env(passphrase: str | None) -> str | None:
     return passphrase if passphrase else (os.environ.get("COMPANION_PASSPHRASE") or None)
