@@ -49,7 +49,7 @@ class DemoWorkspace:
         self._error: BaseException | None = None
         self._store_ready = threading.Event()
         self._snapshot: DashboardSnapshot | None = None
-        self._child: tuple[int, BinaryIO] | None = None  # (pid, read end of the pipe)
+        self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
         self._thread: threading.Thread | None = None
         today = today or date.today()
         if separate_process and hasattr(os, "fork") and sys.platform.startswith("linux"):
@@ -105,12 +105,11 @@ class DemoWorkspace:
             finally:
                 os._exit(code)
         os.close(write_end)
-        self._child = (pid, os.fdopen(read_end, "rb"))
+        self._child = (pid, read_end)
 
     def _child_build(self, years: float, today: date, out: int) -> int:
         """Two reports: the store's key as soon as the data is committed (the UI can start on it), then the
         dashboard's figures. Failing to compute those is not fatal: the dashboard computes them itself."""
-        import pickle
         import secrets
 
         from companion.demo import create_demo_store
@@ -120,10 +119,9 @@ class DemoWorkspace:
                 key = secrets.token_bytes(32)
                 store = create_demo_store(self.home, years=years, today=today, key=key)
             except BaseException as exc:
-                pickle.dump(("error", f"{type(exc).__name__}: {exc}"), pipe)
+                _send(pipe, ("error", f"{type(exc).__name__}: {exc}"))
                 return 1
-            pickle.dump(("store", key), pipe)
-            pipe.flush()
+            _send(pipe, ("store", key))
             parts: dict[str, object] = {}
             try:
                 from companion.trends.snapshot import load_snapshot
@@ -138,7 +136,7 @@ class DemoWorkspace:
             except Exception:
                 parts = {}
             store.close()
-            pickle.dump(("snapshot", parts), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            _send(pipe, ("snapshot", parts))
         return 0
 
     def _child_report(self) -> tuple[object, ...]:
@@ -147,18 +145,33 @@ class DemoWorkspace:
         from companion.i18n import _
 
         assert self._child is not None
+        fd = self._child[1]
         try:
+            size = int.from_bytes(_read_exactly(fd, 8), "big")
             # Our own child, forked above, wrote this pipe: unpickling it is safe
-            message: tuple[object, ...] = pickle.load(self._child[1])
+            message: tuple[object, ...] = pickle.loads(_read_exactly(fd, size))
         except (EOFError, pickle.UnpicklingError):
             message = ("error", _("The demo data could not be built."))
         return message
 
+    def snapshot_waiting(self) -> bool:
+        """True while the child is still computing the dashboard's figures (nothing of them on the pipe yet):
+        ``dashboard_snapshot()`` would then wait for it, so call that off the UI thread. Once the child has
+        started sending (it sends in one go), reading them takes a few milliseconds. Always False with a
+        thread: that thread holds the interpreter while it computes, so waiting for it costs nothing extra.
+        """
+        if self._child is None:
+            return False
+        import select
+
+        readable, _, _ = select.select([self._child[1]], [], [], 0)
+        return not readable
+
     def _finish_child(self) -> None:
         assert self._child is not None
-        pid, pipe = self._child
+        pid, fd = self._child
         self._child = None
-        pipe.close()
+        os.close(fd)
         os.waitpid(pid, 0)
 
     def _open_child_store(self) -> None:
@@ -220,12 +233,35 @@ class DemoWorkspace:
 
     def cleanup(self) -> None:
         if self._child is not None:  # never collected: stop the child before its directory goes
-            pid, pipe = self._child
+            pid, fd = self._child
             self._child = None
-            pipe.close()
+            os.close(fd)
             try:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
             except OSError:
                 pass
         self._tmp.cleanup()
+
+
+def _send(pipe: BinaryIO, message: tuple[object, ...]) -> None:
+    """One message to the parent: its length (8 bytes), then the pickle; the parent reads exactly that."""
+    import pickle
+
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(len(data).to_bytes(8, "big"))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from the pipe (unbuffered, so that ``select`` tells the truth about what is left);
+    EOFError when the child left before sending them all."""
+    parts = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts)

@@ -143,6 +143,45 @@ def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.Mo
     assert not workspace.home.exists() and not workspace.in_child_process
 
 
+async def test_demo_figures_ready_in_the_child_are_in_the_first_frame() -> None:
+    """Once the child has computed the dashboard's figures (something is on the pipe), the dashboard shows
+    them before its first frame: no "Loading…" frame and no worker. While it is still computing, they are
+    read in a worker instead (the first test above paints through that path when the child is slower)."""
+    from companion.demo_workspace import DemoWorkspace
+    from companion.tui.app import CompanionApp, make_app
+    from companion.tui.screens.dashboard import DashboardScreen
+    from tests.conftest import wait_until
+
+    workspace = DemoWorkspace(1.0, separate_process=True)
+    deadline = time.monotonic() + 60
+    while workspace.snapshot_waiting():
+        assert time.monotonic() < deadline, "the child never sent the figures"
+        time.sleep(0.02)
+    app = make_app(demo=True, demo_workspace=workspace)
+    app.context.extras["no_services"] = True
+    frames: list[tuple[str, bool]] = []
+    display = CompanionApp._display
+
+    def recording(self: CompanionApp, screen: object, renderable: object) -> None:
+        if renderable is not None:
+            frames.append((type(screen).__name__, bool(getattr(screen, "content_ready", False))))
+        display(self, screen, renderable)  # type: ignore[arg-type]
+
+    loads: list[object] = []
+    load = DashboardScreen._load
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CompanionApp, "_display", recording)
+        patch.setattr(DashboardScreen, "_load", lambda self, *args: (loads.append(args), load(self, *args)))
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.content_ready)
+            await pilot.pause()
+            title = str(app.screen.query_one("#dash-title").render())
+    assert not loads, "read in a worker although the figures were there"
+    dashboard_frames = [ready for name, ready in frames if name == "DashboardScreen"]
+    assert dashboard_frames and all(dashboard_frames), frames
+    assert "weigh-ins" in title
+
+
 async def test_first_screen_is_styled_once() -> None:
     """The dashboard's widgets are styled when they mount, not again on the first resume, the first resize
     (breakpoint classes) or a stylesheet re-parse (``companion.tui.app._prepare_styles`` and

@@ -18,7 +18,14 @@ from companion.store.errors import (
     StoreExists,
     WrongPassphrase,
 )
-from companion.store.keys import keyring_usable
+
+
+def keyring_usable() -> bool:
+    """Whether an OS keyring backend can hold the database key (``companion.store.keys``, loaded when asked)."""
+    from companion.store.keys import keyring_usable as usable
+
+    return usable()
+
 
 __all__ = [
     "DB_FILE",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from companion.store.errors import (
     NoStore,
     StoreExists,
 )
-from companion.store.keys import KeyVault
 from companion.store.migrations import all_migrations, latest_version
 
 DB_FILE = "companion.db"
@@ -103,6 +101,8 @@ class Store:
         _ensure_writable_dir(home)
         if cls.exists(home):
             raise StoreExists(home)
+        from companion.store.keys import KeyVault
+
         vault = KeyVault(home)
         dek = vault.create(_passphrase_from_env(passphrase))
         try:
@@ -115,6 +115,8 @@ class Store:
     @classmethod
     def create_ephemeral(cls, home: Path, *, clock: Clock = SYSTEM_CLOCK, key: bytes | None = None) -> Store:
         """A store whose key lives only in memory (demo mode): no keyring, no passphrase, gone on exit."""
+        import secrets
+
         _ensure_writable_dir(home)
         return cls._connect(home, key or secrets.token_bytes(32), clock, new=True, ephemeral=True)
 
@@ -126,6 +128,8 @@ class Store:
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None, clock: Clock = SYSTEM_CLOCK) -> Store:
         """Unlock and open the store in ``home``; migrates an older schema forward."""
+        from companion.store.keys import KeyVault
+
         db = home / DB_FILE
         vault = KeyVault(home)
         if not db.exists() and not vault.exists():
@@ -187,6 +191,8 @@ class Store:
     def migrate(self, target: int | None = None) -> int:
         """Apply every migration newer than the file's version (up to ``target``), one transaction each."""
         current = self.schema_version()
+        if current >= (latest_version() if target is None else target):
+            return current  # up to date: the migration scripts are not even read
         for migration in all_migrations():
             if migration.version <= current or (target is not None and migration.version > target):
                 continue
@@ -208,6 +214,8 @@ class Store:
         """``"keyring"`` or ``"passphrase"``; ``None`` for an ephemeral (demo) store, key in memory."""
         if self.ephemeral:
             return None
+        from companion.store.keys import KeyVault
+
         return KeyVault(self.home).info().mode
 
     def change_passphrase(self, current: str | None, new: str | None) -> None:
@@ -221,6 +229,8 @@ class Store:
 
         if self.ephemeral:
             raise StoreError(_("Demo data has no passphrase; nothing was changed."))
+        from companion.store.keys import KeyVault
+
         vault = KeyVault(self.home)
         dek = vault.unlock(current)
         vault.change_passphrase(dek, new)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,10 +13,14 @@ class Settings:
         self._store = store
 
     def get(self, key: str, default: Any = None) -> Any:
+        import json  # (loaded on first use: not needed to start the app)
+
         row = self._store.query_one("SELECT value FROM setting WHERE key = ?", (key,))
         return default if row is None else json.loads(row[0])
 
     def set(self, key: str, value: Any) -> None:
+        import json
+
         with self._store.transaction() as db:
             db.execute(
                 "INSERT INTO setting(key, value) VALUES (?, ?) "

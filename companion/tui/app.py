@@ -303,7 +303,7 @@ def make_app(
         if demo_workspace.clock is (clock or SYSTEM_CLOCK):  # its first dashboard data is computed already
             extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot
             # From a child process it may still be on its way: the dashboard then waits for it in a thread
-            extras["dashboard_snapshot_pending"] = demo_workspace.in_child_process
+            extras["dashboard_snapshot_waiting"] = demo_workspace.snapshot_waiting
         home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(

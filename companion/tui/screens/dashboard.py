@@ -27,7 +27,6 @@ from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.metric_table import MetricTable
 from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
-from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
 
 SHORT_LABELS: dict[Metric, str] = {
     Metric.WEIGHT: N_("Weight"), Metric.BODY_FAT: N_("Body fat"), Metric.BODY_WATER: N_("Body water"),
@@ -222,9 +221,11 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             return
         extras = self.companion.context.extras
         prefetched = extras.pop("dashboard_snapshot", None)
-        if prefetched is not None and extras.pop("dashboard_snapshot_pending", False):
+        waiting = extras.pop("dashboard_snapshot_waiting", None)
+        if prefetched is not None and waiting is not None and waiting():
             self._load(profile, prefetched)  # still being computed in a child process: wait off this thread
             return
+        # Ready (or computed here): shown before the first frame, so the first frame is the dashboard itself
         snapshot = self._prefetched(profile, prefetched)
         if snapshot is not None:
             self._present(snapshot)
@@ -420,6 +421,7 @@ def trends_palette(screen: Any) -> list[PaletteCommand]:
 
 # ----- shared dialogs (used by the dashboard and the trends screen) ----------------------------------------
 def ask_custom_range(screen: Any, chart: TrendChart) -> None:
+    from companion.tui.widgets.trends_dialogs import Field, FieldError, FormDialog
     tz = chart.tz
 
     def validate(values: dict[str, str]) -> Any:
@@ -441,6 +443,7 @@ def ask_custom_range(screen: Any, chart: TrendChart) -> None:
 def ask_goal(screen: Any, profile: Profile, metric: Metric, then: Any) -> None:
     from companion.domain.validation import ValidationError, validate_weight
     from companion.store.trends import Trends
+    from companion.tui.widgets.trends_dialogs import Field, FieldError, FormDialog
 
     info = METRIC_INFO[metric]
     repo = Trends(screen.store)
@@ -486,6 +489,7 @@ def ask_goal(screen: Any, profile: Profile, metric: Metric, then: Any) -> None:
 def ask_milestone(screen: Any, profile: Profile, then: Any) -> None:
     from companion.domain.validation import ValidationError, parse_date
     from companion.store.trends import MILESTONE_LABELS, MilestoneKind, Trends
+    from companion.tui.widgets.trends_dialogs import Field, FieldError, FormDialog
 
     def validate(values: dict[str, str]) -> Any:
         try:
@@ -514,6 +518,7 @@ def ask_milestone(screen: Any, profile: Profile, then: Any) -> None:
 
 
 def switch_profile(screen: Any, then: Any) -> None:
+    from companion.tui.widgets.trends_dialogs import ChooseDialog
     store = screen.store
     profiles = store.profiles.all()
     active = store.profiles.active()
@@ -534,6 +539,7 @@ def switch_profile(screen: Any, then: Any) -> None:
 def add_profile(screen: Any, then: Any) -> None:
     from companion.domain.validation import ValidationError
     from companion.onboarding import validate_profile_fields
+    from companion.tui.widgets.trends_dialogs import Field, FieldError, FormDialog
 
     today = screen.companion.clock.now().date()
     unit_options = [(_("kilograms"), "kg"), (_("pounds"), "lb"), (_("stones and pounds"), "st")]
