@@ -44,6 +44,8 @@ class Metric(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MetricInfo:
+    """What the app knows about one metric: its label, stored unit, display precision and possible range."""
+
     label: str
     unit: str  # SI unit as stored ("kg", "%", "kg/m²", "kcal", "" for ratings)
     is_mass: bool

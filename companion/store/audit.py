@@ -15,6 +15,8 @@ ACTIONS = ("export", "message-sent", "attachment-sent", "share", "geocode", "era
 
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
+    """One entry of the audit log: what left the machine, when and where to (never the data itself)."""
+
     timestamp: datetime
     action: str
     target: str

@@ -20,6 +20,8 @@ DECISIONS = ("grant", "withdraw", "object", "lift-objection")
 
 @dataclass(frozen=True, slots=True)
 class ConsentRecord:
+    """One decision in the consent ledger (grant, withdraw, object, lift-objection) for one purpose."""
+
     purpose: str
     decision: str
     notice_version: str

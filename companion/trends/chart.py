@@ -28,6 +28,8 @@ _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
 @dataclass(frozen=True, slots=True)
 class Marker:
+    """A milestone on the time axis (balloon placement, a clinic visit...)."""
+
     ts: int
     tag: str  # one character shown on the time axis
     label: str
@@ -52,6 +54,8 @@ class Layers:
 
 @dataclass
 class ChartModel:
+    """A drawn chart: rows of (text, role) runs for the terminal, with what was drawn and any notes."""
+
     width: int
     height: int
     rows: list[list[tuple[str, str]]]  # per row: runs of (text, role)

@@ -36,6 +36,8 @@ class LatestValue:
 
 @dataclass(frozen=True, slots=True)
 class MetricRow:
+    """One metric's row on the dashboard: its latest value and its changes over several spans."""
+
     metric: Metric
     value: float | None
     ts: int | None
@@ -49,6 +51,8 @@ class MetricRow:
 
 @dataclass(frozen=True)
 class DashboardFigures:
+    """Everything the dashboard shows besides the chart, computed from the stored series."""
+
     rows: list[MetricRow]
     latest_ts: int | None
     latest_when: datetime | None

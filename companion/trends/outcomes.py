@@ -65,6 +65,8 @@ class BmiScheme(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BmiClass:
+    """One BMI class of a classification scheme, from its lower bound up."""
+
     key: str
     label: str  # untranslated
     lower: float  # inclusive lower bound of the class
@@ -158,6 +160,8 @@ def find_reference(
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """The programme's outcome figures: weight lost, %TBWL, %EWL and %EBMIL against the reference."""
+
     reference: Reference
     current_kg: float
     lost_kg: float
@@ -179,6 +183,8 @@ def outcome(reference: Reference, current_kg: float, height_cm: float) -> Outcom
 
 @dataclass(frozen=True, slots=True)
 class GoalProgress:
+    """How far the current value has come from the start towards the goal."""
+
     goal: float
     start: float
     current: float

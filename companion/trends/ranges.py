@@ -32,6 +32,8 @@ RANGE_DAYS = {RangeKey.WEEK: 7, RangeKey.MONTH: 30, RangeKey.QUARTER: 90, RangeK
 
 @dataclass(frozen=True, slots=True)
 class Window:
+    """A time window in Unix seconds, ``start`` inclusive and ``end`` exclusive (never empty)."""
+
     start: int
     end: int
 

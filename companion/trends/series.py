@@ -11,6 +11,8 @@ from companion.trends.smoothing import DAILY_ALPHA, ewma
 
 @dataclass(frozen=True)
 class PreparedSeries:
+    """A metric's series ready for charts: values, flagged outliers and the smoothed trend."""
+
     ts: list[int]
     values: list[float]
     flagged: frozenset[int]

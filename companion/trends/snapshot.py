@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DashboardSnapshot:
+    """What the dashboard shows first, computed in one go (possibly in another thread or process)."""
+
     profile: Profile
     data: TrendData | None = None
     figures: DashboardFigures | None = None

@@ -12,6 +12,8 @@ from companion.i18n import N_
 
 @dataclass(frozen=True, slots=True)
 class ScreenSpec:
+    """A main screen: its key, title and where its class lives (imported when first shown)."""
+
     id: str
     title: str  # untranslated; translate at display
     key: str
