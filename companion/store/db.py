@@ -6,8 +6,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from companion.clock import SYSTEM_CLOCK, Clock
 from companion.store.errors import (
@@ -19,6 +20,10 @@ from companion.store.errors import (
     StoreExists,
 )
 from companion.store.migrations import all_migrations, latest_version
+
+if TYPE_CHECKING:
+    from companion.store.audit import AuditLog
+    from companion.store.consents import ConsentLedger
 
 DB_FILE = "companion.db"
 
@@ -78,8 +83,6 @@ class Store:
         self.clock = clock
         self.ephemeral = ephemeral
         self._depth = 0
-        from companion.store.audit import AuditLog
-        from companion.store.consents import ConsentLedger
         from companion.store.measurements import Measurements
         from companion.store.profiles import Profiles
         from companion.store.settings import Settings
@@ -87,8 +90,19 @@ class Store:
         self.settings = Settings(self)
         self.profiles = Profiles(self)
         self.measurements = Measurements(self)
-        self.consents = ConsentLedger(self)
-        self.audit = AuditLog(self)
+
+    # The consent ledger and the audit log are loaded when first used (not needed to show the first screen).
+    @cached_property
+    def consents(self) -> ConsentLedger:
+        from companion.store.consents import ConsentLedger
+
+        return ConsentLedger(self)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from companion.store.audit import AuditLog
+
+        return AuditLog(self)
 
     # ----- opening -------------------------------------------------------------------------------------
     @staticmethod
