@@ -123,6 +123,10 @@ class CompanionApp(App[int]):
                 self.DEFAULT_MODE = "dashboard"  # type: ignore[misc]
         super().__init__()
         self.context = context
+        # Before the first frame: set later (on mount), each redraws the title or key bar once more
+        translate_bindings(self)
+        if context.demo:
+            self.sub_title = _("demo data")
         self.ready_ms: float | None = None
         self.first_paint_ms: float | None = None
         self.first_paint_at: float | None = None  # wall clock (time.time()), for benchmarks across processes
@@ -141,9 +145,6 @@ class CompanionApp(App[int]):
         return self.store.profiles.active() if self.store is not None else None
 
     def on_mount(self) -> None:
-        translate_bindings(self)
-        if self.context.demo:
-            self.sub_title = _("demo data")
         if self.store is not None:
             self._enter()
             return
