@@ -99,8 +99,8 @@ def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
     first figures back through a pipe; the result must be the same as building it here."""
     from datetime import date
 
-    from companion.demo_workspace import DemoWorkspace
     from companion.domain import Metric
+    from companion.tui.demo_workspace import DemoWorkspace
 
     today = date(2026, 11, 25)
     forked = DemoWorkspace(1.0, today, separate_process=True)
@@ -130,8 +130,9 @@ def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
 def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    from companion import demo, demo_workspace
+    from companion import demo
     from companion.store import StoreError
+    from companion.tui import demo_workspace
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
@@ -145,41 +146,102 @@ def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.Mo
 
 async def test_demo_figures_ready_in_the_child_are_in_the_first_frame() -> None:
     """Once the child has computed the dashboard's figures (something is on the pipe), the dashboard shows
-    them before its first frame: no "Loading…" frame and no worker. While it is still computing, they are
-    read in a worker instead (the first test above paints through that path when the child is slower)."""
-    from companion.demo_workspace import DemoWorkspace
+    them before its first frame, from the view the child prepared: no "Loading…" frame, no worker, and none of
+    the modules behind the figures loaded before that frame; they follow right after it. What it shows is
+    what the dashboard shows when it computes the figures itself. (While the child is still computing, they are
+    read in a worker instead: the first test above paints through that path when the child is slower.)"""
     from companion.tui.app import CompanionApp, make_app
+    from companion.tui.demo_workspace import DemoWorkspace
     from companion.tui.screens.dashboard import DashboardScreen
     from tests.conftest import wait_until
 
-    workspace = DemoWorkspace(1.0, separate_process=True)
-    deadline = time.monotonic() + 60
-    while workspace.snapshot_waiting():
-        assert time.monotonic() < deadline, "the child never sent the figures"
-        time.sleep(0.02)
-    app = make_app(demo=True, demo_workspace=workspace)
-    app.context.extras["no_services"] = True
-    frames: list[tuple[str, bool]] = []
-    display = CompanionApp._display
+    async def shown(workspace: DemoWorkspace, patch: pytest.MonkeyPatch) -> tuple[list[str], list[bool], list[object]]:
+        app = make_app(demo=True, demo_workspace=workspace)
+        app.context.extras["no_services"] = True
+        frames: list[bool] = []
+        loads: list[object] = []
+        display = CompanionApp._display
+        load = DashboardScreen._load
 
-    def recording(self: CompanionApp, screen: object, renderable: object) -> None:
-        if renderable is not None:
-            frames.append((type(screen).__name__, bool(getattr(screen, "content_ready", False))))
-        display(self, screen, renderable)  # type: ignore[arg-type]
+        def recording(self: CompanionApp, screen: object, renderable: object) -> None:
+            if renderable is not None and isinstance(screen, DashboardScreen):
+                frames.append(screen.content_ready)
+            display(self, screen, renderable)  # type: ignore[arg-type]
 
-    loads: list[object] = []
-    load = DashboardScreen._load
-    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(CompanionApp, "_display", recording)
         patch.setattr(DashboardScreen, "_load", lambda self, *args: (loads.append(args), load(self, *args)))
         async with app.run_test(size=(100, 32)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.content_ready)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: screen.trend_data is not None)  # the figures follow the first frame
+            await app.workers.wait_for_complete()
             await pilot.pause()
-            title = str(app.screen.query_one("#dash-title").render())
+            texts = [str(screen.query_one(selector).render()) for selector in ("#dash-title", "#dash-outcome")]
+            texts.append(str(screen.query_one("#dash-metrics").render()))
+            texts.append(screen.query_one("#dash-chart", TrendChartType).render_text())
+        return texts, frames, loads
+
+    from companion.tui.widgets.trends_chart import TrendChart as TrendChartType
+
+    forked = DemoWorkspace(1.0, separate_process=True)
+    deadline = time.monotonic() + 60
+    while forked.snapshot_waiting():
+        assert time.monotonic() < deadline, "the child never sent the figures"
+        time.sleep(0.02)
+    with pytest.MonkeyPatch.context() as patch:
+        texts, frames, loads = await shown(forked, patch)
     assert not loads, "read in a worker although the figures were there"
-    dashboard_frames = [ready for name, ready in frames if name == "DashboardScreen"]
-    assert dashboard_frames and all(dashboard_frames), frames
-    assert "weigh-ins" in title
+    assert frames and all(frames), frames
+    assert "weigh-ins" in texts[0] and "Body fat" in texts[2]
+    with pytest.MonkeyPatch.context() as patch:
+        local_texts, _frames, _loads = await shown(DemoWorkspace(1.0), patch)
+    assert texts == local_texts
+
+
+def test_the_first_frame_of_the_demo_loads_no_figures_module(tmp_path: Path) -> None:
+    """``companion --demo`` draws its first frame from the child's view: the modules that compute the figures
+    (and their dataclasses, a large share of the start-up) load after it."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules if m.startswith('companion.trends'))"
+        ", file=sys.stderr))\n"
+        # about the path where the child's view is there when the dashboard mounts: wait for it if need be
+        "import select\n"
+        "from companion.tui import demo_workspace as dw\n"
+        "ready = dw.DemoWorkspace.snapshot_waiting\n"
+        "def patient(self):\n"
+        "    if self._child is not None:\n"
+        "        select.select([self._child[1]], [], [], 60)\n"
+        "    return ready(self)\n"
+        "dw.DemoWorkspace.snapshot_waiting = patient\n"
+        "from companion.cli import main\n"
+        "sys.exit(main(['--demo']))\n",
+        encoding="utf-8",
+    )
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 32, 100, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COMPANION_EXIT_AFTER_FIRST_PAINT": "1",
+           "COMPANION_DEMO_YEARS": "1"}
+    process = subprocess.Popen([sys.executable, str(probe)], stdin=slave, stdout=slave, stderr=subprocess.PIPE,
+                               env=env, start_new_session=True)
+    os.close(slave)
+    try:
+        while select.select([master], [], [], 60)[0]:
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+        _out, err = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert process.returncode == 0, err[-2000:]
+    loaded = err.decode().split("LOADED", 1)[1]
+    assert "companion.trends.chart" in loaded  # the chart is drawn...
+    for module in ("figures", "outcomes", "series", "snapshot", "data"):  # ...but nothing behind the figures
+        assert f"companion.trends.{module}'" not in loaded, loaded
 
 
 async def test_first_screen_is_styled_once() -> None:

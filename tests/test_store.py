@@ -354,3 +354,14 @@ def test_demo_has_no_weigh_in_in_the_future() -> None:
     assert cut.timestamps == whole.timestamps[: len(cut.timestamps)]  # the same data, only the future left out
     assert all(len(column) == len(cut.timestamps) for column in cut.values.values())
     assert len(cut.impedance) == len(cut.timestamps)
+
+
+def test_settings_round_trip_every_json_value(store: Store) -> None:
+    """Whole numbers are read without the json module (the active profile's id at start-up): same results."""
+    values: list[object] = [7, 0, -3, 12345678901234567890, "42", "007", "²", 1.5, True, False, None, [1, "a"],
+                            {"k": 2}]
+    for index, value in enumerate(values):
+        store.settings.set(f"test.{index}", value)
+    read = [store.settings.get(f"test.{index}") for index in range(len(values))]
+    assert [(type(v), v) for v in read] == [(type(v), v) for v in values]
+    assert store.settings.get("test.missing", "fallback") == "fallback"

@@ -13,10 +13,15 @@ class Settings:
         self._store = store
 
     def get(self, key: str, default: Any = None) -> Any:
-        import json  # (loaded on first use: not needed to start the app)
-
         row = self._store.query_one("SELECT value FROM setting WHERE key = ?", (key,))
-        return default if row is None else json.loads(row[0])
+        if row is None:
+            return default
+        text = row[0]
+        if text.isascii() and text.isdigit():  # a whole number (the active profile's id, read at every start)
+            return int(text)
+        import json  # loaded when first needed: reading the json module costs more than starting the app needs
+
+        return json.loads(text)
 
     def set(self, key: str, value: Any) -> None:
         import json

@@ -13,8 +13,9 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from companion.domain.model import Metric
 from companion.trends.downsample import lttb, minmax_buckets
 from companion.trends.ranges import Window
 
@@ -50,6 +51,33 @@ class Layers:
     high: Sequence[float] | None = None
     goal: float | None = None
     markers: Sequence[Marker] = ()
+
+
+@dataclass(frozen=True)
+class ChartKey:
+    """A chartable series: one of the eight metrics, or a sample kind (heart rate, steps...)."""
+
+    metric: Metric | None = None
+    sample_kind: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.metric.value if self.metric is not None else f"sample:{self.sample_kind}"
+
+
+@dataclass(frozen=True)
+class ChartInput:
+    """Everything a chart of one series needs apart from the window: layers in the display unit (for the eight
+    metrics: the whole history, sliced per window; for samples: fetched per window from the rollups).
+    Defined here, not in ``trends.data``, so that drawing a chart needs only this module."""
+
+    key: ChartKey
+    title: str  # untranslated label
+    unit: str  # display unit
+    layers: Layers
+    extent: tuple[int, int] | None
+    placement: date | None
+    sampled: bool = False
 
 
 @dataclass

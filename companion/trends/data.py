@@ -3,13 +3,12 @@ so switching ranges never goes back to the database for measurements."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import datetime, time, tzinfo
 from typing import TYPE_CHECKING
 
 from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
 from companion.domain.units import WeightUnit, convert_weight
-from companion.trends.chart import Layers, Marker
+from companion.trends.chart import ChartInput, ChartKey, Layers, Marker
 from companion.trends.figures import DashboardFigures, LatestValue, dashboard_figures
 from companion.trends.outcomes import BmiScheme
 from companion.trends.series import PreparedSeries, ValueSeries, prepare, values_only
@@ -18,18 +17,6 @@ if TYPE_CHECKING:
     from companion.store import Store
     from companion.store.samples import Series
     from companion.store.trends import Milestone
-
-
-@dataclass(frozen=True)
-class ChartKey:
-    """A chartable series: one of the eight metrics, or a sample kind (heart rate, steps...)."""
-
-    metric: Metric | None = None
-    sample_kind: str | None = None
-
-    @property
-    def id(self) -> str:
-        return self.metric.value if self.metric is not None else f"sample:{self.sample_kind}"
 
 
 class TrendData:
@@ -113,20 +100,6 @@ def chart_keys(data: TrendData) -> list[ChartKey]:
 
 
 # ----- chart inputs -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ChartInput:
-    """Everything a chart of one series needs apart from the window: layers in the display unit (for the eight
-    metrics: the whole history, sliced per window; for samples: fetched per window from the rollups)."""
-
-    key: ChartKey
-    title: str  # untranslated label
-    unit: str  # display unit
-    layers: Layers
-    extent: tuple[int, int] | None
-    placement: date | None
-    sampled: bool = False
-
-
 def markers_for(milestones: list[Milestone], tz: tzinfo) -> list[Marker]:
     from companion.store.trends import MILESTONE_LABELS, MILESTONE_TAGS
 

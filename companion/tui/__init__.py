@@ -9,7 +9,7 @@ def run_app(*, demo: bool = False) -> int:
     workspace = None
     if demo:
         # Start building the demo data now, so that it overlaps with importing Textual below.
-        from companion.demo_workspace import DemoWorkspace, demo_years_from_environment
+        from companion.tui.demo_workspace import DemoWorkspace, demo_years_from_environment
 
         try:
             workspace = DemoWorkspace(demo_years_from_environment(), separate_process=True)

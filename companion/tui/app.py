@@ -24,7 +24,7 @@ from companion.store import Store, StoreError
 from companion.tui.screens import MAIN_SCREENS, spec
 
 if TYPE_CHECKING:
-    from companion.demo_workspace import DemoWorkspace
+    from companion.tui.demo_workspace import DemoWorkspace
 
 log = logging.getLogger("companion")
 
@@ -230,6 +230,10 @@ class CompanionApp(App[int]):
             log.info("first screen painted after %.0f ms", self.first_paint_ms)
             if os.environ.get(EXIT_AFTER_FIRST_PAINT):
                 self.exit(0)
+                return
+            after = getattr(self._painting, "after_first_paint", None)
+            if after is not None:
+                after()
 
     def on_unmount(self) -> None:
         if self.store is not None:
@@ -294,7 +298,7 @@ def make_app(
 
     extras: dict[str, Any] = {}
     if demo:
-        from companion.demo_workspace import DemoWorkspace, demo_years_from_environment
+        from companion.tui.demo_workspace import DemoWorkspace, demo_years_from_environment
 
         if demo_workspace is None:
             years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))
@@ -305,6 +309,7 @@ def make_app(
             extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot
             # From a child process it may still be on its way: the dashboard then waits for it in a thread
             extras["dashboard_snapshot_waiting"] = demo_workspace.snapshot_waiting
+            extras["dashboard_view"] = demo_workspace.dashboard_view
         home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(

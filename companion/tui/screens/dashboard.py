@@ -3,10 +3,8 @@ progress, the BMI class, and a weight chart; ``TrendsScreen`` is the full chart 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,50 +14,30 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
-from companion.domain.units import WeightUnit, convert_weight, format_weight, weight_to_kg
-from companion.i18n import N_, _
-from companion.trends.figures import DashboardFigures, MetricRow
-from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
+from companion.domain.units import WeightUnit, convert_weight, weight_to_kg
+from companion.i18n import N_, _, current_language
 from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
-from companion.trends.snapshot import DashboardSnapshot, inbox_line
+from companion.tui.dashboard_text import (
+    DERIVED_MARK,
+    SHORT_LABELS,
+    TABLE_RIGHT,
+    DashboardView,
+    dashboard_view,
+    format_change,
+    format_metric,
+    outcome_lines,
+    progress_bar,
+    table_headers,
+)
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.metric_table import MetricTable
 from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 
-SHORT_LABELS: dict[Metric, str] = {
-    Metric.WEIGHT: N_("Weight"), Metric.BODY_FAT: N_("Body fat"), Metric.BODY_WATER: N_("Body water"),
-    Metric.BONE_MASS: N_("Bone mass"), Metric.MUSCLE_MASS: N_("Muscle mass"), Metric.BMI: N_("BMI"),
-    Metric.BMR: N_("BMR"), Metric.VISCERAL_FAT: N_("Visceral fat"),
-}
-DERIVED_MARK = "≈"
-
-
-def format_metric(metric: Metric, value: float, unit: WeightUnit, *, signed: bool = False) -> str:
-    """A value for display in the person's unit; mass changes in st-lb are shown in pounds (``+1.7 lb``)."""
-    info = METRIC_INFO[metric]
-    if info.is_mass:
-        if signed and unit is WeightUnit.ST_LB:
-            unit = WeightUnit.LB
-        return format_weight(value, unit, decimals=info.decimals, signed=signed)
-    sign = ""
-    if signed:
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
-        value = abs(value)
-    text = f"{sign}{value:.{info.decimals}f}"
-    return f"{text} {info.unit}".strip()
-
-
-def format_change(metric: Metric, value: float | None, unit: WeightUnit) -> str:
-    if value is None:
-        return "—"
-    info = METRIC_INFO[metric]
-    if round(value, info.decimals) == 0:
-        return "±0"
-    text = format_metric(metric, value, unit, signed=True)
-    return text.removesuffix(" kg/m²")  # the unit is in the Latest column; keeps the change columns narrow
-
+if TYPE_CHECKING:  # loaded with the figures (the first frame of ``companion --demo`` is drawn without them)
+    from companion.trends.figures import DashboardFigures
+    from companion.trends.snapshot import DashboardSnapshot
 
 def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
     """Failures of the loading workers surface as a notification, never a traceback."""
@@ -67,59 +45,6 @@ def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
         error = event.worker.error
         screen.notify(_("Could not load your data: {error}").format(error=str(error) or type(error).__name__),
                       severity="error")
-
-
-def progress_bar(fraction: float, width: int = 16) -> str:
-    filled = int(round(min(max(fraction, 0.0), 1.0) * width))
-    return "█" * filled + "░" * (width - filled)
-
-
-def outcome_lines(figures: DashboardFigures, profile: Profile) -> list[Text]:
-    unit = profile.weight_unit
-    lines: list[Text] = []
-    out = figures.outcome
-    if out is not None:
-        line = Text()
-        line.append("%TBWL ", "bold")
-        line.append(f"{out.tbwl:.1f} %" if out.tbwl is not None else "—")
-        line.append("   %EWL ", "bold")
-        line.append(f"{out.ewl:.1f} %" if out.ewl is not None else "—")
-        line.append("   " + _("lost {amount}").format(amount=format_weight(out.lost_kg, unit)))
-        ref = out.reference
-        when = f" {ref.day.isoformat()}" if ref.day else ""
-        line.append("   " + _("ref. {weight}").format(weight=format_weight(ref.weight_kg, unit)))
-        lines.append(line)
-        lines.append(Text(
-            _("Reference: {source}{when}; ideal weight {ideal} = BMI 25").format(
-                source=_(ref.label), when=when, ideal=format_weight(out.ideal_kg, unit)),
-            style="dim",
-        ))
-    goal = figures.goal
-    if goal is not None:
-        line = Text()
-        line.append(_("Goal {goal}").format(goal=format_weight(goal.goal, unit)) + " ", "bold")
-        if goal.reached:
-            line.append(_("reached"))
-        elif goal.fraction is not None:
-            line.append(progress_bar(goal.fraction) + f" {goal.fraction * 100:.0f} %  ")
-            line.append(_("{amount} to go").format(amount=format_weight(abs(goal.remaining), unit)))
-        lines.append(line)
-    elif figures.outcome is not None:
-        lines.append(Text(_("No goal weight yet: press g to set one."), style="dim"))
-    if figures.bmi is not None:
-        line = Text()
-        line.append(_("BMI") + " ", "bold")
-        mark = DERIVED_MARK if figures.bmi_derived else ""
-        line.append(f"{mark}{figures.bmi:.1f}")
-        if figures.bmi_class is not None:
-            line.append(f"  {_(figures.bmi_class.label)}")
-            line.append(f" ({_(BMI_SCHEME_LABELS[figures.bmi_scheme])})", "dim")
-        if figures.trend_weight is not None:
-            line.append("   " + _("trend {weight}").format(weight=format_weight(figures.trend_weight, unit)))
-        if figures.days_since_placement is not None and figures.days_since_placement >= 0:
-            line.append("   " + _("day {n} since placement").format(n=figures.days_since_placement))
-        lines.append(line)
-    return lines
 
 
 class DashboardScreen(ScreenPalette, CompanionScreen):
@@ -182,6 +107,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.content_ready = False  # painted (for start-up time) once the figures are shown
         self._resumed = False
         self._shown_profile: int | None = None
+        self._complete_first_view: tuple[Profile, Any] | None = None  # see after_first_paint
 
     def compose_body(self) -> ComposeResult:
         # Until the figures are in, only "Loading…" is drawn: the table and the chart appear with their data
@@ -222,23 +148,44 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         extras = self.companion.context.extras
         prefetched = extras.pop("dashboard_snapshot", None)
         waiting = extras.pop("dashboard_snapshot_waiting", None)
+        first_view = extras.pop("dashboard_view", None)
         if prefetched is not None and waiting is not None and waiting():
             self._load(profile, prefetched)  # still being computed in a child process: wait off this thread
             return
         # Ready (or computed here): shown before the first frame, so the first frame is the dashboard itself
+        view = first_view() if first_view is not None else None
+        if view is not None and view.profile_id == profile.id and view.language == current_language():
+            # Prepared as text by the demo's child: drawn without the figures behind it, which
+            # ``after_first_paint`` loads once the frame is out.
+            self._show_view(view, None)
+            self._complete_first_view = (profile, prefetched)
+            return
         snapshot = self._prefetched(profile, prefetched)
         if snapshot is not None:
             self._present(snapshot)
         else:
             self._load(profile)
 
+    def after_first_paint(self) -> None:
+        """Called by the app once the first frame is on the terminal: load the figures behind a prepared view
+        (the chart's data, what the actions and the Trends screen work from)."""
+        pending, self._complete_first_view = self._complete_first_view, None
+        if pending is None:
+            return
+        profile, prefetched = pending
+        snapshot = self._prefetched(profile, prefetched)
+        if snapshot is None or snapshot.figures is None or snapshot.data is None:
+            self._load(profile)  # not usable after all: compute (and draw) them afresh
+            return
+        self.figures = snapshot.figures
+        self.trend_data = snapshot.data
+        self.query_one("#dash-chart", TrendChart).data = snapshot.data
+
     @staticmethod
     def _prefetched(profile: Profile, prefetched: Any) -> DashboardSnapshot | None:
         """Demo mode computes the first snapshot while the UI is still starting (``companion.demo``): use it
         (in a thread, waiting for the last of it costs nothing, that thread holds the interpreter anyway), so
         that the very first frame shows the data instead of an empty dashboard that is then drawn again."""
-        from companion.i18n import current_language
-
         snapshot = prefetched() if prefetched is not None else None
         if snapshot is None or snapshot.profile != profile or snapshot.language != current_language():
             return None
@@ -267,23 +214,23 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         self.content_shown()
 
     def _show(self, snapshot: DashboardSnapshot) -> None:
-        profile, data, figures, chart, inbox = (snapshot.profile, snapshot.data, snapshot.figures, snapshot.chart,
-                                                snapshot.inbox)
-        assert figures is not None and data is not None and chart is not None
-        self.figures = figures
-        self.trend_data = data
+        assert snapshot.figures is not None and snapshot.data is not None and snapshot.chart is not None
+        self.figures = snapshot.figures
+        self.trend_data = snapshot.data
+        self._show_view(dashboard_view(snapshot, self.companion.clock.now().tzinfo), snapshot.data)
+
+    def _show_view(self, view: DashboardView, data: Any) -> None:
+        """Put a view in the widgets (``data``: the ``TrendData`` behind the chart, or None until it is loaded)."""
         title = self.query_one("#dash-title", Static)
         empty = self.query_one("#dash-empty", Static)
         inbox_widget = self.query_one("#dash-inbox", Static)
-        inbox_widget.update(safe_text(inbox or ""))
-        inbox_widget.display = inbox is not None
+        inbox_widget.update(safe_text(view.inbox or ""))
+        inbox_widget.display = view.inbox is not None
         top = self.query_one("#dash-top")
         chart_widget = self.query_one("#dash-chart", TrendChart)
-        name = safe_text(profile.name)
-        if figures.empty:
-            title.update(Text.assemble(name, " · ", _("no weigh-ins yet")))
-            empty.update(_("Step on your scale after pairing it (F4), or add a manual entry on the Measurements "
-                           "screen (F3). Your progress shows here from the first weigh-in."))
+        title.update(view.title)
+        if view.empty is not None:
+            empty.update(view.empty)
             empty.display = True
             top.display = False
             chart_widget.display = False
@@ -292,47 +239,17 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         empty.display = False
         top.display = True
         chart_widget.display = True
-        assert figures.latest_ts is not None
-        when = figures.latest_when or datetime.fromtimestamp(figures.latest_ts, self.companion.clock.now().tzinfo)
-        title.update(Text.assemble(
-            name, " · ", _("latest weigh-in {when}").format(when=when.strftime("%Y-%m-%d %H:%M")), " · ",
-            _("{n} weigh-ins").format(n=figures.weigh_ins)))
-        self._fill_table(profile, figures)
-        self.query_one("#dash-outcome", Static).update(Text("\n").join(outcome_lines(figures, profile)))
+        self.query_one("#dash-metrics", MetricTable).set_rows(table_headers(), view.rows, right=TABLE_RIGHT)
+        self.query_one("#dash-outcome", Static).update(view.outcome)
         # A reload of the same person's data (back from a dialog or the palette) keeps the zoom they chose.
-        keep = chart_widget.window if self._shown_profile == profile.id and chart_widget.input is not None else None
-        chart_widget.show(data, chart, chart_widget.range_key)
+        keep = (chart_widget.window if self._shown_profile == view.profile_id and chart_widget.input is not None
+                else None)
+        assert view.chart is not None
+        chart_widget.show(data, view.chart, chart_widget.range_key)
         if keep is not None:
             chart_widget.set_window(keep)
-        self._shown_profile = profile.id
+        self._shown_profile = view.profile_id
         self.content_shown()
-
-    def _fill_table(self, profile: Profile, figures: DashboardFigures) -> None:
-        unit = profile.weight_unit
-        latest_day = (datetime.fromtimestamp(figures.latest_ts).date() if figures.latest_ts else None)
-        headers = [_("Metric"), _("Latest"), _("vs prev."), _("7 d"), _("30 d"), _("Since start")]
-        self.query_one("#dash-metrics", MetricTable).set_rows(
-            headers, [self._cells(row, unit, latest_day) for row in figures.rows],
-            right=[False, False, True, True, True, True])
-
-    @staticmethod
-    def _cells(row: MetricRow, unit: WeightUnit, latest_day: date | None) -> list[Text]:
-        label = Text(_(SHORT_LABELS[row.metric]))
-        if row.value is None:
-            return [label, Text("—", style="dim"), Text(""), Text(""), Text(""), Text("")]
-        value = Text()
-        if row.derived:
-            value.append(DERIVED_MARK, "italic")
-            value.append(format_metric(row.metric, row.value, unit), "italic")
-        else:
-            value.append(format_metric(row.metric, row.value, unit), "bold")
-        if row.outlier:
-            value.append(" ✕", "bold red")
-        if row.ts is not None and latest_day is not None and datetime.fromtimestamp(row.ts).date() != latest_day:
-            value.append(" " + datetime.fromtimestamp(row.ts).strftime("%m-%d"), "dim")
-        changes = [Text(format_change(row.metric, v, unit))
-                   for v in (row.since_previous, row.change_7d, row.change_30d, row.since_start)]
-        return [label, value, *changes]
 
     # ----- actions ------------------------------------------------------------------------------------
     def selected_metric(self) -> Metric:
@@ -367,6 +284,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
 
     def action_toggle_bmi(self) -> None:
         from companion.store.trends import Trends
+        from companion.trends.outcomes import BMI_SCHEME_LABELS, BmiScheme
 
         profile = self.profile
         if profile is None or profile.id is None:
@@ -761,4 +679,5 @@ class TrendsScreen(ScreenPalette, CompanionScreen):
         ]
 
 
-__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight", "format_metric", "inbox_line"]
+__all__ = ["DERIVED_MARK", "DashboardScreen", "TrendsScreen", "convert_weight", "format_change", "format_metric",
+           "outcome_lines", "progress_bar"]

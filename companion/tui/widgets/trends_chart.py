@@ -25,7 +25,8 @@ from companion.trends.chart import ChartModel, Layers, build_chart
 from companion.trends.ranges import RANGE_LABELS, RangeKey, Window, resolve
 
 if TYPE_CHECKING:
-    from companion.trends.data import ChartInput, TrendData
+    from companion.trends.chart import ChartInput
+    from companion.trends.data import TrendData
 
 RANGE_KEYS: tuple[RangeKey, ...] = tuple(RangeKey)
 ROLES = ("point", "trend", "goal", "milestone", "tag", "band", "outlier", "axis", "label", "message", "empty")
@@ -110,7 +111,8 @@ class TrendChart(Widget, can_focus=True):
         clock = getattr(self.app, "clock", None)
         return clock.now() if clock is not None else datetime.now().astimezone()
 
-    def show(self, data: TrendData, chart: ChartInput, range_key: RangeKey | None = None) -> None:
+    def show(self, data: TrendData | None, chart: ChartInput, range_key: RangeKey | None = None) -> None:
+        """Show ``chart`` (``data``: where sampled series come from; may follow later for the eight metrics)."""
         self.data = data
         self.input = chart
         self._version += 1

@@ -2,7 +2,9 @@
 
 Imports only the standard library at the top: ``companion --demo`` forks the builder before it imports
 anything else, so that the child starts at once and everything this process imports afterwards (Textual,
-the UI) overlaps with it. The data itself comes from :mod:`companion.demo`.
+the UI) overlaps with it. The data itself comes from :mod:`companion.demo`. The child also prepares what the
+dashboard shows first, as text (:mod:`companion.tui.dashboard_text`): the UI draws its first frame from that
+and loads the figures behind it (and the modules that compute them) after the frame is out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from companion.clock import Clock
     from companion.store import Store
     from companion.trends.snapshot import DashboardSnapshot
+    from companion.tui.dashboard_text import DashboardView
 
 
 def demo_years_from_environment(default: float = 2.0) -> float:
@@ -49,6 +52,8 @@ class DemoWorkspace:
         self._error: BaseException | None = None
         self._store_ready = threading.Event()
         self._snapshot: DashboardSnapshot | None = None
+        self._view: DashboardView | None = None  # from a child: the view of the snapshot ...
+        self._snapshot_pickle: bytes | None = None  # ... and the snapshot itself, unpickled when asked for
         self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
         self._thread: threading.Thread | None = None
         today = today or date.today()
@@ -122,21 +127,33 @@ class DemoWorkspace:
                 _send(pipe, ("error", f"{type(exc).__name__}: {exc}"))
                 return 1
             _send(pipe, ("store", key))
-            parts: dict[str, object] = {}
+            report: dict[str, object] = {}
             try:
+                import pickle
+
+                from companion.i18n import set_language
                 from companion.trends.snapshot import load_snapshot
 
                 profile = store.profiles.active()
                 if profile is not None:
-                    snapshot = load_snapshot(store, profile, self.clock.now())
+                    set_language(profile.language)  # the UI shows the demo profile's language
+                    now = self.clock.now()
+                    snapshot = load_snapshot(store, profile, now)
                     parts = {name: getattr(snapshot, name) for name in ("profile", "figures", "chart", "inbox",
                                                                         "blocked", "language")}
                     # The prepared series, without the store connection they were read through
                     parts["series"] = dict(snapshot.data._series) if snapshot.data is not None else None
+                    # The figures travel pickled inside the report: the UI unpickles them (and loads the modules
+                    # behind them) only after drawing the first frame from the view.
+                    report["snapshot"] = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+                    if snapshot.blocked is None and snapshot.figures is not None:
+                        from companion.tui.dashboard_text import dashboard_view
+
+                        report["view"] = dashboard_view(snapshot, now.tzinfo)
             except Exception:
-                parts = {}
+                report = {}
             store.close()
-            _send(pipe, ("snapshot", parts))
+            _send(pipe, ("snapshot", report))
         return 0
 
     def _child_report(self) -> tuple[object, ...]:
@@ -190,22 +207,30 @@ class DemoWorkspace:
             self._finish_child()
             self._error = exc
 
-    def _child_snapshot(self) -> None:
+    def _read_child_snapshot(self) -> None:
         message = self._child_report()
         self._finish_child()
-        parts = message[1] if message[0] == "snapshot" else None
-        if not parts or self._store is None:
-            return
+        report = message[1] if message[0] == "snapshot" else None
+        if isinstance(report, dict):
+            self._view = report.get("view")
+            self._snapshot_pickle = report.get("snapshot")
+
+    def _snapshot_from_child(self) -> None:
+        import pickle
+
         from companion.trends.data import TrendData
         from companion.trends.snapshot import DashboardSnapshot
 
-        assert isinstance(parts, dict)
+        data, self._snapshot_pickle = self._snapshot_pickle, None
+        if not data or self._store is None:
+            return
+        parts = pickle.loads(data)  # our own child's report (see _child_report)
         profile = parts["profile"]
-        data = None
+        trend_data = None
         if parts["series"] is not None:
-            data = TrendData(self._store, profile)
-            data._series.update(parts["series"])
-        self._snapshot = DashboardSnapshot(profile, data, parts["figures"], parts["chart"], parts["inbox"],
+            trend_data = TrendData(self._store, profile)
+            trend_data._series.update(parts["series"])
+        self._snapshot = DashboardSnapshot(profile, trend_data, parts["figures"], parts["chart"], parts["inbox"],
                                            parts["blocked"], parts["language"])
 
     # ----- results -----------------------------------------------------------------------------------
@@ -220,13 +245,24 @@ class DemoWorkspace:
         assert self._store is not None
         return self._store
 
-    def dashboard_snapshot(self) -> DashboardSnapshot | None:
-        """The dashboard's first data, computed in the background after the store was built (or None).
-        With a child process this waits for its second report: call it off the UI thread."""
+    def _collect_child(self) -> None:
         if self._child is not None:
             self.store()
             if self._child is not None:
-                self._child_snapshot()
+                self._read_child_snapshot()
+
+    def dashboard_view(self) -> DashboardView | None:
+        """What the dashboard shows first, as text ready for its widgets, when a child computed it (or None).
+        Waits for the child's second report like ``dashboard_snapshot()``; loads none of the trends modules."""
+        self._collect_child()
+        return self._view
+
+    def dashboard_snapshot(self) -> DashboardSnapshot | None:
+        """The dashboard's first data, computed in the background after the store was built (or None).
+        With a child process this waits for its second report: call it off the UI thread."""
+        self._collect_child()
+        if self._snapshot_pickle is not None:
+            self._snapshot_from_child()
         if self._thread is not None:
             self._thread.join()
         return self._snapshot
