@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -20,15 +19,18 @@ class SystemClock:
         return datetime.now(UTC).astimezone()
 
 
-@dataclass
 class FixedClock:
     """A clock for tests: stands still until advanced."""
 
-    current: datetime = field(default_factory=lambda: datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
-
-    def __post_init__(self) -> None:
-        if self.current.tzinfo is None:
+    def __init__(self, current: datetime | None = None) -> None:
+        if current is None:
+            current = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+        if current.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
+        self.current = current
+
+    def __repr__(self) -> str:
+        return f"FixedClock({self.current!r})"
 
     def now(self) -> datetime:
         return self.current

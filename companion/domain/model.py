@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from companion.domain.units import HeightUnit, WeightUnit
 from companion.i18n import N_
@@ -42,8 +43,7 @@ class Metric(StrEnum):
         return 1 << METRIC_ORDER.index(self)
 
 
-@dataclass(frozen=True, slots=True)
-class MetricInfo:
+class MetricInfo(NamedTuple):
     """What the app knows about one metric: its label, stored unit, display precision and possible range."""
 
     label: str

@@ -24,6 +24,7 @@ from companion.store.migrations import all_migrations, latest_version
 if TYPE_CHECKING:
     from companion.store.audit import AuditLog
     from companion.store.consents import ConsentLedger
+    from companion.store.measurements import Measurements
 
 DB_FILE = "companion.db"
 
@@ -83,15 +84,19 @@ class Store:
         self.clock = clock
         self.ephemeral = ephemeral
         self._depth = 0
-        from companion.store.measurements import Measurements
         from companion.store.profiles import Profiles
         from companion.store.settings import Settings
 
         self.settings = Settings(self)
         self.profiles = Profiles(self)
-        self.measurements = Measurements(self)
 
-    # The consent ledger and the audit log are loaded when first used (not needed to show the first screen).
+    # These repositories are loaded when first used (none is needed to show the first screen).
+    @cached_property
+    def measurements(self) -> Measurements:
+        from companion.store.measurements import Measurements
+
+        return Measurements(self)
+
     @cached_property
     def consents(self) -> ConsentLedger:
         from companion.store.consents import ConsentLedger

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from companion.domain.model import Metric
 from companion.trends.downsample import lttb, minmax_buckets
@@ -27,8 +28,7 @@ _PRIORITY = {EMPTY: 0, MILESTONE: 1, GOAL: 2, BAND: 3, POINT: 4, TREND: 5, OUTLI
 _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
+class Marker(NamedTuple):
     """A milestone on the time axis (balloon placement, a clinic visit...)."""
 
     ts: int
@@ -36,8 +36,7 @@ class Marker:
     label: str
 
 
-@dataclass(frozen=True)
-class Layers:
+class Layers(NamedTuple):
     """What to draw, values already in the display unit. ``ts`` ascending.
 
     For rollups pass ``low``/``high`` per bucket (drawn as a band) and the bucket means as ``values``.
@@ -53,8 +52,7 @@ class Layers:
     markers: Sequence[Marker] = ()
 
 
-@dataclass(frozen=True)
-class ChartKey:
+class ChartKey(NamedTuple):
     """A chartable series: one of the eight metrics, or a sample kind (heart rate, steps...)."""
 
     metric: Metric | None = None
@@ -65,8 +63,7 @@ class ChartKey:
         return self.metric.value if self.metric is not None else f"sample:{self.sample_kind}"
 
 
-@dataclass(frozen=True)
-class ChartInput:
+class ChartInput(NamedTuple):
     """Everything a chart of one series needs apart from the window: layers in the display unit (for the eight
     metrics: the whole history, sliced per window; for samples: fetched per window from the rollups).
     Defined here, not in ``trends.data``, so that drawing a chart needs only this module."""

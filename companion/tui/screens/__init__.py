@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.screen import Screen
 
 from companion.i18n import N_
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenSpec:
+class ScreenSpec(NamedTuple):
     """A main screen: its key, title and where its class lives (imported when first shown)."""
 
     id: str

@@ -10,8 +10,7 @@ to press it, hover for its tooltip), but it is one node: a bindings change is a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -20,8 +19,7 @@ from textual import events
 from textual.widget import Widget
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(NamedTuple):
     """One key on the bar: where it is drawn (cells ``start``..``end``) and what pressing it does."""
 
     key: str
@@ -113,10 +111,10 @@ class CompanionFooter(Widget, can_focus=False):
         for slot in keys:
             if x + slot.cells > room:
                 break
-            placed.append(replace(slot, start=x, end=x + slot.cells))
+            placed.append(slot._replace(start=x, end=x + slot.cells))
             x += slot.cells
         if palette is not None and palette_width <= width:
-            placed.append(replace(palette, start=width - palette.cells, end=width, right=True))
+            placed.append(palette._replace(start=width - palette.cells, end=width, right=True))
         return placed
 
     def render(self) -> Text:

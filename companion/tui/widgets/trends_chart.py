@@ -32,6 +32,20 @@ RANGE_KEYS: tuple[RangeKey, ...] = tuple(RangeKey)
 ROLES = ("point", "trend", "goal", "milestone", "tag", "band", "outlier", "axis", "label", "message", "empty")
 
 
+class _RoleStyles(dict[str, Style]):
+    """The style of each cell role, looked up when a role first appears (a chart uses a few of them, and
+    resolving a component style is the slowest part of drawing the first frame)."""
+
+    def __init__(self, chart: TrendChart) -> None:
+        super().__init__()
+        self._chart = chart
+        self._base = chart.rich_style
+
+    def __missing__(self, role: str) -> Style:
+        style = self[role] = self._base + self._chart.get_component_rich_style(f"trend-chart--{role}")
+        return style
+
+
 def _fmt_day(ts: int, tz: tzinfo) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d")
 
@@ -188,10 +202,8 @@ class TrendChart(Widget, can_focus=True):
         return build_chart(layers, self.window, width, height, tz=self.tz,
                            empty_message=_("No data in this range"))
 
-    def _styles(self) -> dict[str, Style]:
-        base = self.rich_style
-        return {role: base + self.get_component_rich_style(f"trend-chart--{role}")
-                for role in (*ROLES, "title", "tag")}
+    def _styles(self) -> _RoleStyles:
+        return _RoleStyles(self)
 
     def _build_lines(self, width: int, height: int) -> list[Strip]:
         """The whole chart as strips (the line API: no Text → Content → Strip conversion per frame)."""
