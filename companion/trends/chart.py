@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from companion.domain.model import Metric
@@ -220,13 +222,11 @@ class _Canvas:
 
 
 def _runs(cells: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for char, role in cells:
-        if out and out[-1][1] == role:
-            out[-1] = (out[-1][0] + char, role)
-        else:
-            out.append((char, role))
-    return out
+    """Neighbouring cells of the same role joined into one run of text."""
+    return [("".join(map(_TEXT, group)), role) for role, group in groupby(cells, _ROLE)]
+
+
+_TEXT, _ROLE = itemgetter(0), itemgetter(1)
 
 
 def build_chart(layers: Layers, window: Window, width: int, height: int, *, tz: tzinfo = UTC,
