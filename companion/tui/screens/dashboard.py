@@ -35,7 +35,10 @@ from companion.tui.widgets.metric_table import MetricTable
 from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 
-if TYPE_CHECKING:  # loaded with the figures (the first frame of ``companion --demo`` is drawn without them)
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    # (loaded with the figures: the first frame of ``companion --demo`` is drawn without them)
     from companion.trends.figures import DashboardFigures
     from companion.trends.snapshot import DashboardSnapshot
 
@@ -117,9 +120,7 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         top.display = chart.display = False
         with Vertical(id="dash"):
             yield Static(_("Loading…"), id="dash-title")
-            yield Static(id="dash-empty")
-            yield top
-            yield Static(id="dash-inbox")
+            yield top  # (#dash-empty and #dash-inbox, rarely shown, are made when first needed: see _note)
             yield chart
 
     def on_mount(self) -> None:
@@ -206,9 +207,27 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
             snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
         self.app.call_from_thread(self._present, snapshot)
 
+    def _note(self, widget_id: str, text: Text | str | None) -> None:
+        """Show ``text`` in the line ``widget_id`` (``dash-empty`` under the title, ``dash-inbox`` above the
+        chart), made when first needed; ``None`` hides it. Each widget less on the screen is less to lay out
+        and draw before the first frame, and most dashboards show neither."""
+        found = self.query(f"#{widget_id}")
+        if text is None:
+            if found:
+                found.first().display = False
+            return
+        if found:
+            note = found.first(Static)
+            note.update(text)
+            note.display = True
+        elif widget_id == "dash-empty":
+            self.query_one("#dash", Vertical).mount(Static(text, id=widget_id), after="#dash-title")
+        else:
+            self.query_one("#dash", Vertical).mount(Static(text, id=widget_id), before="#dash-chart")
+
     def _show_blocked(self, message: str) -> None:
         self.query_one("#dash-title", Static).update(_("Your progress"))
-        self.query_one("#dash-empty", Static).update(safe_text(message))
+        self._note("dash-empty", safe_text(message))
         for selector in ("#dash-top", "#dash-chart"):
             self.query_one(selector).display = False
         self.content_shown()
@@ -222,21 +241,16 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
     def _show_view(self, view: DashboardView, data: Any) -> None:
         """Put a view in the widgets (``data``: the ``TrendData`` behind the chart, or None until it is loaded)."""
         title = self.query_one("#dash-title", Static)
-        empty = self.query_one("#dash-empty", Static)
-        inbox_widget = self.query_one("#dash-inbox", Static)
-        inbox_widget.update(safe_text(view.inbox or ""))
-        inbox_widget.display = view.inbox is not None
+        self._note("dash-inbox", safe_text(view.inbox) if view.inbox is not None else None)
         top = self.query_one("#dash-top")
         chart_widget = self.query_one("#dash-chart", TrendChart)
         title.update(view.title)
+        self._note("dash-empty", view.empty)
         if view.empty is not None:
-            empty.update(view.empty)
-            empty.display = True
             top.display = False
             chart_widget.display = False
             self.content_shown()
             return
-        empty.display = False
         top.display = True
         chart_widget.display = True
         self.query_one("#dash-metrics", MetricTable).set_rows(table_headers(), view.rows, right=TABLE_RIGHT)
