@@ -17,18 +17,7 @@ from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
 from companion.domain.units import WeightUnit, convert_weight, weight_to_kg
 from companion.i18n import N_, _, current_language
 from companion.trends.ranges import RANGE_LABELS, RangeKey, parse_custom
-from companion.tui.dashboard_text import (
-    DERIVED_MARK,
-    SHORT_LABELS,
-    TABLE_RIGHT,
-    DashboardView,
-    dashboard_view,
-    format_change,
-    format_metric,
-    outcome_lines,
-    progress_bar,
-    table_headers,
-)
+from companion.tui.dashboard_text import SHORT_LABELS, TABLE_RIGHT, DashboardView, dashboard_view, table_headers
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.metric_table import MetricTable
@@ -41,6 +30,7 @@ if TYPE_CHECKING:
     # (loaded with the figures: the first frame of ``companion --demo`` is drawn without them)
     from companion.trends.figures import DashboardFigures
     from companion.trends.snapshot import DashboardSnapshot
+
 
 def notify_worker_failure(screen: Any, event: Worker.StateChanged) -> None:
     """Failures of the loading workers surface as a notification, never a traceback."""
@@ -693,5 +683,4 @@ class TrendsScreen(ScreenPalette, CompanionScreen):
         ]
 
 
-__all__ = ["DERIVED_MARK", "DashboardScreen", "TrendsScreen", "convert_weight", "format_change", "format_metric",
-           "outcome_lines", "progress_bar"]
+__all__ = ["DashboardScreen", "TrendsScreen", "convert_weight"]

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Select, Static
 from companion.domain.model import METRIC_INFO, METRIC_ORDER, Measurement, Metric, Profile
 from companion.domain.units import WeightUnit
 from companion.i18n import N_, _
+from companion.tui.dashboard_text import SHORT_LABELS, format_metric
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
-from companion.tui.screens.dashboard import SHORT_LABELS, format_metric
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 from companion.tui.widgets.trends_dialogs import ChooseDialog, Field, FieldError, FormDialog
 
