@@ -127,6 +127,45 @@ def test_demo_built_in_a_child_process_matches_the_thread_build() -> None:
             workspace.cleanup()
 
 
+def test_demo_store_opens_on_first_use_from_any_thread() -> None:
+    """``companion --demo`` starts on a ``DeferredStore``: the profile the child reported, no database opened
+    (nor SQLCipher loaded) until something else is asked of it; then it opens once, even when two threads ask
+    at the same moment, and behaves as the store itself."""
+    import threading
+
+    from companion.tui.demo_workspace import DeferredStore, DemoWorkspace
+
+    workspace = DemoWorkspace(1.0, separate_process=True)
+    try:
+        early = workspace.early_store()
+        assert isinstance(early, DeferredStore) and not early.opened
+        profile = early.profiles.active()
+        assert profile is not None and profile.name and not early.opened
+        early.close()  # nothing to close yet
+        assert not early.opened
+        opened: list[object] = []
+        barrier = threading.Barrier(2)
+
+        def ask() -> None:
+            barrier.wait()
+            opened.append(early.open())
+
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert early.opened and opened[0] is opened[1] is workspace.store()
+        assert early.profiles.active() == profile  # now read from the database
+        assert early.measurements.count(profile.id) > 300  # (the store's own repositories, through it)
+        snapshot = workspace.dashboard_snapshot()
+        assert snapshot is not None and snapshot.data is not None and snapshot.data.store is workspace.store()
+    finally:
+        if workspace._store is not None:
+            workspace._store.close()
+        workspace.cleanup()
+
+
 def test_demo_child_that_fails_is_reported_and_cleaned_up(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 

@@ -28,19 +28,34 @@ if TYPE_CHECKING:
 
 DB_FILE = "companion.db"
 
-try:  # SQLCipher build of the sqlite3 module (self-contained wheel).
-    from sqlcipher3 import dbapi2 as sqlite
-except ImportError:  # pragma: no cover - the dependency is required; kept importable for tooling
-    import sqlite3 as sqlite  # type: ignore[no-redef]
+_driver: Any = None
 
-DatabaseError = sqlite.DatabaseError
-IntegrityError = sqlite.IntegrityError
 
-# Binding a None parameter: the module finds no adapter registered for NoneType and then probes the protocol
-# and the value for ``__adapt__`` / ``__conform__``, two AttributeErrors raised and cleared per NULL. Measured:
-# 200,000 rows of 8 NULLs took 5.5 s with sqlcipher3 against 0.34 s for ints. An adapter that returns its
-# argument (None, bound as NULL) turns that into one dict hit: 0.85 s. ``{}.get`` is such a callable in C.
-sqlite.register_adapter(type(None), {}.get)
+def _sqlite() -> Any:
+    """The SQLCipher build of the sqlite3 module (a self-contained wheel), loaded when a database is first
+    opened: its extension takes about 6 ms to load, and ``companion --demo`` draws its first frame before it
+    opens the database. Also ``db.sqlite``, ``db.DatabaseError`` and ``db.IntegrityError`` (``__getattr__``)."""
+    global _driver
+    if _driver is None:
+        try:
+            from sqlcipher3 import dbapi2 as driver
+        except ImportError:  # pragma: no cover - the dependency is required; kept importable for tooling
+            import sqlite3 as driver
+        # Binding a None parameter: the module finds no adapter registered for NoneType and then probes the
+        # protocol and the value for ``__adapt__`` / ``__conform__``, two AttributeErrors raised and cleared per
+        # NULL. Measured: 200,000 rows of 8 NULLs took 5.5 s with sqlcipher3 against 0.34 s for ints. An adapter
+        # that returns its argument (None, bound as NULL) makes it one dict hit: 0.85 s. ``{}.get`` does, in C.
+        driver.register_adapter(type(None), {}.get)
+        _driver = driver
+    return _driver
+
+
+def __getattr__(name: str) -> Any:
+    if name == "sqlite":
+        return _sqlite()
+    if name in ("DatabaseError", "IntegrityError"):
+        return getattr(_sqlite(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _passphrase_from_env(passphrase: str | None) -> str | None:
@@ -171,19 +186,19 @@ class Store:
             except OSError:
                 raise DataDirUnwritable(home) from None
         try:
-            conn = sqlite.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        except sqlite.Error:
+            conn = _sqlite().connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        except _sqlite().Error:
             raise DataDirUnwritable(home) from None
         try:
             conn.execute(f"PRAGMA key = \"x'{dek.hex()}'\"")
             try:
                 conn.execute("PRAGMA cipher_log_level = NONE")
-            except sqlite.Error:
+            except _sqlite().Error:
                 pass
             try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            except sqlite.DatabaseError:
+            except _sqlite().DatabaseError:
                 raise CorruptDatabase(path) from None
             head = latest_version()
             if version > head:
@@ -298,7 +313,7 @@ class Store:
             if self._conn is not None:
                 try:
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-                except sqlite.Error:
+                except _sqlite().Error:
                     pass
                 self._conn.close()
                 self._conn = None
@@ -318,7 +333,7 @@ def _split_sql(script: str) -> list[str]:
         if not buffer and line.strip().startswith("--"):
             continue
         buffer += line
-        if sqlite.complete_statement(buffer):
+        if _sqlite().complete_statement(buffer):
             if buffer.strip():
                 statements.append(buffer.strip())
             buffer = ""

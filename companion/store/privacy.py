@@ -178,13 +178,13 @@ class PrivacyRepo:
         False when another connection (a second Companion) kept the file busy: the rows are deleted and their
         pages overwritten (secure_delete), but old page images may remain in the WAL until the next scrub.
         """
-        from companion.store.db import DatabaseError
+        from companion.store.db import _sqlite
 
         try:
             self._store.checkpoint()
             self._store.vacuum()
             row = self._store.query_one("PRAGMA wal_checkpoint(TRUNCATE)")
-        except DatabaseError:
+        except _sqlite().DatabaseError:
             return False
         return row is None or int(row[0]) == 0
 

@@ -303,7 +303,7 @@ def make_app(
         if demo_workspace is None:
             years = demo_years_from_environment() if demo_years is None else max(0.1, min(demo_years, 50.0))
             demo_workspace = DemoWorkspace(years, (clock or SYSTEM_CLOCK).now().date(), clock or SYSTEM_CLOCK)
-        store = demo_workspace.store()
+        store = demo_workspace.early_store()
         extras["tmpdir"] = demo_workspace
         if demo_workspace.clock is (clock or SYSTEM_CLOCK):  # its first dashboard data is computed already
             extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from companion.clock import Clock
+    from companion.domain.model import Profile
     from companion.store import Store
     from companion.trends.snapshot import DashboardSnapshot
     from companion.tui.dashboard_text import DashboardView
@@ -51,6 +52,9 @@ class DemoWorkspace:
         self._store: Store | None = None
         self._error: BaseException | None = None
         self._store_ready = threading.Event()
+        self._opening = threading.Lock()
+        self._key: bytes | None = None  # from a child: the store's key and active profile, until it is opened
+        self._profile: Profile | None = None
         self._snapshot: DashboardSnapshot | None = None
         self._view: DashboardView | None = None  # from a child: the view of the snapshot ...
         self._snapshot_pickle: bytes | None = None  # ... and the snapshot itself, unpickled when asked for
@@ -126,7 +130,7 @@ class DemoWorkspace:
             except BaseException as exc:
                 _send(pipe, ("error", f"{type(exc).__name__}: {exc}"))
                 return 1
-            _send(pipe, ("store", key))
+            _send(pipe, ("store", key, store.profiles.active()))
             report: dict[str, object] = {}
             try:
                 import pickle
@@ -191,20 +195,28 @@ class DemoWorkspace:
         os.close(fd)
         os.waitpid(pid, 0)
 
-    def _open_child_store(self) -> None:
-        from companion.store import Store, StoreError
+    def _read_child_store(self) -> None:
+        """The child's first report: the store's key and its active profile (or why it failed)."""
+        from companion.store import StoreError
 
         message = self._child_report()
         if message[0] != "store":
             self._finish_child()
             self._error = StoreError(str(message[1]))
             return
-        key = message[1]
+        key, profile = message[1], message[2]
         assert isinstance(key, bytes)
+        self._key, self._profile = key, profile  # type: ignore[assignment]
+
+    def _open_child_store(self) -> None:
+        from companion.store import Store
+
+        assert self._key is not None
         try:
-            self._store = Store.open_ephemeral(self.home, key, clock=self.clock)
+            self._store = Store.open_ephemeral(self.home, self._key, clock=self.clock)
         except BaseException as exc:
-            self._finish_child()
+            if self._child is not None:
+                self._finish_child()
             self._error = exc
 
     def _read_child_snapshot(self) -> None:
@@ -235,9 +247,13 @@ class DemoWorkspace:
 
     # ----- results -----------------------------------------------------------------------------------
     def store(self) -> Store:
-        if self._child is not None and self._store is None and self._error is None:
-            self._open_child_store()
-            self._store_ready.set()
+        with self._opening:  # the UI thread and a worker may ask at the same time
+            if self._key is None and self._child is not None and self._error is None:
+                self._read_child_store()
+            if self._key is not None and self._store is None and self._error is None:
+                self._open_child_store()
+            if self._key is not None or self._error is not None:
+                self._store_ready.set()
         self._store_ready.wait()
         if self._error is not None:
             self.cleanup()
@@ -245,11 +261,24 @@ class DemoWorkspace:
         assert self._store is not None
         return self._store
 
+    def early_store(self) -> Store:
+        """The store for the app to start on. From a child: a ``DeferredStore`` that opens the database when
+        first used, so that the first frame (drawn from ``dashboard_view()``) comes before loading SQLCipher
+        and opening it. Otherwise (or if the child failed) the same as ``store()``."""
+        with self._opening:
+            if self._key is None and self._child is not None and self._error is None:
+                self._read_child_store()
+        if self._key is None or self._profile is None or self._store is not None:
+            return self.store()
+        return DeferredStore(self, self._profile)  # type: ignore[return-value]
+
     def _collect_child(self) -> None:
-        if self._child is not None:
-            self.store()
-            if self._child is not None:
-                self._read_child_snapshot()
+        """Read the child's reports (its store's key, then the figures) without opening the store."""
+        with self._opening:
+            if self._key is None and self._child is not None and self._error is None:
+                self._read_child_store()
+        if self._child is not None and self._error is None:
+            self._read_child_snapshot()
 
     def dashboard_view(self) -> DashboardView | None:
         """What the dashboard shows first, as text ready for its widgets, when a child computed it (or None).
@@ -261,7 +290,8 @@ class DemoWorkspace:
         """The dashboard's first data, computed in the background after the store was built (or None).
         With a child process this waits for its second report: call it off the UI thread."""
         self._collect_child()
-        if self._snapshot_pickle is not None:
+        if self._snapshot_pickle is not None and self._error is None:
+            self.store()  # the figures' TrendData reads through it
             self._snapshot_from_child()
         if self._thread is not None:
             self._thread.join()
@@ -301,3 +331,39 @@ def _read_exactly(fd: int, size: int) -> bytes:
         parts.append(chunk)
         size -= len(chunk)
     return b"".join(parts)
+
+
+class DeferredStore:
+    """The demo store until it is first needed: the app starts, and draws its first frame, on the profile the
+    child reported; any other use opens the database (``DemoWorkspace.store()``, once). Until then nothing can
+    have changed the data (every change goes through the store), so that profile is the active one."""
+
+    def __init__(self, workspace: DemoWorkspace, profile: Profile) -> None:
+        self._workspace = workspace
+        self.profiles = _EarlyProfiles(self, profile)
+
+    @property
+    def opened(self) -> bool:
+        return self._workspace._store is not None
+
+    def open(self) -> Store:
+        return self._workspace.store()
+
+    def close(self) -> None:
+        if self.opened:
+            self.open().close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.open(), name)
+
+
+class _EarlyProfiles:
+    def __init__(self, store: DeferredStore, profile: Profile) -> None:
+        self._store = store
+        self._profile = profile
+
+    def active(self) -> Profile | None:
+        return self._store.open().profiles.active() if self._store.opened else self._profile
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store.open().profiles, name)
