@@ -306,10 +306,7 @@ def make_app(
         store = demo_workspace.early_store()
         extras["tmpdir"] = demo_workspace
         if demo_workspace.clock is (clock or SYSTEM_CLOCK):  # its first dashboard data is computed already
-            extras["dashboard_snapshot"] = demo_workspace.dashboard_snapshot
-            # From a child process it may still be on its way: the dashboard then waits for it in a thread
-            extras["dashboard_snapshot_waiting"] = demo_workspace.snapshot_waiting
-            extras["dashboard_view"] = demo_workspace.dashboard_view
+            extras["dashboard_prefetch"] = demo_workspace  # (see DashboardScreen.refresh_data)
         home = demo_workspace.home
         os.environ.setdefault("COMPANION_BLE", "emulated")
     context = AppContext(

@@ -130,7 +130,8 @@ class DemoWorkspace:
             except BaseException as exc:
                 _send(pipe, ("error", f"{type(exc).__name__}: {exc}"))
                 return 1
-            _send(pipe, ("store", key, store.profiles.active()))
+            profile = store.profiles.active()
+            _send(pipe, ("store", key, profile))
             report: dict[str, object] = {}
             try:
                 import pickle
@@ -138,7 +139,6 @@ class DemoWorkspace:
                 from companion.i18n import set_language
                 from companion.trends.snapshot import load_snapshot
 
-                profile = store.profiles.active()
                 if profile is not None:
                     set_language(profile.language)  # the UI shows the demo profile's language
                     now = self.clock.now()
@@ -246,10 +246,18 @@ class DemoWorkspace:
                                            parts["blocked"], parts["language"])
 
     # ----- results -----------------------------------------------------------------------------------
-    def store(self) -> Store:
-        with self._opening:  # the UI thread and a worker may ask at the same time
+    def _receive(self, *, figures: bool = False) -> None:
+        """Read the child's reports not read yet, opening nothing: its store's key and profile, and with
+        ``figures`` the dashboard's figures. (Under the lock: the UI thread and a worker may ask at once.)"""
+        with self._opening:
             if self._key is None and self._child is not None and self._error is None:
                 self._read_child_store()
+            if figures and self._child is not None and self._error is None:
+                self._read_child_snapshot()
+
+    def store(self) -> Store:
+        self._receive()
+        with self._opening:
             if self._key is not None and self._store is None and self._error is None:
                 self._open_child_store()
             if self._key is not None or self._error is not None:
@@ -265,31 +273,21 @@ class DemoWorkspace:
         """The store for the app to start on. From a child: a ``DeferredStore`` that opens the database when
         first used, so that the first frame (drawn from ``dashboard_view()``) comes before loading SQLCipher
         and opening it. Otherwise (or if the child failed) the same as ``store()``."""
-        with self._opening:
-            if self._key is None and self._child is not None and self._error is None:
-                self._read_child_store()
+        self._receive()
         if self._key is None or self._profile is None or self._store is not None:
             return self.store()
         return DeferredStore(self, self._profile)  # type: ignore[return-value]
 
-    def _collect_child(self) -> None:
-        """Read the child's reports (its store's key, then the figures) without opening the store."""
-        with self._opening:
-            if self._key is None and self._child is not None and self._error is None:
-                self._read_child_store()
-        if self._child is not None and self._error is None:
-            self._read_child_snapshot()
-
     def dashboard_view(self) -> DashboardView | None:
         """What the dashboard shows first, as text ready for its widgets, when a child computed it (or None).
         Waits for the child's second report like ``dashboard_snapshot()``; loads none of the trends modules."""
-        self._collect_child()
+        self._receive(figures=True)
         return self._view
 
     def dashboard_snapshot(self) -> DashboardSnapshot | None:
         """The dashboard's first data, computed in the background after the store was built (or None).
         With a child process this waits for its second report: call it off the UI thread."""
-        self._collect_child()
+        self._receive(figures=True)
         if self._snapshot_pickle is not None and self._error is None:
             self.store()  # the figures' TrendData reads through it
             self._snapshot_from_child()

@@ -136,15 +136,14 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         if profile is None or profile.id is None:
             self.content_shown()
             return
-        extras = self.companion.context.extras
-        prefetched = extras.pop("dashboard_snapshot", None)
-        waiting = extras.pop("dashboard_snapshot_waiting", None)
-        first_view = extras.pop("dashboard_view", None)
-        if prefetched is not None and waiting is not None and waiting():
+        # Demo mode: the DemoWorkspace computes the first data while the UI is still starting
+        workspace = self.companion.context.extras.pop("dashboard_prefetch", None)
+        prefetched = workspace.dashboard_snapshot if workspace is not None else None
+        if workspace is not None and workspace.snapshot_waiting():
             self._load(profile, prefetched)  # still being computed in a child process: wait off this thread
             return
         # Ready (or computed here): shown before the first frame, so the first frame is the dashboard itself
-        view = first_view() if first_view is not None else None
+        view = workspace.dashboard_view() if workspace is not None else None
         if view is not None and view.profile_id == profile.id and view.language == current_language():
             # Prepared as text by the demo's child: drawn without the figures behind it, which
             # ``after_first_paint`` loads once the frame is out.
