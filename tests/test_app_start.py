@@ -283,6 +283,46 @@ def test_the_first_frame_of_the_demo_loads_no_figures_module(tmp_path: Path) -> 
         assert f"companion.trends.{module}'" not in loaded, loaded
 
 
+def test_run_app_pauses_the_collector_while_starting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from companion import tui
+
+    during: list[bool] = []
+    monkeypatch.setattr(tui, "_run_app", lambda *, demo: during.append(gc.isenabled()) or 0)
+    frozen = gc.get_freeze_count()
+    try:
+        assert tui.run_app(demo=True) == 0
+        assert during == [False] and gc.isenabled()
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+
+
+async def test_the_collector_resumes_with_the_first_paint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector paused for start-up (``companion.tui.pause_collector``) runs again once the dashboard is
+    painted, with what starting created frozen; not only through the backstop timer, set far off here."""
+    import gc
+
+    from companion import tui
+    from companion.tui.app import CompanionApp, make_app
+    from tests.conftest import wait_until
+
+    monkeypatch.setattr(CompanionApp, "COLLECTOR_BACKSTOP_S", 600.0)
+    app = make_app(demo=True, demo_years=0.5)
+    app.context.extras["no_services"] = True
+    frozen = gc.get_freeze_count()
+    tui.pause_collector()
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            assert not gc.isenabled()
+            await wait_until(pilot, lambda: app.first_paint_ms is not None)
+            assert gc.isenabled() and gc.get_freeze_count() > frozen
+    finally:
+        tui.resume_collector()
+        gc.unfreeze()
+
+
 async def test_first_screen_is_styled_once() -> None:
     """The dashboard's widgets are styled when they mount, not again on the first resume, the first resize
     (breakpoint classes) or a stylesheet re-parse (``companion.tui.app._prepare_styles`` and

@@ -21,6 +21,7 @@ from companion.clock import SYSTEM_CLOCK, Clock
 from companion.domain.model import Profile
 from companion.i18n import N_, _, set_language
 from companion.store import Store, StoreError
+from companion.tui import resume_collector
 from companion.tui.screens import MAIN_SCREENS, spec
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class CompanionApp(App[int]):
     TITLE = "Companion"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    #: Seconds after the first frame of any screen when the collector paused for start-up resumes at the latest
+    COLLECTOR_BACKSTOP_S = 2.0
     MODES = {item.id: _mode_factory(item.id) for item in MAIN_SCREENS}
     BINDINGS = [
         *(
@@ -169,6 +172,8 @@ class CompanionApp(App[int]):
     def on_ready(self) -> None:
         self.ready_ms = (time.perf_counter() - STARTED_AT) * 1000
         log.info("started in %.0f ms", self.ready_ms)
+        # The collector paused for start-up resumes after the first paint, or soon anyway (onboarding, unlock)
+        self.set_timer(self.COLLECTOR_BACKSTOP_S, resume_collector)
 
     def show_store_problem(self, message: str) -> None:
         """A dialog that explains why the data cannot be opened; its only way out is Quit (exit code 1)."""
@@ -228,6 +233,7 @@ class CompanionApp(App[int]):
             self.first_paint_ms = (time.perf_counter() - STARTED_AT) * 1000
             self.first_paint_at = time.time()
             log.info("first screen painted after %.0f ms", self.first_paint_ms)
+            resume_collector()
             if os.environ.get(EXIT_AFTER_FIRST_PAINT):
                 self.exit(0)
                 return
