@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import groupby
 from operator import itemgetter
@@ -79,17 +78,28 @@ class ChartInput(NamedTuple):
     sampled: bool = False
 
 
-@dataclass
 class ChartModel:
-    """A drawn chart: rows of (text, role) runs for the terminal, with what was drawn and any notes."""
+    """A drawn chart: rows of (text, role) runs for the terminal, with what was drawn and any notes.
 
-    width: int
-    height: int
-    rows: list[list[tuple[str, str]]]  # per row: runs of (text, role)
-    y_range: tuple[float, float] | None
-    drawn_points: int = 0
-    plot_cells: int = 0
-    notes: list[str] = field(default_factory=list)
+    (A plain class: it is built on the way to the first frame, where a dataclass costs a millisecond to define.)
+    """
+
+    __slots__ = ("width", "height", "rows", "y_range", "drawn_points", "plot_cells", "notes")
+
+    def __init__(self, width: int, height: int, rows: list[list[tuple[str, str]]],
+                 y_range: tuple[float, float] | None, drawn_points: int = 0, plot_cells: int = 0,
+                 notes: list[str] | None = None) -> None:
+        self.width = width
+        self.height = height
+        self.rows = rows  # per row: runs of (text, role)
+        self.y_range = y_range
+        self.drawn_points = drawn_points
+        self.plot_cells = plot_cells
+        self.notes: list[str] = [] if notes is None else notes
+
+    def __repr__(self) -> str:
+        return (f"ChartModel({self.width}x{self.height}, y_range={self.y_range}, drawn_points={self.drawn_points},"
+                f" notes={self.notes})")
 
     def text(self) -> str:
         return "\n".join("".join(t for t, _ in row) for row in self.rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -30,16 +29,38 @@ RANGE_LABELS: dict[RangeKey, str] = {
 RANGE_DAYS = {RangeKey.WEEK: 7, RangeKey.MONTH: 30, RangeKey.QUARTER: 90, RangeKey.YEAR: 365}
 
 
-@dataclass(frozen=True, slots=True)
 class Window:
-    """A time window in Unix seconds, ``start`` inclusive and ``end`` exclusive (never empty)."""
+    """A time window in Unix seconds, ``start`` inclusive and ``end`` exclusive (never empty).
 
+    Immutable. (A plain class: the dashboard needs one for its first frame, and defining a frozen dataclass
+    costs over a millisecond of start-up.)
+    """
+
+    __slots__ = ("start", "end")
     start: int
     end: int
 
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            object.__setattr__(self, "end", self.start + 1)
+    def __init__(self, start: int, end: int) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end if end > start else start + 1)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Window is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Window:
+            return NotImplemented
+        assert isinstance(other, Window)
+        return self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Window(start={self.start}, end={self.end})"
+
+    def __reduce__(self) -> tuple[type[Window], tuple[int, int]]:
+        return Window, (self.start, self.end)
 
     @property
     def span(self) -> int:

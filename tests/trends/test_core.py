@@ -33,6 +33,18 @@ T0 = int(datetime(2026, 1, 1, 7, 0, tzinfo=UTC).timestamp())
 
 
 # ----- trend line ---------------------------------------------------------------------------------------
+def test_window_is_an_immutable_value() -> None:
+    import pickle
+
+    assert Window(10, 5) == Window(10, 11) and Window(10, 5).span == 1  # never empty
+    assert Window(0, 5) != Window(0, 6) and Window(0, 5) != (0, 5)
+    assert len({Window(0, 5), Window(0, 5), Window(1, 5)}) == 2
+    assert pickle.loads(pickle.dumps(Window(3, 9))) == Window(3, 9)
+    with pytest.raises(AttributeError):
+        Window(0, 5).end = 7  # type: ignore[misc]
+    assert repr(Window(0, 5)) == "Window(start=0, end=5)"
+
+
 def test_ewma_matches_hand_computed_daily_series() -> None:
     ts = [T0 + i * DAY for i in range(4)]
     # by hand with alpha 0.1: 100; 100 + 0.1(99 - 100) = 99.9; 99.9 + 0.1(98 - 99.9) = 99.71;
