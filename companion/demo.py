@@ -16,7 +16,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from companion.domain.model import Measurement, Metric, Profile, Sex
+from companion.domain.measurement import Measurement
+from companion.domain.model import Metric, Profile, Sex
 
 if TYPE_CHECKING:
     from companion.store import Store

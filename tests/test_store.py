@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.domain import Measurement, Metric, Profile, Sex
+from companion.domain import Metric, Profile, Sex
+from companion.domain.measurement import Measurement
 from companion.domain.units import HeightUnit, WeightUnit
 from companion.privacy import ProcessingNotAllowed
 from companion.store import (

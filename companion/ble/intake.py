@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from companion.ble import bodycomp
 from companion.ble.assembly import fingerprint
 from companion.ble.protocols import Reading
-from companion.domain.model import METRIC_INFO, InvalidMeasurement, Measurement, Metric, Profile, Sex
+from companion.domain.measurement import Measurement
+from companion.domain.model import METRIC_INFO, InvalidMeasurement, Metric, Profile, Sex
 from companion.i18n import _
 
 if TYPE_CHECKING:

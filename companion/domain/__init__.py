@@ -1,10 +1,12 @@
-"""Pure domain model: profiles, measurements, units and form validation (no I/O)."""
+"""Pure domain model: profiles, measurements, units and form validation (no I/O).
+
+Weigh-ins (``Measurement``) are in ``companion.domain.measurement``, which the app loads when first needed.
+"""
 
 from companion.domain.model import (
     METRIC_INFO,
     METRIC_ORDER,
     InvalidMeasurement,
-    Measurement,
     Metric,
     MetricInfo,
     Profile,
@@ -18,7 +20,6 @@ __all__ = [
     "METRIC_ORDER",
     "HeightUnit",
     "InvalidMeasurement",
-    "Measurement",
     "Metric",
     "MetricInfo",
     "Profile",

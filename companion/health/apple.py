@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from xml.parsers import expat
 
-from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.measurement import Measurement
+from companion.domain.model import InvalidMeasurement
 from companion.domain.samples import SampleKind
 from companion.health.model import Batch, ImportReport, SleepStage, Stage, Workout
 from companion.i18n import N_

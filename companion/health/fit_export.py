@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from companion.domain.model import Measurement
+from companion.domain.measurement import Measurement
 
 # FIT manufacturer "development" (255) is what Garmin's SDK examples use for non-Garmin writers.
 MANUFACTURER = "development"

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.measurement import Measurement
+from companion.domain.model import InvalidMeasurement
 from companion.domain.samples import SampleKind
 from companion.health.model import Batch, ImportReport, SleepSession, SleepStage, Stage, UnreadableFile, Workout
 from companion.health.tz import local_zone

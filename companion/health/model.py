@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from companion.domain.model import Measurement
+from companion.domain.measurement import Measurement
 
 
 class Stage(StrEnum):

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from companion.domain.model import InvalidMeasurement, Measurement
+from companion.domain.measurement import Measurement
+from companion.domain.model import InvalidMeasurement
 from companion.health.model import Batch, ImportReport, UnreadableFile
 from companion.health.tz import local_zone
 from companion.i18n import N_, _

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from companion.domain.model import Measurement, Profile
+from companion.domain.measurement import Measurement
+from companion.domain.model import Profile
 
 if TYPE_CHECKING:
     from companion.store.db import Store

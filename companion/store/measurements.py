@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING, Any
 
+from companion.domain.measurement import Measurement
 from companion.domain.model import (
     IMPEDANCE_RANGE,
     METRIC_INFO,
     METRIC_ORDER,
     InvalidMeasurement,
-    Measurement,
     Metric,
     derived_from_mask,
 )

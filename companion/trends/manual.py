@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from companion.domain.model import InvalidMeasurement, Measurement, Metric
+from companion.domain.measurement import Measurement
+from companion.domain.model import InvalidMeasurement, Metric
 from companion.domain.units import WeightUnit, weight_to_kg
 from companion.domain.validation import ValidationError, validate_weight
 from companion.i18n import _

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from companion.ble.intake import Recorder, choose_profile
 from companion.ble.protocols import Reading
-from companion.domain.model import Measurement, Profile, Sex
+from companion.domain.measurement import Measurement
+from companion.domain.model import Profile, Sex
 from companion.store.ble import BleRepository
 
 ADDRESS = "C0:5C:A1:E0:00:09"

@@ -9,7 +9,7 @@ from garmin_fit_sdk import Decoder, Stream
 from hypothesis import given
 from hypothesis import strategies as st
 
-from companion.domain.model import Measurement
+from companion.domain.measurement import Measurement
 from companion.health.fit_export import encode_weight_fit
 from companion.health.heart_rate import (
     HeartRateDecodeError,

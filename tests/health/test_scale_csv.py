@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.domain.model import Measurement
+from companion.domain.measurement import Measurement
 from companion.health.importer import Importer
 from companion.health.model import UnreadableFile
 from companion.health.scale_csv import detect_format, write_openscale_csv

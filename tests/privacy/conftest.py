@@ -33,7 +33,8 @@ def create_foreign_tables(store: Any) -> None:
 def add_measurements(
     store: Any, profile_id: int, count: int, *, note: str | None = None, start: datetime | None = None
 ) -> None:
-    from companion.domain.model import Measurement, Metric
+    from companion.domain.measurement import Measurement
+    from companion.domain.model import Metric
 
     first = start or datetime(2026, 1, 1, 7, 30, tzinfo=timezone(timedelta(hours=1)))
     items = []

@@ -101,7 +101,7 @@ def test_remove_files_spares_a_home_folder(tmp_path, monkeypatch) -> None:  # ty
 
 
 def test_deleting_while_a_measurement_arrives(store, profile) -> None:  # type: ignore[no-untyped-def]
-    from companion.domain.model import Measurement
+    from companion.domain.measurement import Measurement
 
     errors: list[BaseException] = []
     stop = threading.Event()

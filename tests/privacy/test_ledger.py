@@ -40,7 +40,7 @@ def test_withdrawal_takes_effect_at_once(store, purpose_id: str) -> None:  # typ
 def test_withdrawing_health_consent_stops_storage(store, profile) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from companion.domain.model import Measurement
+    from companion.domain.measurement import Measurement
 
     ledger.withdraw(store, "health-data", "test")
     with pytest.raises(ProcessingNotAllowed):
@@ -84,7 +84,7 @@ def test_toggle_is_one_key_both_ways(store) -> None:  # type: ignore[no-untyped-
 def test_restriction_stops_everything_but_storage(store, profile) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from companion.domain.model import Measurement
+    from companion.domain.measurement import Measurement
 
     ledger.grant(store, "location", "test")
     ledger.set_restricted(store, True, "test")

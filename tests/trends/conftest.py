@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from companion.clock import FixedClock
-from companion.domain.model import Measurement, Metric
+from companion.domain.measurement import Measurement
+from companion.domain.model import Metric
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

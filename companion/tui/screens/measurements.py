@@ -13,7 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Select, Static
 
-from companion.domain.model import METRIC_INFO, METRIC_ORDER, Measurement, Metric, Profile
+from companion.domain.measurement import Measurement
+from companion.domain.model import METRIC_INFO, METRIC_ORDER, Metric, Profile
 from companion.domain.units import WeightUnit
 from companion.i18n import N_, _
 from companion.tui.dashboard_text import SHORT_LABELS, format_metric
