@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from companion.domain import Metric, Profile, Sex
 from companion.domain.measurement import Measurement
@@ -366,3 +368,20 @@ def test_settings_round_trip_every_json_value(store: Store) -> None:
     read = [store.settings.get(f"test.{index}") for index in range(len(values))]
     assert [(type(v), v) for v in read] == [(type(v), v) for v in values]
     assert store.settings.get("test.missing", "fallback") == "fallback"
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)),
+    offset=st.one_of(
+        st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(lambda m: timedelta(minutes=m)),
+        st.integers(min_value=-86399, max_value=86399).map(lambda s: timedelta(seconds=s)),  # odd, but legal
+    ),
+)
+def test_row_timestamp_is_the_unix_second_for_any_fixed_offset(moment: datetime, offset: timedelta) -> None:
+    """``to_row`` computes Unix seconds from the fields for fixed offsets (the bulk-import hot path): the same
+    second as ``int(ts.timestamp())``, before and after the offset is cached, before 1970 too."""
+    from companion.store.measurements import to_row
+
+    ts = moment.replace(tzinfo=timezone(offset))
+    m = Measurement(timestamp=ts, source="manual", weight_kg=80.0)
+    assert to_row(m, 1)[1] == to_row(m, 1)[1] == int(ts.timestamp())

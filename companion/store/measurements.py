@@ -60,6 +60,7 @@ def _tz(offset_min: int) -> timezone:
 
 _MASK_CACHE: dict[frozenset[Metric], int] = {}
 _OFFSET_MINUTES: dict[Any, int] = {}  # fixed-offset timezone -> minutes east of UTC
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 
 
 def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
@@ -70,17 +71,25 @@ def to_row(m: Measurement, profile_id: int | None = None) -> tuple[Any, ...]:
     ts = m.timestamp
     tz = ts.tzinfo
     minutes = _OFFSET_MINUTES.get(tz)
-    if minutes is None:
+    if minutes is not None:
+        # A fixed offset: Unix seconds from the fields, as int(ts.timestamp()) gives them (truncated toward zero)
+        # but without the timedelta and float that costs; that was 1.5 of the 3 µs per row of a bulk import.
+        seconds = ((ts.toordinal() - _EPOCH_ORDINAL) * 86400 + ts.hour * 3600 + ts.minute * 60 + ts.second
+                   - minutes * 60)
+        if seconds < 0 and ts.microsecond:
+            seconds += 1
+    else:
         offset = ts.utcoffset()
         minutes = (offset.days * 1440 + offset.seconds // 60) if offset else 0
-        if type(tz) is timezone:  # a fixed offset (not a zone whose offset changes with the date)
-            _OFFSET_MINUTES[tz] = minutes
+        if type(tz) is timezone and offset is not None and not offset.seconds % 60 and not offset.microseconds:
+            _OFFSET_MINUTES[tz] = minutes  # a fixed offset in whole minutes (not a zone that changes with the date)
+        seconds = int(ts.timestamp())
     derived = m.derived
     mask = _MASK_CACHE.get(derived)
     if mask is None:
         mask = _MASK_CACHE[derived] = m.derived_mask
     return (
-        pid, int(ts.timestamp()), minutes, m.source, m.device,
+        pid, seconds, minutes, m.source, m.device,
         m.weight_kg, m.body_fat_pct, m.body_water_pct, m.bone_mass_kg, m.muscle_mass_kg, m.bmi, m.bmr_kcal,
         m.visceral_fat, m.impedance_ohm, mask, m.note,
     )
