@@ -27,6 +27,7 @@ EMPTY, MILESTONE, GOAL, BAND, POINT, TREND, OUTLIER, AXIS, LABEL, TAG, MESSAGE =
 _PRIORITY = {EMPTY: 0, MILESTONE: 1, GOAL: 2, BAND: 3, POINT: 4, TREND: 5, OUTLIER: 6}
 # braille dot bits for (dx, dy) in a 2×4 cell (Unicode 'Braille Patterns' block layout)
 _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+_BRAILLE = (" ", *(chr(0x2800 + bits) for bits in range(1, 256)))  # no dots: a blank, not U+2800
 
 
 class Marker(NamedTuple):
@@ -223,6 +224,11 @@ class _Canvas:
             self.text[cy][cx] = char
             self.role[cy][cx] = role
 
+    def row_cells(self, cy: int) -> list[tuple[str, str]]:
+        """Every cell of row ``cy`` as (character, role), as ``cell`` gives them (one pass: a chart has thousands)."""
+        return [(text if text is not None else _BRAILLE[bits], role)
+                for bits, text, role in zip(self.bits[cy], self.text[cy], self.role[cy], strict=True)]
+
     def cell(self, cx: int, cy: int) -> tuple[str, str]:
         text = self.text[cy][cx]
         if text is not None:
@@ -272,13 +278,15 @@ def build_chart(layers: Layers, window: Window, width: int, height: int, *, tz: 
     dot_w, dot_h = pw * 2, ph * 4
     model = ChartModel(width, height, [], y_range, plot_cells=pw * ph)
 
+    x_start, x_span = window.start, window.span
+    y_top, y_height = (y_range[1], y_range[1] - y_range[0]) if y_range is not None else (0.0, 1.0)
+    y_dots = dot_h - 1
+
     def px(t: float) -> int:
-        return min(max(int((t - window.start) / window.span * dot_w), -1), dot_w)
+        return min(max(int((t - x_start) / x_span * dot_w), -1), dot_w)
 
     def py(value: float) -> int:
-        assert y_range is not None
-        lo, hi = y_range
-        return int((hi - value) / (hi - lo) * (dot_h - 1) + 0.5)
+        return int((y_top - value) / y_height * y_dots + 0.5)
 
     # milestones first (lowest priority): a dotted vertical line where nothing else is drawn
     marker_cols: list[tuple[int, Marker]] = []
@@ -346,7 +354,7 @@ def build_chart(layers: Layers, window: Window, width: int, height: int, *, tz: 
     for cy in range(ph):
         label = by_row.get(cy, "")
         cells = [(label.rjust(label_w), LABEL), ("┤" if label else "│", AXIS)]
-        cells += [canvas.cell(cx, cy) for cx in range(pw)]
+        cells += canvas.row_cells(cy)
         model.rows.append(_runs(cells))
     # time axis with ticks and milestone tags, then the tick labels
     axis = ["─"] * pw

@@ -119,6 +119,26 @@ def test_minmax_property(values: list[float], buckets: int) -> None:
         assert min(kept) == min(values) and max(kept) == max(values)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-1000, 1000), min_size=0, max_size=300).map(sorted),
+       st.integers(-1200, 1200), st.integers(1, 600), st.integers(1, 60), st.randoms(use_true_random=False))
+def test_minmax_looks_only_inside_its_window(xs: list[int], x0: int, span: int, buckets: int,
+                                             rng: random.Random) -> None:
+    """Points before ``x0`` or after ``x1`` play no part (the function skips them by bisection), duplicates of
+    a timestamp included: the same indices as scanning every point."""
+    values = [rng.uniform(-50, 50) for _ in xs]
+    x1 = x0 + span
+    width = (x1 - x0) / buckets
+    best: dict[int, tuple[int, int]] = {}
+    for i, x in enumerate(xs):
+        if x0 <= x <= x1:
+            b = min(int((x - x0) / width), buckets - 1)
+            lo, hi = best.get(b, (i, i))
+            best[b] = (i if values[i] < values[lo] else lo, i if values[i] > values[hi] else hi)
+    expected = [i for b in sorted(best) for i in sorted(set(best[b]))]
+    assert minmax_buckets(xs, values, None, x0, x1, buckets) == expected
+
+
 # ----- outliers -------------------------------------------------------------------------------------------
 def test_child_on_the_scale_is_flagged_not_dropped() -> None:
     values = [92.0 + 0.3 * math.sin(i) for i in range(30)]

@@ -208,6 +208,7 @@ class TrendChart(Widget, can_focus=True):
     def _build_lines(self, width: int, height: int) -> list[Strip]:
         """The whole chart as strips (the line API: no Text → Content → Strip conversion per frame)."""
         styles = self._styles()
+        base = self.rich_style  # computed from the ancestors on each access: once per chart, not per line
         lines: list[Strip] = []
         if self.input is None or self.window is None:
             lines.append(Strip([Segment(_("Loading…"), styles["message"])]).adjust_cell_length(width))
@@ -217,17 +218,17 @@ class TrendChart(Widget, can_focus=True):
             unit = f" ({self.input.unit})" if self.input.unit else ""
             span = f"{_fmt_day(self.window.start, self.tz)} – {_fmt_day(self.window.end - 1, self.tz)}"
             title = f"{_(self.input.title)}{unit} · {_(RANGE_LABELS[self.range_key])} · {span}"
-            lines.append(Strip([Segment(title[:width], styles["title"])]).adjust_cell_length(width, self.rich_style))
+            lines.append(Strip([Segment(title[:width], styles["title"])]).adjust_cell_length(width, base))
         model = self.build_model(width, max(chart_height, 4))
         assert model is not None
         self.last_model = model
         self.renders += 1
         for row in model.rows[: max(chart_height, 4)]:
             lines.append(Strip([Segment(run, styles[role]) for run, role in row]).adjust_cell_length(
-                width, self.rich_style))
+                width, base))
         if self.show_legend:
             segments = [Segment(chunk, styles[role]) for chunk, role in self._legend(width)]
-            lines.append(Strip(segments).adjust_cell_length(width, self.rich_style))
+            lines.append(Strip(segments).adjust_cell_length(width, base))
         return lines
 
     def render_line(self, y: int) -> Strip:
