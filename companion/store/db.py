@@ -149,10 +149,12 @@ class Store:
     @classmethod
     def create_ephemeral(cls, home: Path, *, clock: Clock = SYSTEM_CLOCK, key: bytes | None = None) -> Store:
         """A store whose key lives only in memory (demo mode): no keyring, no passphrase, gone on exit."""
-        import secrets
+        if key is None:
+            import secrets
 
+            key = secrets.token_bytes(32)
         _ensure_writable_dir(home)
-        return cls._connect(home, key or secrets.token_bytes(32), clock, new=True, ephemeral=True)
+        return cls._connect(home, key, clock, new=True, ephemeral=True)
 
     @classmethod
     def open_ephemeral(cls, home: Path, key: bytes, *, clock: Clock = SYSTEM_CLOCK) -> Store:

@@ -119,13 +119,11 @@ class DemoWorkspace:
     def _child_build(self, years: float, today: date, out: int) -> int:
         """Two reports: the store's key as soon as the data is committed (the UI can start on it), then the
         dashboard's figures. Failing to compute those is not fatal: the dashboard computes them itself."""
-        import secrets
-
         from companion.demo import create_demo_store
 
         with os.fdopen(out, "wb") as pipe:
             try:
-                key = secrets.token_bytes(32)
+                key = os.urandom(32)  # secrets.token_bytes(32), without importing hmac and OpenSSL's hashlib
                 store = create_demo_store(self.home, years=years, today=today, key=key)
             except BaseException as exc:
                 _send(pipe, ("error", f"{type(exc).__name__}: {exc}"))
