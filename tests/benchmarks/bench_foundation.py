@@ -15,6 +15,11 @@ Companion through ``COMPANION_EXIT_AFTER_FIRST_PAINT=1`` (once the first frame o
 written to the terminal and the screen has settled: its content drawn, nothing left to lay out), the bare app
 (Header, one Static, Footer) through the same hook on Textual's ``App._display``. Runs are interleaved so
 that load from other processes hits both alike.
+
+Last measured (2026-12-06, quiet 2-core VM, two runs of 21): cold start 531 and 535 ms against 469 and 474 ms
+for the bare app, ratio 1.13 both times (target 1.2); 100,000 measurements inserted in 0.81-0.82 s (target
+1 s); one year of one metric 0.46 ms (target 20 ms). On this machine the demo's child process, building the
+data on the second core, slows the UI process by about 10-30 ms (shared caches, copy-on-write after the fork).
 """
 
 from __future__ import annotations
