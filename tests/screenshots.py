@@ -39,6 +39,15 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
     for widget in pilot.app.screen.query("Input"):
         widget.cursor_blink = False
     await pilot.pause()
+    # Then until two frames in a row agree: a DataTable sizes its columns on a refresh after its rows arrive, and
+    # one screenshot of the Measurements screen once caught the columns still as wide as their headers.
+    previous = None
+    for _ in range(40):
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            break
+        previous = current
+        await pilot.pause(0.05)
 
 
 async def main_screens(output: Path, only: set[str]) -> list[Path]:
