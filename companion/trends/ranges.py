@@ -48,9 +48,8 @@ class Window:
         raise AttributeError(f"Window is immutable: cannot set {name}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Window:
+        if not isinstance(other, Window):
             return NotImplemented
-        assert isinstance(other, Window)
         return self.start == other.start and self.end == other.end
 
     def __hash__(self) -> int:

@@ -24,7 +24,7 @@ def pause_collector() -> None:
 
 def resume_collector() -> None:
     """After the first frame: freeze what starting created (it lives for the session, so later collections need
-    not rescan it, as the ``gc.freeze`` documentation suggests for long-lived start-up state), then collect again.
+    not rescan it, as the ``gc.freeze`` documentation suggests for long-lived start-up state), then let it run.
     """
     global _collector_paused
     if _collector_paused:
