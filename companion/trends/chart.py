@@ -225,16 +225,10 @@ class _Canvas:
             self.role[cy][cx] = role
 
     def row_cells(self, cy: int) -> list[tuple[str, str]]:
-        """Every cell of row ``cy`` as (character, role), as ``cell`` gives them (one pass: a chart has thousands)."""
+        """Every cell of row ``cy`` as (character, role): its text if one was put there, else its braille dots."""
         return [(text if text is not None else _BRAILLE[bits], role)
                 for bits, text, role in zip(self.bits[cy], self.text[cy], self.role[cy], strict=True)]
 
-    def cell(self, cx: int, cy: int) -> tuple[str, str]:
-        text = self.text[cy][cx]
-        if text is not None:
-            return text, self.role[cy][cx]
-        bits = self.bits[cy][cx]
-        return (chr(0x2800 + bits) if bits else " "), self.role[cy][cx]
 
 
 def _runs(cells: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
