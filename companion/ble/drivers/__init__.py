@@ -1,0 +1,122 @@
+"""The scale-driver registry: every supported family, and which one claims an advertisement.
+
+How to write a driver: see ``companion/ble/drivers/base.py``. To register one, import its module below and
+add the class to ``DRIVERS`` (one line each; the order does not matter: ties between equally confident
+drivers go to the lower ``id`` so the result never depends on this list's order). Then add catalogue rows
+in ``tests/ble/catalogue.py`` and regenerate the README table with ``python -m companion.ble.drivers
+--markdown``.
+
+``classify`` is on the scanning hot path (every advertisement nearby, many per second): it looks drivers up
+by their declared hints (company id, service-data UUID, service UUID, name prefix) and asks only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from companion.ble.drivers.base import Advert, Driver
+
+# One line per family (keep sorted by module name to ease merges).
+DRIVERS: list[type[Driver]] = []
+
+
+class _Index:
+    """Hint -> candidate drivers, built once from ``DRIVERS``."""
+
+    def __init__(self, drivers: Iterable[type[Driver]]) -> None:
+        self.drivers = tuple(sorted(drivers, key=lambda d: d.id))
+        self.by_company: dict[int, list[type[Driver]]] = {}
+        self.by_service_data: dict[str, list[type[Driver]]] = {}
+        self.by_service: dict[str, list[type[Driver]]] = {}
+        self.by_name: dict[str, list[type[Driver]]] = {}
+        self.always: list[type[Driver]] = []
+        for d in self.drivers:
+            for company in d.company_ids:
+                self.by_company.setdefault(company, []).append(d)
+            for uuid in d.service_data:
+                self.by_service_data.setdefault(uuid, []).append(d)
+            for uuid in d.services:
+                self.by_service.setdefault(uuid, []).append(d)
+            for prefix in d.names:
+                self.by_name.setdefault(prefix.upper(), []).append(d)
+            if d.claims_any:
+                self.always.append(d)
+        self.name_lengths = tuple(sorted({len(p) for p in self.by_name}))
+        self.rank = {d: i for i, d in enumerate(self.drivers)}
+
+    def candidates(self, advert: Advert) -> set[type[Driver]]:
+        found: set[type[Driver]] = set(self.always)
+        if advert.manufacturer_data:
+            for company in advert.manufacturer_data:
+                hit = self.by_company.get(company)
+                if hit:
+                    found.update(hit)
+        if advert.service_data:
+            for uuid in advert.service_data:
+                hit = self.by_service_data.get(uuid)
+                if hit:
+                    found.update(hit)
+        for uuid in advert.service_uuids:
+            hit = self.by_service.get(uuid)
+            if hit:
+                found.update(hit)
+        if advert.name:
+            name = advert.name.upper()
+            by_name = self.by_name
+            for length in self.name_lengths:
+                if length > len(name):
+                    break
+                hit = by_name.get(name[:length])
+                if hit:
+                    found.update(hit)
+        return found
+
+
+_index: _Index | None = None
+_index_key: tuple[type[Driver], ...] = ()
+
+
+def _current() -> _Index:
+    global _index, _index_key
+    key = tuple(DRIVERS)
+    if _index is None or key != _index_key:
+        _index, _index_key = _Index(key), key
+    return _index
+
+
+def ranked(advert: Advert) -> list[tuple[int, type[Driver]]]:
+    """Every driver that claims ``advert`` with its confidence, best first (ties: lower id first)."""
+    index = _current()
+    scored = [(d.claim(advert), d) for d in index.candidates(advert)]
+    scored = [(c, d) for c, d in scored if c > 0]
+    scored.sort(key=lambda item: (-item[0], index.rank[item[1]]))
+    return scored
+
+
+def classify(advert: Advert) -> type[Driver] | None:
+    """The driver that claims ``advert`` most confidently (ties: lower ``id``), or ``None``."""
+    index = _current()
+    best: type[Driver] | None = None
+    best_score = 0
+    rank = index.rank
+    for d in index.candidates(advert):
+        score = d.claim(advert)
+        if score > best_score or (score == best_score and score > 0 and best and rank[d] < rank[best]):
+            best, best_score = d, score
+    return best
+
+
+def get(driver_id: str) -> type[Driver] | None:
+    """A driver by its id (``None`` when unknown)."""
+    for d in DRIVERS:
+        if d.id == driver_id:
+            return d
+    return None
+
+
+def all_drivers() -> tuple[type[Driver], ...]:
+    """Every registered driver, sorted by id."""
+    return _current().drivers
+
+
+__all__ = ["DRIVERS", "Advert", "Driver", "all_drivers", "classify", "get", "ranked"]
