@@ -15,9 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from companion.ble.drivers.base import Advert, Driver
+from companion.ble.drivers.beurer_legacy import BeurerSanitasLegacyDriver
+from companion.ble.drivers.renpho_1a10 import Renpho1A10Driver
+from companion.ble.drivers.yunmai import YunmaiDriver
 
 # One line per family (keep sorted by module name to ease merges).
-DRIVERS: list[type[Driver]] = []
+DRIVERS: list[type[Driver]] = [
+    BeurerSanitasLegacyDriver,
+    Renpho1A10Driver,
+    YunmaiDriver,
+]
 
 
 class _Index:
