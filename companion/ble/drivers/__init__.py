@@ -14,10 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from companion.ble.drivers import etekcity, qn, sig, xiaomi
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
-DRIVERS: list[type[Driver]] = []
+DRIVERS: list[type[Driver]] = [
+    etekcity.EtekcityEsf551,
+    qn.QnScale,
+    sig.SigScale,
+    xiaomi.MiScaleV1,
+    xiaomi.MiScaleV2,
+]
 
 
 class _Index:
