@@ -14,16 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from companion.ble.drivers import beurer_legacy, etekcity, qn, renpho_1a10, sig, xiaomi, yunmai
 from companion.ble.drivers.base import Advert, Driver
-from companion.ble.drivers.beurer_legacy import BeurerSanitasLegacyDriver
-from companion.ble.drivers.renpho_1a10 import Renpho1A10Driver
-from companion.ble.drivers.yunmai import YunmaiDriver
 
 # One line per family (keep sorted by module name to ease merges).
 DRIVERS: list[type[Driver]] = [
-    BeurerSanitasLegacyDriver,
-    Renpho1A10Driver,
-    YunmaiDriver,
+    beurer_legacy.BeurerSanitasLegacyDriver,
+    etekcity.EtekcityEsf551,
+    qn.QnScale,
+    renpho_1a10.Renpho1A10Driver,
+    sig.SigScale,
+    xiaomi.MiScaleV1,
+    xiaomi.MiScaleV2,
+    yunmai.YunmaiDriver,
 ]
 
 
