@@ -206,7 +206,7 @@ def parse_frame(data: bytes, family: int) -> Frame:
         if len(data) < need:
             raise DecodeError(f"Beurer/Sanitas: frame 0x{data[1]:02x} truncated")
         return Frame(family, "data", data[1], data)
-    raise DecodeError(f"Beurer/Sanitas: unexpected command 0x{data[1]:02x}")
+    raise DecodeError(f"Beurer/Sanitas: unexpected opcode 0x{data[1]:02x}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,4 +542,6 @@ class BeurerSanitasLegacyDriver(Driver):
         if any(c is None for c in chunks):
             return out + [MalformedFrame("Beurer/Sanitas: measurement part missing")]
         merged = b"".join(c for c in chunks if c is not None)
+        if len(merged) >= 6 and u16be(merged, 4) == 0:
+            return out  # what the scale sends for a user it does not know (ble-scale-sync #112): nothing
         return [decode_measurement(merged, self.family_byte, self.user_index), *out]

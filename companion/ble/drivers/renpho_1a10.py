@@ -125,7 +125,7 @@ def decode_frame(data: bytes, *, variant: str = "es26bb") -> Frame:
         return Frame(cmd, Reading.make(protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=final))
     if cmd in (CMD_INFO, CMD_OP_CALLBACK, 0x16, 0x17, 0x18, 0x19):
         return Frame(cmd, None)
-    raise DecodeError(f"Renpho 0x1A10 frame: unexpected command 0x{cmd:02x}")
+    raise DecodeError(f"Renpho 0x1A10 frame: unexpected opcode 0x{cmd:02x}")
 
 
 # ----- the driver -------------------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def decode_notification(data: bytes, *, expected_uid: int | None = None) -> Read
             return Reading.make(protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=False)
         return Reading.make(protocol=PROTOCOL, stabilized=False)
     if kind != TYPE_MEASURED:
-        raise DecodeError(f"Yunmai: unexpected frame type 0x{kind:02x}")
+        raise DecodeError(f"Yunmai: unexpected opcode (frame type) 0x{kind:02x}")
     if len(data) < 15:
         raise DecodeError(f"Yunmai final frame: truncated, need 15 bytes, got {len(data)}")
     uid = int.from_bytes(data[9:13], "big")
