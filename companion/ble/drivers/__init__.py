@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from companion.ble.drivers import beurer_legacy, etekcity, qn, renpho_1a10, sig, xiaomi, yunmai
+from companion.ble.drivers import beurer_legacy, etekcity, eufy_p2, qn, renpho_1a10, sig, xiaomi, yunmai
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
 DRIVERS: list[type[Driver]] = [
     beurer_legacy.BeurerSanitasLegacyDriver,
     etekcity.EtekcityEsf551,
+    eufy_p2.EufyP2Driver,
     qn.QnScale,
     renpho_1a10.Renpho1A10Driver,
     sig.SigScale,
