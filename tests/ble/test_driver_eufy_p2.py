@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -29,14 +29,14 @@ from companion.ble.drivers.base import (
     HandshakeTimeout,
     Ready,
     UnexpectedOpcode,
-    WrongKey,
     Write,
+    WrongKey,
 )
 from companion.ble.protocols import Reading
 
 MAC = "CF:E6:03:1D:09:F7"
 KEY = hashlib.md5(b"CFE6031D09F7").digest()
-NOW = datetime(2026, 2, 1, 7, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 1, 7, 0, tzinfo=UTC)
 
 REAL = [
     (bytes([0xCF, 0x0E, 0x00, 0xCF, 0x08, 0x11, 0x56, 0x22, 0x08, 0x03, 0x88, 0, 0, 0, 0, 0x21]), 87.9),
@@ -157,9 +157,7 @@ def test_timeout_and_disconnect_mid_handshake() -> None:
     (err,) = d.disconnected()
     assert isinstance(err, HandshakeFailed) and err.fatal
     # No MAC (macOS shows UUIDs): the handshake cannot start.
-    (err,) = ep.EufyP2Driver(DriverConfig(now=NOW, address="5A1B6F44-8D1E-4E5F-9D4C-0A1B2C3D4E5F")).connected(
-        Gatt()
-    )
+    (err,) = ep.EufyP2Driver(DriverConfig(now=NOW, address="5A1B6F44-8D1E-4E5F-9D4C-0A1B2C3D4E5F")).connected(Gatt())
     assert isinstance(err, HandshakeFailed)
 
 
