@@ -168,3 +168,19 @@ async def test_eufy_p2_refusal_and_drop_mid_handshake(families: Any) -> None:
     session = await run(EUFY_P2_ADDRESS, lambda s: False)
     assert isinstance(session.fatal, HandshakeFailed) and "disconnected" in session.fatal.reason
     assert not session.readings
+
+
+async def test_robi_s9_handshake_then_result(families: Any) -> None:
+    from companion.ble.emulator.robi_s9 import ROBI_S9_ADDRESS
+
+    scale = families.scales[ROBI_S9_ADDRESS]
+
+    async def later() -> None:
+        while not scale.accepted:
+            await asyncio.sleep(0.02)
+        await scale.step_on(77.25)
+
+    asyncio.get_running_loop().create_task(later())
+    session = await run(ROBI_S9_ADDRESS, lambda s: bool(s.readings))
+    assert session.driver_id == "robi-s9" and session.fatal is None
+    assert "handshake-ok" in scale.events and session.readings[-1].weight_kg == 77.25

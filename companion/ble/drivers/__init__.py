@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from companion.ble.drivers import beurer_legacy, etekcity, eufy_p2, qn, renpho_1a10, sig, xiaomi, yunmai
+from companion.ble.drivers import beurer_legacy, etekcity, eufy_p2, qn, renpho_1a10, robi_s9, sig, xiaomi, yunmai
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
@@ -24,6 +24,7 @@ DRIVERS: list[type[Driver]] = [
     eufy_p2.EufyP2Driver,
     qn.QnScale,
     renpho_1a10.Renpho1A10Driver,
+    robi_s9.RobiS9Driver,
     sig.SigScale,
     xiaomi.MiScaleV1,
     xiaomi.MiScaleV2,

@@ -123,7 +123,11 @@ class VendorScale:
         task.add_done_callback(self._tasks.discard)
 
     async def notify(self, char: gatt.Characteristic[Any], value: bytes) -> None:
-        await self.device.notify_subscribers(char, value)
+        """Notify, or indicate when the characteristic only indicates."""
+        if char.properties & gatt.Characteristic.Properties.NOTIFY:
+            await self.device.notify_subscribers(char, value)
+        else:
+            await self.device.indicate_subscribers(char, value)
 
     def send(self, char: gatt.Characteristic[Any], *values: bytes) -> None:
         """Notify ``values`` in order from a task (GATT write callbacks must not await)."""
