@@ -1,23 +1,24 @@
-"""Pair and weigh through real bleak against each emulated vendor GATT scale (Bumble, COMPANION_BLE=emulated).
+"""Pair and weigh through the real executor (companion.ble.session over bleak, COMPANION_BLE=emulated) against
+each emulated vendor GATT scale: Sanitas SBF70 (Beurer/Sanitas legacy), Yunmai Mini, Renpho ES-26BB-B, Eufy P2
+Pro (AES handshake) and Robi S9.
 
-The emulated scales (companion/ble/emulator/{beurer_legacy,yunmai,renpho_1a10,eufy_p2}.py) are written from the
-protocol facts, not from the drivers; these tests prove the drivers and the facts agree over a real link, and that
-a scale that hangs or drops mid-handshake ends the session with a clear, fatal error and no reading.
+The emulated scales (companion/ble/emulator/{beurer_legacy,yunmai,renpho_1a10,eufy_p2,robi_s9}.py) are written
+from the protocol facts, not from the drivers; these tests prove drivers and facts agree over a real link, that
+readings land in the encrypted store, and that a scale that hangs, refuses or drops mid-handshake ends the
+session with a clear message and nothing stored.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import date
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from companion.ble.drivers.base import ConsentRefused, HandshakeFailed, HandshakeTimeout, UserProfile, UserSlot
-from tests.ble.gatt_families_runner import Session, run
-
-PROFILE = UserProfile(height_cm=172, birth_date=date(1985, 4, 12), sex="female", activity_level=2)
+from companion.ble import session
+from companion.store.ble import BleRepository
 
 
 @pytest.fixture
@@ -34,153 +35,152 @@ async def families(emulated: None) -> AsyncIterator[Any]:
         air_mod.set_populate(None)
 
 
-def step_on_when_ready(session_ready: asyncio.Event, coro: Any) -> None:
+async def found(address: str) -> session.FoundScale:
+    scales = await session.scan(3.0, until=lambda f: f.address == address)
+    return next(s for s in scales if s.address == address)
+
+
+def person(when: Callable[[], bool], step: Callable[[], Any]) -> asyncio.Task[None]:
     async def go() -> None:
-        await session_ready.wait()
+        while not when():
+            await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
-        await coro
+        await step()
 
-    asyncio.get_running_loop().create_task(go())
-
-
-def finals_with_impedance(s: Session) -> int:
-    return sum(1 for r in s.readings if r.stabilized and r.impedance_ohm)
+    return asyncio.get_running_loop().create_task(go())
 
 
-async def weigh(address: str, scale: Any, weight: float, *, finals: int = 1, **config: Any) -> Session:
-    """Run until ``finals`` settled readings with impedance arrived (history readings count too)."""
-    ready = asyncio.Event()
-
-    def until(s: Session) -> bool:
-        if s.ready.is_set():
-            ready.set()
-        return finals_with_impedance(s) >= finals
-
-    step_on_when_ready(ready, scale.step_on(weight))
-    return await run(address, until, **config)
-
-
-async def test_sanitas_sbf70_pairs_a_new_user_then_weighs_and_reads_history(families: Any) -> None:
+async def test_sanitas_sbf70_pair_creates_a_user_weighs_then_history_is_read(  # type: ignore[no-untyped-def]
+    store, profile, families
+) -> None:
     from companion.ble.emulator.beurer_legacy import SANITAS_ADDRESS
 
     scale = families.scales[SANITAS_ADDRESS]
-    session = await weigh(SANITAS_ADDRESS, scale, 81.35, mode="pair", profile=PROFILE)
-    assert session.driver_id == "beurer-sanitas-legacy" and session.fatal is None
-    assert scale.events[:2] == ["connected", "init"] and "user-added" in scale.events
-    assert "clock-set" in scale.events and "ack-missing" not in scale.events and "ack-wrong" not in scale.events
-    (registered,) = [o for o in session.outputs if type(o).__name__ == "SlotRegistered"]
-    assert scale.users[0].uid == registered.consent_code == 101 and scale.users[0].height_cm == 172
-    final = [r for r in session.readings if r.impedance_ohm][-1]
-    assert final.weight_kg == 81.35 and final.body_fat_pct == 23.4 and final.user_index == registered.user_index
-    # Next time: the scale kept a reading taken offline; listening as that user reads and deletes it.
-    scale.remember_offline(101, 80.9, session.readings[-1].timestamp or scale.clock_time())  # type: ignore[attr-defined]
-    slots = (UserSlot(registered.user_index, registered.consent_code, active=True),)
-    session = await weigh(SANITAS_ADDRESS, scale, 81.0, finals=2, slots=slots)
-    assert [r.weight_kg for r in session.readings if r.stabilized and r.impedance_ohm] == [80.9, 81.0]
-    assert "history-deleted" in scale.events and scale.users[0].history == []
+    target = await found(SANITAS_ADDRESS)
+    assert target.driver.id == "beurer-sanitas-legacy"
+    stepping = person(lambda: "measure-armed" in scale.events, lambda: scale.step_on(81.35, impedance_ohm=480))
+    outcome = await session.pair(store, target, profile, first_reading_timeout=8.0)
+    await stepping
+    assert outcome.registered and outcome.first is not None and outcome.first.status == "stored"
+    assert scale.events[:2] == ["connected", "init"] and "clock-set" in scale.events
+    assert "ack-missing" not in scale.events and "ack-wrong" not in scale.events  # every part acknowledged
+    user = scale.users[0]
+    assert user.height_cm == 168 and user.birth_year == 1980
+    slot = BleRepository(store).slot_for_profile(SANITAS_ADDRESS, profile.id)
+    assert slot is not None and slot.consent_code == user.uid == 101
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 81.35 and m.impedance_ohm == 480 and m.body_fat_pct == 23.4
+    assert m.source == "ble:beurer-sanitas-legacy"
+    # Weighed while the app was away: the next connection hands it over and the scale forgets it.
+    scale.remember_offline(user.uid, 80.9, m.timestamp.replace(tzinfo=None) - timedelta(hours=1))
+    recorded = await session.measure_once(store, timeout=10.0)
+    assert recorded.status == "stored" and recorded.measurement is not None
+    assert recorded.measurement.weight_kg == 80.9
+    await asyncio.sleep(0.3)
+    assert "history-deleted" in scale.events and user.history == []
 
 
-async def test_sanitas_refuses_when_no_user_of_ours(families: Any) -> None:
+async def test_sanitas_that_stops_answering_times_out_with_nothing_stored(  # type: ignore[no-untyped-def]
+    store, profile, families, monkeypatch
+) -> None:
+    from companion.ble.drivers import beurer_legacy
     from companion.ble.emulator.beurer_legacy import SANITAS_ADDRESS
 
-    session = await run(SANITAS_ADDRESS, lambda s: False)
-    assert isinstance(session.fatal, ConsentRefused) and not session.readings
+    monkeypatch.setattr(beurer_legacy, "HANDSHAKE_SECONDS", 0.4)
+    families.scales[SANITAS_ADDRESS].silent = True
+    with pytest.raises(session.ScaleRefused) as caught:
+        await session.pair(store, await found(SANITAS_ADDRESS), profile, first_reading_timeout=3.0)
+    assert "stopped answering" in str(caught.value)
+    assert store.measurements.latest(profile.id) == []
+    assert BleRepository(store).slot_for_profile(SANITAS_ADDRESS, profile.id) is None
 
 
-async def test_sanitas_that_stops_answering_times_out(families: Any) -> None:
-    from companion.ble.emulator.beurer_legacy import SANITAS_ADDRESS
-
-    scale = families.scales[SANITAS_ADDRESS]
-    scale.silent = True
-    import companion.ble.drivers._vendor as vendor
-
-    old, vendor.HANDSHAKE_SECONDS = vendor.HANDSHAKE_SECONDS, 0.5
-    try:
-        from companion.ble.drivers import beurer_legacy
-
-        beurer_legacy.HANDSHAKE_SECONDS = 0.5
-        session = await run(SANITAS_ADDRESS, lambda s: False, mode="pair", profile=PROFILE)
-    finally:
-        vendor.HANDSHAKE_SECONDS = old
-        beurer_legacy.HANDSHAKE_SECONDS = old
-    assert isinstance(session.fatal, HandshakeTimeout) and "try again" in session.fatal.message
-    assert not session.readings
-
-
-async def test_yunmai_gets_profile_clock_start_and_weighs(families: Any) -> None:
+async def test_yunmai_gets_profile_clock_start_and_weighs(store, profile, families) -> None:  # type: ignore[no-untyped-def]
     from companion.ble.emulator.yunmai import YUNMAI_ADDRESS
 
     scale = families.scales[YUNMAI_ADDRESS]
-    session = await weigh(YUNMAI_ADDRESS, scale, 63.2, profile=PROFILE)
-    assert session.driver_id == "yunmai" and session.fatal is None
+    target = await found(YUNMAI_ADDRESS)
+    assert target.driver.id == "yunmai"
+    stepping = person(lambda: "started" in scale.events, lambda: scale.step_on(63.2))
+    outcome = await session.pair(store, target, profile, first_reading_timeout=6.0)
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
     assert scale.events[1:4] == ["user-set", "clock-set", "started"]
-    assert scale.profile is not None and scale.profile[8:11] == bytes((172, 2, 41))  # height, female, age
-    final = session.readings[-1]
-    assert final.weight_kg == 63.2 and final.impedance_ohm == 530 and final.body_fat_pct == 21.5
-    assert final.timestamp == scale.clock_time() == datetime_local()
+    assert scale.profile is not None and scale.profile[8:11] == bytes(
+        (168, 2, 46)
+    )  # height, female, age on the fixed clock
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 63.2 and m.impedance_ohm == 530 and m.body_fat_pct == 21.5
 
 
-def datetime_local() -> Any:
-    from tests.ble.gatt_families_runner import NOW
-
-    return NOW.replace(tzinfo=None)
-
-
-async def test_renpho_es26bb_starts_acks_history_and_weighs(families: Any) -> None:
+async def test_renpho_es26bb_history_acknowledged_then_live_weight(store, profile, families) -> None:  # type: ignore[no-untyped-def]
     from companion.ble.emulator.renpho_1a10 import RENPHO_1A10_ADDRESS
 
     scale = families.scales[RENPHO_1A10_ADDRESS]
     scale.history.append((77.7, 495, 7200))
-    session = await weigh(RENPHO_1A10_ADDRESS, scale, 78.05, finals=2)
-    assert session.driver_id == "renpho-1a10" and session.fatal is None
+    target = await found(RENPHO_1A10_ADDRESS)
+    assert target.driver.id == "renpho-1a10"
+    outcome = await session.pair(store, target, profile, first_reading_timeout=6.0)
+    assert outcome.first is not None and outcome.first.measurement is not None
+    assert outcome.first.measurement.weight_kg == 77.7  # the stored reading, two hours old
+    await asyncio.sleep(0.2)
     assert "history-acked" in scale.events and scale.history == []
-    history, *_, final = session.readings
-    assert history.weight_kg == 77.7 and history.timestamp == datetime_local().replace(hour=5)
-    assert final.weight_kg == 78.05 and final.impedance_ohm == 505
+    stepping = person(lambda: "started" in scale.events[-2:], lambda: scale.step_on(78.05))
+    recorded = await session.measure_once(store, timeout=10.0)
+    await stepping
+    assert recorded.measurement is not None and recorded.measurement.weight_kg == 78.05
+    assert recorded.measurement.impedance_ohm == 505
 
 
-async def test_eufy_p2_authenticates_with_aes_and_weighs(families: Any) -> None:
+async def test_eufy_p2_authenticates_with_aes_and_weighs(store, profile, families) -> None:  # type: ignore[no-untyped-def]
     from companion.ble.emulator.eufy_p2 import EUFY_P2_ADDRESS
 
     scale = families.scales[EUFY_P2_ADDRESS]
-    session = await weigh(EUFY_P2_ADDRESS, scale, 70.4)
-    assert session.driver_id == "eufy-p2" and session.fatal is None
-    assert "authenticated" in scale.events
-    final = session.readings[-1]
-    assert final.weight_kg == 70.4 and final.impedance_ohm == 512.0 and final.stabilized
+    target = await found(EUFY_P2_ADDRESS)
+    assert target.driver.id == "eufy-p2"
+    stepping = person(lambda: scale.authenticated, lambda: scale.step_on(70.4, impedance_ohm=512.0))
+    outcome = await session.pair(store, target, profile, first_reading_timeout=6.0)
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
+    assert scale.events[1:3] == ["c0", "authenticated"]
+    m = store.measurements.latest(profile.id)[0]
+    assert m.weight_kg == 70.4 and m.impedance_ohm == 512.0
 
 
-async def test_eufy_p2_refusal_and_drop_mid_handshake(families: Any) -> None:
+async def test_eufy_p2_refusal_and_drop_mid_handshake_store_nothing(  # type: ignore[no-untyped-def]
+    store, profile, families
+) -> None:
     from companion.ble.emulator.eufy_p2 import EUFY_P2_ADDRESS
 
     scale = families.scales[EUFY_P2_ADDRESS]
     scale.refuse = True
-    session = await run(EUFY_P2_ADDRESS, lambda s: False)
-    assert isinstance(session.fatal, HandshakeFailed) and not session.readings
+    with pytest.raises(session.WrongKey) as caught:
+        await session.pair(store, await found(EUFY_P2_ADDRESS), profile, first_reading_timeout=3.0)
+    assert "refused the handshake" in str(caught.value)
     scale.refuse = False
     scale.silent = True
 
     async def drop() -> None:
-        await asyncio.sleep(0.3)
+        while "connected" not in scale.events[-1:]:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
         await scale.disconnect()
 
-    asyncio.get_running_loop().create_task(drop())
-    session = await run(EUFY_P2_ADDRESS, lambda s: False)
-    assert isinstance(session.fatal, HandshakeFailed) and "disconnected" in session.fatal.reason
-    assert not session.readings
+    dropping = asyncio.get_running_loop().create_task(drop())
+    with pytest.raises(session.ScaleError):
+        await session.pair(store, await found(EUFY_P2_ADDRESS), profile, first_reading_timeout=3.0)
+    await dropping
+    assert store.measurements.latest(profile.id) == []
 
 
-async def test_robi_s9_handshake_then_result(families: Any) -> None:
+async def test_robi_s9_handshake_then_result(store, profile, families) -> None:  # type: ignore[no-untyped-def]
     from companion.ble.emulator.robi_s9 import ROBI_S9_ADDRESS
 
     scale = families.scales[ROBI_S9_ADDRESS]
-
-    async def later() -> None:
-        while not scale.accepted:
-            await asyncio.sleep(0.02)
-        await scale.step_on(77.25)
-
-    asyncio.get_running_loop().create_task(later())
-    session = await run(ROBI_S9_ADDRESS, lambda s: bool(s.readings))
-    assert session.driver_id == "robi-s9" and session.fatal is None
-    assert "handshake-ok" in scale.events and session.readings[-1].weight_kg == 77.25
+    target = await found(ROBI_S9_ADDRESS)
+    assert target.driver.id == "robi-s9"
+    stepping = person(lambda: scale.accepted, lambda: scale.step_on(77.25))
+    outcome = await session.pair(store, target, profile, first_reading_timeout=6.0)
+    await stepping
+    assert "handshake-ok" in scale.events and outcome.first is not None
+    assert store.measurements.latest(profile.id)[0].weight_kg == 77.25

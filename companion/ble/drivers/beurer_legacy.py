@@ -321,6 +321,7 @@ class BeurerSanitasLegacyDriver(Driver):
     needs_profile = True
     user_slots = True
     emulated = True
+    waits_for_impedance = True  # the stable 0x58 weight comes before the 0x59 composition
     sources = (
         "oliexdev/openScale android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/"
         "BeurerSanitasHandler.kt @f7a733b",
