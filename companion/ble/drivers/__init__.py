@@ -180,7 +180,7 @@ def markdown_table() -> str:
         "| Family | Devices | Link | Measures | Handshake | Tested with an emulated scale |",
         "|---|---|---|---|---|---|",
     ]
-    for d in all_drivers():
+    for d in sorted(all_drivers(), key=lambda d: (d.family.lower(), d.id)):
         measures: list[str] = []
         for f in d.measures:
             name = FIELD_NAMES.get(f, f)
