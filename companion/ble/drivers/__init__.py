@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from companion.ble.drivers import beurer_legacy, etekcity, eufy_p2, qn, renpho_1a10, robi_s9, sig, xiaomi, yunmai
+from companion.ble.drivers import (
+    beurer_legacy,
+    etekcity,
+    eufy_p2,
+    lefu_ac02,
+    qn,
+    renpho_1a10,
+    robi_s9,
+    sig,
+    xiaomi,
+    yunmai,
+)
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
@@ -23,6 +34,7 @@ DRIVERS: list[type[Driver]] = [
     beurer_legacy.BeurerSanitasLegacyDriver,
     etekcity.EtekcityEsf551,
     eufy_p2.EufyP2Driver,
+    lefu_ac02.LefuAc02Driver,
     qn.QnScale,
     renpho_1a10.Renpho1A10Driver,
     robi_s9.RobiS9Driver,

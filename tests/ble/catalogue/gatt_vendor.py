@@ -45,4 +45,21 @@ ROWS = [
     # Robi S9 on the shared FFB0 service.
     Row("Robi S9", "robi-s9", "Robi S9", ("ffb0",), source="emulator"),
     Row("robi (openScale fixture)", "robi-s9", "robi", source=_OS),
+    # Lefu / Fitdays AC02 on the same FFB0: the Lefu fingerprint (ble-scale-sync #278 / #318 captures) or the name.
+    Row(
+        "Lefu OEM SWAN (Hutbit twin)",
+        "lefu-ac02",
+        "SWAN",
+        ("d618", "ffb0"),
+        {0x02AC: bytes.fromhex("7eb893ecb30301")},
+        source="ble-scale-sync tests/scales/hutbit.test.ts @3cce009",
+    ),
+    Row(
+        "Hutbit, nameless (6-byte payload)",
+        "lefu-ac02",
+        None,
+        ("d618", "ffb0"),
+        {0x02AC: bytes.fromhex("12a291ecb303")},
+    ),
+    Row("Hutbit Smart Scale", "lefu-ac02", "Hutbit Scale", ("ffb0",)),
 ]
