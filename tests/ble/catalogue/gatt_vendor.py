@@ -62,4 +62,8 @@ ROWS = [
         {0x02AC: bytes.fromhex("12a291ecb303")},
     ),
     Row("Hutbit Smart Scale", "lefu-ac02", "Hutbit Scale", ("ffb0",)),
+    # Medisana BS4xx (Transtek 0x78B2), names as in the openScale catalogue.
+    Row("Medisana BS430", "medisana-bs44x", "0203B1234", ("78b2",), source=_OS),
+    Row("Medisana BS444", "medisana-bs44x", "0131971234", source=_OS),
+    Row("Medisana BS440", "medisana-bs44x", "0202B6", ("78b2",), source="openScale MedisanaBs44xHandler.kt"),
 ]
