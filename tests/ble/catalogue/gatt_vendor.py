@@ -42,6 +42,11 @@ ROWS = [
     ),
     Row("Eufy P2 Pro advert without a name", "eufy-p2", None, ("fff0",), {0xFF48: _EUFY_VENDOR}),
     Row("QN type 2 next to the Eufy", "qn", "QN-Scale", ("fff0",)),
+    # 1byone classic on the same FFF0: Eufy C1 / P1 / A1 and the 1byone Health Scale, by name.
+    Row("Eufy C1 (T9146)", "onebyone", "eufy T9146", ("fff0",), source=_OS),
+    Row("Eufy P1 (T9147)", "onebyone", "eufy T9147", ("fff0",), source=_OS),
+    Row("Eufy A1 (T9120)", "onebyone", "eufy T9120", source=_OS),
+    Row("1byone Health Scale", "onebyone", "Health Scale", ("fff0",), source="openScale OneByoneHandler.kt"),
     # Robi S9 on the shared FFB0 service.
     Row("Robi S9", "robi-s9", "Robi S9", ("ffb0",), source="emulator"),
     Row("robi (openScale fixture)", "robi-s9", "robi", source=_OS),
