@@ -67,6 +67,9 @@ ROWS = [
         {0x02AC: bytes.fromhex("12a291ecb303")},
     ),
     Row("Hutbit Smart Scale", "lefu-ac02", "Hutbit Scale", ("ffb0",)),
+    # Inlife on FFF0, by its fixed names.
+    Row("Inlife FatScale", "inlife", "000fatscale01", ("fff0",), source=_OS),
+    Row("Inlife FatScale (042)", "inlife", "042fatscale01", ("fff0",), source="openScale InlifeHandler.kt"),
     # Medisana BS4xx (Transtek 0x78B2), names as in the openScale catalogue.
     Row("Medisana BS430", "medisana-bs44x", "0203B1234", ("78b2",), source=_OS),
     Row("Medisana BS444", "medisana-bs44x", "0131971234", source=_OS),
