@@ -27,6 +27,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
@@ -178,9 +179,8 @@ def encode_user_add(
 
 
 # ----- scale -> app ---------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One frame from the scale: its kind (init-ack, ack, data), command and raw bytes."""
+class Frame(NamedTuple):
+    """One frame from the scale: its kind (init-ack, ack, data), command and raw bytes (a tuple: cheap to make)."""
 
     family: int
     kind: str  # "init-ack", "ack", "data"

@@ -22,8 +22,9 @@ not implemented: that model is weighed weight-only through the common 0x14 layou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
+from typing import NamedTuple
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
@@ -69,8 +70,7 @@ def frame(cmd: int, payload: bytes) -> bytes:
     return body + bytes((sum_checksum(body),))
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """A decoded frame: ``reading`` when it carries a weight; ``history`` when it must be acknowledged."""
 
     cmd: int

@@ -22,6 +22,14 @@ ROWS = [
     Row("Sanitas SBF70", "beurer-sanitas-legacy", "SANITAS SBF70", ("ffe0",), source=_OS),
     Row("SilverCrest SBF75", "beurer-sanitas-legacy", "SBF75", ("ffe0",), source="openScale BeurerSanitasHandler.kt"),
     Row("Crane (AICDSCALE1)", "beurer-sanitas-legacy", "AICDSCALE1", source="openScale BeurerSanitasHandler.kt"),
+    # The standard Beurer / Sanitas scales go to the SIG driver (Beurer company id 0x0611 in the advert).
+    Row("Beurer BF600", "sig", "BF600", ("181d", "181b"), {0x0611: b""}, source=_OS),
+    Row("Beurer BF950", "sig", "BF950", ("181d", "181b"), {0x0611: b""}, source=_OS),
+    Row("Beurer BF105", "sig", "BF105", ("181d",), {0x0611: b""}, source=_OS),
+    Row("Beurer BF500", "sig", "BF500", ("181d", "181b"), {0x0611: b""}, source=_OS),
+    Row("Beurer BF788", "sig", "BF788", ("181d", "181b"), {0x0611: b""}, source="ble-scale-sync #229"),
+    Row("Sanitas SBF72", "sig", "SANITAS SBF72", ("181b", "181c"), {0x0611: b""}, source=_OS),
+    Row("Beurer BF915", "sig", "Beurer BF915", ("181b", "181c"), {0x0611: b""}, source=_OS),
     # Yunmai: FFE0 + FFE5; the QN type-1 scale next to it keeps its FFE0.
     Row("Yunmai Mini", "yunmai", "YUNMAI-ISM2-W", ("ffe0", "ffe5"), source="emulator"),
     Row("Yunmai SE", "yunmai", "YUNMAI-ISSE-1234", source=_OS),
