@@ -78,6 +78,7 @@ ROWS = [
     # Inlife on FFF0, by its fixed names.
     Row("Inlife FatScale", "inlife", "000fatscale01", ("fff0",), source=_OS),
     Row("Inlife FatScale (042)", "inlife", "042fatscale01", ("fff0",), source="openScale InlifeHandler.kt"),
+    Row("Koogeek S1", "koogeek-s1", "Koogeek-S1", ("fff0",), source="ble-scale-sync koogeek-s1.ts #270"),
     # Medisana BS4xx (Transtek 0x78B2), names as in the openScale catalogue.
     Row("Medisana BS430", "medisana-bs44x", "0203B1234", ("78b2",), source=_OS),
     Row("Medisana BS444", "medisana-bs44x", "0131971234", source=_OS),
