@@ -688,7 +688,10 @@ def populate_default(air: VirtualAir) -> None:
     mi_scale = MiBroadcastScale(air)
     QnScale(air)
     EtekcityScale(air)
+    from companion.ble.emulator import gatt_families
     from companion.ble.emulator.strap import HeartRateStrap
+
+    gatt_families.populate(air)  # Sanitas SBF70, Yunmai Mini, Renpho ES-26BB-B, Eufy P2 Pro, Robi S9
 
     HeartRateStrap(air)
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
