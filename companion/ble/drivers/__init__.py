@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from companion.ble.drivers import etekcity, qn, sig, xiaomi
+from companion.ble.drivers import etekcity, qn, sig, soehnle, xiaomi
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
@@ -23,6 +23,7 @@ DRIVERS: list[type[Driver]] = [
     etekcity.EtekcityEsf551,
     qn.QnScale,
     sig.SigScale,
+    soehnle.SoehnleShape,
     xiaomi.MiScaleV1,
     xiaomi.MiScaleV2,
 ]
