@@ -41,7 +41,9 @@ def test_ties_are_broken_by_id_not_by_registry_order() -> None:
     try:
         for order in ([A, B], [B, A]):
             drivers.DRIVERS[:] = saved + order
+            drivers.refresh()
             assert drivers.classify(Advert.of("TIE-1")) is A
     finally:
         drivers.DRIVERS[:] = saved
+        drivers.refresh()
     assert drivers.classify(Advert.of("TIE-1")) is None

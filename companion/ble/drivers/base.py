@@ -133,12 +133,13 @@ def full_uuid(key: str) -> str:
 
 
 # ----- what the air says ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Advert:
     """One advertisement, already normalised: what a driver claims by and what broadcast drivers decode.
 
     ``manufacturer_data`` is keyed by the 16-bit company id with the id stripped from the bytes (bleak's
-    convention); ``service_data`` and ``service_uuids`` use normalised UUID keys.
+    convention); ``service_data`` and ``service_uuids`` use normalised UUID keys. Treat it as read-only (it
+    is not frozen only because building one is on the scanning hot path).
     """
 
     name: str | None = None
@@ -147,6 +148,10 @@ class Advert:
     service_data: Mapping[str, bytes] = field(default_factory=dict)
     address: str = ""
     rssi: int = 0
+    upper_name: str = field(default="", init=False, compare=False, repr=False)  # name.upper(), computed once
+
+    def __post_init__(self) -> None:
+        self.upper_name = self.name.upper() if self.name else ""
 
     @classmethod
     def of(
@@ -159,19 +164,20 @@ class Advert:
         rssi: int = 0,
     ) -> Advert:
         """Build from raw (bleak-style) fields, normalising every UUID."""
-        sdata = {uuid_key(k): bytes(v) for k, v in (service_data or {}).items()}
+        key = uuid_key
         return cls(
             name or None,
-            frozenset(uuid_key(u) for u in service_uuids),
-            {int(k): bytes(v) for k, v in (manufacturer_data or {}).items()},
-            sdata,
+            frozenset([key(u) for u in service_uuids]) if service_uuids else _NO_UUIDS,
+            {int(k): v if type(v) is bytes else bytes(v) for k, v in manufacturer_data.items()}
+            if manufacturer_data
+            else {},
+            {key(k): v if type(v) is bytes else bytes(v) for k, v in service_data.items()} if service_data else {},
             address,
             rssi,
         )
 
-    @property
-    def upper_name(self) -> str:
-        return (self.name or "").upper()
+
+_NO_UUIDS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
