@@ -98,6 +98,17 @@ PACKETS: dict[str, tuple[str, str | None, bytes]] = {
     "mi-scale-2": ("advert", "181b", xiaomi.encode_mi_scale_v2(80.0, stabilized=True, impedance_ohm=500, at=_NOW)),
     "qn": ("notification", "fff1", qn.encode_weight_frame(80.0, stable=True, impedance_ohm=500)),
     "etekcity-esf551": ("notification", "fff1", etekcity.encode_notification(80.0, stable=True, impedance_ohm=500)),
+    # Vendor GATT families (branch ble-gatt): published frames from tests/ble/test_driver_*.py. Eufy P2 (needs its
+    # AES handshake first), Medisana (weight waits for its composition frame) and Inlife (drops repeated frames)
+    # have no single frame that yields a reading on a fresh driver: tests/benchmarks/bench_gatt_families.py
+    # measures those.
+    "beurer-sanitas-legacy": ("notification", "ffe1", bytes.fromhex("e75801085e")),
+    "koogeek-s1": ("notification", "fff4", bytes.fromhex("55aa55aa0307010000030f01d6de")),
+    "lefu-ac02": ("notification", "ffb2", bytes.fromhex("ac0203490000ca16")),
+    "onebyone": ("notification", "fff4", bytes.fromhex("cf8813401f0000000000")),
+    "renpho-1a10": ("notification", "2a10", bytes.fromhex("55aa240006011100002553b3")),
+    "robi-s9": ("notification", "ffb3", bytes.fromhex("030800a300012dc2000000000000000000000013")),
+    "yunmai": ("notification", "ffe4", bytes.fromhex("0d1e14020000000000000000011f4001f4089833")),
 }
 
 

@@ -528,7 +528,7 @@ class BeurerSanitasLegacyDriver(Driver):
             return out
         if cmd == CMD_LIVE_WEIGHT:
             reading = decode_live_weight(frame)
-            return ([] if self.family_byte == FAMILY_F7 else self._ack(frame)) + [reading]
+            return [reading] + ([] if self.family_byte == FAMILY_F7 else self._ack(frame))
         # CMD_MEASUREMENT: part 1 names the user (uid at [5..12]), parts 2..count carry the payload.
         count, part = d[2], d[3]
         out = self._ack(frame)

@@ -60,11 +60,13 @@ def encode_clock(at: datetime) -> bytes:
     return bytes((0xF1, at.year >> 8, at.year & 0xFF, at.month, at.day, at.hour, at.minute, at.second))
 
 
-def decode_measurement(data: bytes) -> Reading:
+def decode_measurement(data: bytes, stabilized: bool | None = None) -> Reading:
     if len(data) < 10 or data[0] != 0xCF:
         raise DecodeError(f"1byone frame: expected a CF frame of 10+ bytes, got {data[:1].hex()} ({len(data)})")
     weight = check_weight((data[3] | data[4] << 8) / 100, "1byone weight")
     values: dict[str, object] = {"protocol": PROTOCOL, "weight_kg": weight, "unit": "kg"}
+    if stabilized is not None:
+        values["stabilized"] = stabilized
     ohm = round((data[1] | data[2] << 8) * 0.1, 1)
     if data[9] != 1 and 50 <= ohm <= 3000:
         values["impedance_ohm"] = ohm
@@ -91,7 +93,7 @@ class OneByoneDriver(Driver):
 
     phase = "clock"
     history_count = 0
-    previous_raw: float | None = None
+    previous_raw: bytes | None = None
 
     @classmethod
     def claim(cls, advert: Advert) -> int:
@@ -132,15 +134,18 @@ class OneByoneDriver(Driver):
             if self.history_count:
                 out.append(Write(CHAR_WRITE, HISTORY_CLEAR))
             return [*out, Ready(), step_on()]
+        history = self.phase == "history"
+        # Live frames have no "locked" flag: settled when the raw weight repeats (ble-scale-sync #284).
+        raw = data[3:5]
+        settled = history or raw == self.previous_raw
         try:
-            reading = decode_measurement(data)
+            reading = decode_measurement(data, settled)
         except DecodeError as exc:
             return [as_error(exc)]
-        if self.phase == "history":
+        if history:
             if reading.timestamp is None or reading.impedance_ohm is None:
                 return []  # openScale drops stored readings without time or impedance
             self.history_count += 1
-            return [Reading.make(**{**reading.__dict__, "stabilized": True})]
-        settled = reading.weight_kg == self.previous_raw
-        self.previous_raw = reading.weight_kg
-        return [Reading.make(**{**reading.__dict__, "stabilized": settled})]
+        else:
+            self.previous_raw = raw
+        return [reading]

@@ -197,15 +197,14 @@ class Renpho1A10Driver(Driver):
             decoded = decode_frame(data, variant=self.variant)
         except DecodeError as exc:
             return [as_error(exc)]
-        out: list[Output] = []
+        started: list[Output] = []
         if not self.ready:
             self.ready = True
-            out += [CancelTimer("handshake"), Ready()]
+            started = [CancelTimer("handshake"), Ready()]
         reading = decoded.reading
         if reading is None:
-            return out
+            return started
         if decoded.history:
             at = local_wall_clock(self.config) - timedelta(seconds=decoded.seconds_ago)
-            reading = replace(reading, timestamp=at)
-            return out + [reading, Write(_WRITE, OFFLINE_ACK)]
-        return out + [reading]
+            return [replace(reading, timestamp=at), Write(_WRITE, OFFLINE_ACK), *started]
+        return [reading, *started]

@@ -135,8 +135,8 @@ class RobiS9Driver(Driver):
             reading = decode_frame(data)
         except DecodeError as exc:
             return [as_error(exc)]
-        out: list[Output] = []
+        started: list[Output] = []
         if not self.ready:
             self.ready = True
-            out += [CancelTimer("handshake"), Ready()]
-        return out if reading is None else [*out, reading]
+            started = [CancelTimer("handshake"), Ready()]
+        return started if reading is None else [reading, *started]
