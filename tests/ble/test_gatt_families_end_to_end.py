@@ -184,3 +184,25 @@ async def test_robi_s9_handshake_then_result(store, profile, families) -> None: 
     await stepping
     assert "handshake-ok" in scale.events and outcome.first is not None
     assert store.measurements.latest(profile.id)[0].weight_kg == 77.25
+
+
+async def test_eufy_c1_clock_history_cleared_then_settled_weight(store, profile, families) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from companion.ble.emulator.onebyone import ONEBYONE_ADDRESS
+
+    scale = families.scales[ONEBYONE_ADDRESS]
+    target = await found(ONEBYONE_ADDRESS)
+    assert target.driver.id == "onebyone"
+    when = store.clock.now().replace(tzinfo=None) - timedelta(hours=3)
+    scale.history.append((74.3, 488.0, datetime(when.year, when.month, when.day, when.hour, when.minute)))
+    outcome = await session.pair(store, target, profile, first_reading_timeout=6.0)
+    assert outcome.first is not None and outcome.first.measurement is not None
+    assert outcome.first.measurement.weight_kg == 74.3  # the stored reading
+    await asyncio.sleep(0.2)
+    assert scale.events[1:5] == ["unit-set", "clock-set", "history-asked", "history-cleared"]
+    stepping = person(lambda: scale.events.count("history-asked") >= 2, lambda: scale.step_on(75.1))
+    recorded = await session.measure_once(store, timeout=10.0)
+    await stepping
+    assert recorded.measurement is not None and recorded.measurement.weight_kg == 75.1
+    assert recorded.measurement.impedance_ohm == 498.0

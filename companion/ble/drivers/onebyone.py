@@ -84,6 +84,7 @@ class OneByoneDriver(Driver):
     devices = ("Eufy Smart Scale C1 (T9146)", "Eufy Smart Scale P1 (T9147)", "Eufy A1 (T9120)", "1byone Health Scale")
     measures = ("weight_kg", "impedance_ohm", "timestamp")
     handshake = True
+    emulated = True
     sources = (
         "oliexdev/openScale android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/"
         "OneByoneHandler.kt @f7a733b",

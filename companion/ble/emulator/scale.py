@@ -691,7 +691,7 @@ def populate_default(air: VirtualAir) -> None:
     from companion.ble.emulator import gatt_families
     from companion.ble.emulator.strap import HeartRateStrap
 
-    gatt_families.populate(air)  # Sanitas SBF70, Yunmai Mini, Renpho ES-26BB-B, Eufy P2 Pro, Robi S9
+    gatt_families.populate(air)  # Sanitas SBF70, Yunmai Mini, Renpho ES-26BB-B, Eufy P2 Pro, Robi S9, Eufy C1
 
     HeartRateStrap(air)
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
