@@ -78,6 +78,9 @@ ROWS = [
     # Inlife on FFF0, by its fixed names.
     Row("Inlife FatScale", "inlife", "000fatscale01", ("fff0",), source=_OS),
     Row("Inlife FatScale (042)", "inlife", "042fatscale01", ("fff0",), source="openScale InlifeHandler.kt"),
+    Row("Excelvan CF369", "excelvan-cf369", "Electronic Scale", ("fff0",), source=_OS),
+    Row("Digoo DG-SO38H", "digoo", "Mengii", ("fff0",), source=_OS),
+    Row("Hesley", "hesley", "yunchen", ("fff0",), source=_OS),
     Row("Koogeek S1", "koogeek-s1", "Koogeek-S1", ("fff0",), source="ble-scale-sync koogeek-s1.ts #270"),
     # Medisana BS4xx (Transtek 0x78B2), names as in the openScale catalogue.
     Row("Medisana BS430", "medisana-bs44x", "0203B1234", ("78b2",), source=_OS),
