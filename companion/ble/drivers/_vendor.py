@@ -4,8 +4,9 @@ their user-facing lines and the naive local time they set scale clocks with. Pur
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from companion.ble.drivers.base import DriverConfig, HandshakeFailed, HandshakeTimeout, Progress
+from companion.ble.drivers.base import DriverConfig, HandshakeFailed, HandshakeTimeout, Output, Progress
 from companion.i18n import _
 
 #: Seconds a scale gets to answer one handshake step before the session gives up.
@@ -33,3 +34,21 @@ def dropped_during_setup(step: str) -> HandshakeFailed:
         f"disconnected during {step}",
         _("The scale disconnected while it was being set up. Nothing was stored; try again."),
     )
+
+
+class HandshakeGuard:
+    """Mixin for drivers with a set-up phase: until ``ready`` is true, the "handshake" timer firing or the link
+    dropping ends the session with a fatal error naming ``setup_step`` (put it before ``Driver`` in the bases)."""
+
+    ready: bool = False
+    setup_step: ClassVar[str] = "the handshake"
+
+    def step_name(self) -> str:
+        """The set-up step under way, for the log (drivers with several steps override it)."""
+        return self.setup_step
+
+    def timeout(self, name: str) -> list[Output]:
+        return [handshake_timeout(self.step_name())] if name == "handshake" and not self.ready else []
+
+    def disconnected(self) -> list[Output]:
+        return [] if self.ready else [dropped_during_setup(self.step_name())]

@@ -31,8 +31,7 @@ from typing import NamedTuple
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
-    dropped_during_setup,
-    handshake_timeout,
+    HandshakeGuard,
     local_wall_clock,
     step_on,
 )
@@ -289,7 +288,7 @@ _CHAR = f"{CHARACTERISTIC:04x}"
 _FIRST_UID = 101  # openScale numbers the users it creates from 101 when the scale has none
 
 
-class BeurerSanitasLegacyDriver(Driver):
+class BeurerSanitasLegacyDriver(HandshakeGuard, Driver):
     """INIT, clock, status (and unit), user list, history of our user (then deleted on the scale), user
     creation when pairing, then live weight and the numbered measurement parts; every data frame ACKed.
 
@@ -379,6 +378,9 @@ class BeurerSanitasLegacyDriver(Driver):
         return {s.consent_code: s.user_index for s in self.config.slots}
 
     # --- events ---
+    def step_name(self) -> str:
+        return f"the {self.phase} step"
+
     def connected(self, gatt: Gatt) -> list[Output]:
         return [
             Subscribe(_CHAR),
@@ -386,14 +388,6 @@ class BeurerSanitasLegacyDriver(Driver):
             self._wait("init"),
             Progress(_("Waking the scale…")),
         ]
-
-    def timeout(self, name: str) -> list[Output]:
-        if name == "handshake" and not self.ready:
-            return [handshake_timeout(self.phase)]
-        return []
-
-    def disconnected(self) -> list[Output]:
-        return [] if self.ready else [dropped_during_setup(self.phase)]
 
     def notification(self, char: str, data: bytes) -> list[Output]:
         if char != _CHAR:

@@ -31,8 +31,7 @@ import hashlib
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
-    dropped_during_setup,
-    handshake_timeout,
+    HandshakeGuard,
 )
 from companion.ble.drivers.base import (
     CERTAIN,
@@ -157,7 +156,7 @@ def decode_weight_frame(data: bytes) -> tuple[Reading, bool, bool]:
     return Reading.make(**values), final, ok
 
 
-class EufyP2Driver(Driver):
+class EufyP2Driver(HandshakeGuard, Driver):
     id = PROTOCOL
     family = "Eufy Smart Scale P2 / P2 Pro"
     devices = ("Eufy Smart Scale P2 (T9148)", "Eufy Smart Scale P2 Pro (T9149)")
@@ -204,6 +203,9 @@ class EufyP2Driver(Driver):
             raise DecodeError("Eufy P2 weight frame: checksum mismatch")
         return reading
 
+    def step_name(self) -> str:
+        return f"the {self.phase} step"
+
     def connected(self, gatt: Gatt) -> list[Output]:
         try:
             self.key = key_from_mac(self.config.address)
@@ -222,12 +224,6 @@ class EufyP2Driver(Driver):
             SetTimer(HANDSHAKE_SECONDS, "handshake"),
             Progress(_("Authenticating with the scale…")),
         ]
-
-    def timeout(self, name: str) -> list[Output]:
-        return [handshake_timeout(self.phase)] if name == "handshake" and not self.ready else []
-
-    def disconnected(self) -> list[Output]:
-        return [] if self.ready else [dropped_during_setup(self.phase)]
 
     def notification(self, char: str, data: bytes) -> list[Output]:
         if char == CHAR_AUTH:

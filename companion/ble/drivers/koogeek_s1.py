@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
-    dropped_during_setup,
-    handshake_timeout,
+    HandshakeGuard,
     step_on,
 )
 from companion.ble.drivers.base import (
@@ -69,12 +68,13 @@ def parse(data: bytes) -> tuple[int, Reading | None]:
     return cmd, Reading.make(**values)
 
 
-class KoogeekS1Driver(Driver):
+class KoogeekS1Driver(HandshakeGuard, Driver):
     id = PROTOCOL
     family = "Koogeek S1"
     devices = ("Koogeek S1",)
     measures = ("weight_kg", "impedance_ohm")
     handshake = True
+    setup_step = "the init frame"
     sources = ("KristianP26/ble-scale-sync src/scales/koogeek-s1.ts, tests/scales/koogeek-s1.test.ts @3cce009",)
     names = ("KOOGEEK-S1",)
 
@@ -95,12 +95,6 @@ class KoogeekS1Driver(Driver):
 
     def connected(self, gatt: Gatt) -> list[Output]:
         return [Subscribe(CHAR_NOTIFY), SetTimer(HANDSHAKE_SECONDS, "handshake")]
-
-    def timeout(self, name: str) -> list[Output]:
-        return [handshake_timeout("the init frame")] if name == "handshake" and not self.ready else []
-
-    def disconnected(self) -> list[Output]:
-        return [] if self.ready else [dropped_during_setup("the init frame")]
 
     def notification(self, char: str, data: bytes) -> list[Output]:
         if char != CHAR_NOTIFY:

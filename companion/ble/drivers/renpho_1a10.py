@@ -28,8 +28,7 @@ from typing import NamedTuple
 
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
-    dropped_during_setup,
-    handshake_timeout,
+    HandshakeGuard,
     local_wall_clock,
     step_on,
 )
@@ -143,7 +142,7 @@ def _variant(name: str | None) -> str:
     return "es26bb"
 
 
-class Renpho1A10Driver(Driver):
+class Renpho1A10Driver(HandshakeGuard, Driver):
     """Subscribe, write the start command; final live frames are readings, offline frames are history
     (acknowledged so the scale forgets them)."""
 
@@ -152,6 +151,7 @@ class Renpho1A10Driver(Driver):
     devices = ("Renpho ES-26BB-B", "Renpho R-MSC04", "ES-CS20M", "Renpho ES-32MD")
     measures = ("weight_kg", "impedance_ohm", "timestamp")
     handshake = True
+    setup_step = "the start command"
     emulated = True
     sources = (
         "oliexdev/openScale android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/"
@@ -183,12 +183,6 @@ class Renpho1A10Driver(Driver):
         # The start command is the handshake: a scale that never answers it with a frame has not started.
         out += [Write(_WRITE, START), SetTimer(HANDSHAKE_SECONDS, "handshake"), step_on()]
         return out
-
-    def timeout(self, name: str) -> list[Output]:
-        return [handshake_timeout("the start command")] if name == "handshake" and not self.ready else []
-
-    def disconnected(self) -> list[Output]:
-        return [] if self.ready else [dropped_during_setup("the start command")]
 
     def notification(self, char: str, data: bytes) -> list[Output]:
         if char not in (_NOTIFY, _INDICATE):

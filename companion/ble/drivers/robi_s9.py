@@ -17,7 +17,7 @@ handshake.
 
 from __future__ import annotations
 
-from companion.ble.drivers._vendor import dropped_during_setup, handshake_timeout, step_on
+from companion.ble.drivers._vendor import HandshakeGuard, step_on
 from companion.ble.drivers.base import (
     NAME,
     NO,
@@ -79,7 +79,7 @@ def decode_frame(data: bytes) -> Reading | None:
     return Reading.make(protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=True)
 
 
-class RobiS9Driver(Driver):
+class RobiS9Driver(HandshakeGuard, Driver):
     id = PROTOCOL
     family = "Robi S9 (Fitdays FFB0 frames)"
     devices = ("Robi S9",)
@@ -121,12 +121,6 @@ class RobiS9Driver(Driver):
             SetTimer(WAIT_SECONDS, "handshake"),
             step_on(),
         ]
-
-    def timeout(self, name: str) -> list[Output]:
-        return [handshake_timeout("the handshake")] if name == "handshake" and not self.ready else []
-
-    def disconnected(self) -> list[Output]:
-        return [] if self.ready else [dropped_during_setup("the handshake")]
 
     def notification(self, char: str, data: bytes) -> list[Output]:
         if char not in (CHAR_LIVE, CHAR_RESULT):
