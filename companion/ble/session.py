@@ -712,7 +712,21 @@ class LiveListener:
         if not scales:
             self.sink(ScaleEvent("status", _("No scale paired yet.")))
             return
-        known = {s.address: (s, self._driver(s)) for s in scales}
+        known: dict[str, tuple[PairedScale, type[Driver]]] = {}
+        for scale in scales:
+            driver = drivers.get(scale.protocol)
+            if driver is None:  # paired by a newer Companion, or a family that was withdrawn
+                log.warning("no driver %r for %s", scale.protocol, scale.address)
+                text = _("Companion has no driver for {name} ({driver}); pair it again on the Pair screen.")
+                self.sink(
+                    ScaleEvent(
+                        "status",
+                        text.format(name=scale.name or scale.address, driver=scale.protocol),
+                        address=scale.address,
+                    )
+                )
+                continue
+            known[scale.address] = (scale, driver)
         pipes = {a: _ReadingPipe(self.store, a, self.sink, d) for a, (_s, d) in known.items()}
         gatt = {a: s for a, (s, d) in known.items() if d.link == "gatt"}
         now = self.store.clock.now().astimezone()
@@ -743,15 +757,6 @@ class LiveListener:
         finally:
             for task in self._links.values():
                 task.cancel()
-
-    @staticmethod
-    def _driver(scale: PairedScale) -> type[Driver]:
-        driver = drivers.get(scale.protocol)
-        if driver is None:  # paired by a newer Companion, or a family that was renamed: try the standard
-            log.warning("no driver %r for %s; using the standard one", scale.protocol, scale.address)
-            driver = drivers.get("sig")
-            assert driver is not None
-        return driver
 
     def _config(self, scale: PairedScale) -> DriverConfig:
         from companion.store.ble import BleRepository

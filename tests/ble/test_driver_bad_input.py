@@ -143,3 +143,26 @@ async def test_the_pair_screen_shows_the_failed_handshake(store, profile, clock,
         assert "did not finish the start-up exchange in time" in str(status.render())
         assert status.has_class("error")
         assert BleRepository(store).get(QN_SCALE_ADDRESS) is None
+
+
+async def test_a_scale_paired_with_an_unknown_driver_is_reported_and_the_others_still_heard(
+    store, profile, air
+) -> None:  # type: ignore[no-untyped-def]
+    repo = BleRepository(store)
+    repo.remember("C0:FF:EE:00:00:99", "Future Scale", "from-a-newer-companion", "gatt")
+    repo.remember(MI_SCALE_ADDRESS, "MIBFS", "mi-scale-2", "broadcast")
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    try:
+        await asyncio.sleep(0.1)
+        await air.scales[MI_SCALE_ADDRESS].step_on(74.0, hold_s=0.1, impedance_ohm=470)
+        for _ in range(300):
+            if any(e.kind == "stored" for e in events):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert any("no driver for Future Scale" in e.text for e in events)
+    assert [m.weight_kg for m in store.measurements.latest(profile.id)] == [74.0]
