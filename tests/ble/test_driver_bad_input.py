@@ -166,3 +166,30 @@ async def test_a_scale_paired_with_an_unknown_driver_is_reported_and_the_others_
         await asyncio.gather(task, return_exceptions=True)
     assert any("no driver for Future Scale" in e.text for e in events)
     assert [m.weight_kg for m in store.measurements.latest(profile.id)] == [74.0]
+
+
+async def test_a_driver_that_says_goodbye_ends_the_session_normally(store, profile, air) -> None:  # type: ignore[no-untyped-def]
+    from companion.ble.drivers.base import Disconnect, Reading
+    from companion.ble.drivers.etekcity import EtekcityEsf551
+    from companion.ble.emulator.scale import ETEKCITY_ADDRESS
+
+    class OneShot(EtekcityEsf551):  # e.g. a history-only scale: read, then hang up
+        def notification(self, char: str, data: bytes) -> list[object]:  # type: ignore[override]
+            out = super().notification(char, data)
+            if any(isinstance(o, Reading) and o.stabilized and o.impedance_ohm for o in out):
+                return [*out, Disconnect()]
+            return out
+
+    found = await _found(ETEKCITY_ADDRESS)
+    found.driver = OneShot
+    scale = air.scales[ETEKCITY_ADDRESS]
+
+    async def person() -> None:
+        await asyncio.sleep(0.3)
+        await scale.step_on(88.1, impedance_ohm=530)
+
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0)
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
+    assert store.measurements.latest(profile.id)[0].weight_kg == 88.1
