@@ -18,6 +18,13 @@ from companion.ble.protocols import qn
 from companion.store.ble import BleRepository
 
 
+async def _until(predicate, rounds: int = 300) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(rounds):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+
+
 async def _found(address: str) -> session.FoundScale:
     scales = await session.scan(2.0, until=lambda f: f.address == address)
     return next(s for s in scales if s.address == address)
@@ -78,15 +85,9 @@ async def test_the_worker_keeps_listening_to_other_scales_when_one_fails(store, 
     listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
     task = asyncio.create_task(listener.run())
     try:
-        for _ in range(200):
-            if any(e.address == QN_SCALE_ADDRESS and "in time" in e.text for e in events):
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: any(e.address == QN_SCALE_ADDRESS and "in time" in e.text for e in events))
         await air.scales[MI_SCALE_ADDRESS].step_on(77.0, hold_s=0.1, impedance_ohm=480)
-        for _ in range(300):
-            if any(e.kind == "stored" for e in events):
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: any(e.kind == "stored" for e in events))
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -157,10 +158,7 @@ async def test_a_scale_paired_with_an_unknown_driver_is_reported_and_the_others_
     try:
         await asyncio.sleep(0.1)
         await air.scales[MI_SCALE_ADDRESS].step_on(74.0, hold_s=0.1, impedance_ohm=470)
-        for _ in range(300):
-            if any(e.kind == "stored" for e in events):
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: any(e.kind == "stored" for e in events))
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
