@@ -34,10 +34,11 @@ Writing a driver
      :class:`SlotRefused` (a scale-side user slot to remember or forget), :class:`ProfileShared` (the user's
      profile was written to the scale; the executor records it in the audit log).
 
-   Actions are executed in order, one event at a time (the executor serialises events), so a driver never
-   sees two events at once. A driver that needs nothing returns ``[]``. Bytes the driver cannot parse become
-   a ``DriverError`` output, never an exception: ``tests/ble/test_drivers_fuzz.py`` feeds every registered
-   driver arbitrary bytes through every event method and fails on anything else.
+   ``Disconnect`` is a normal end (e.g. a scale whose history has been read); whatever the driver emitted
+   before it is kept. Actions are executed in order, one event at a time (the executor serialises events),
+   so a driver never sees two events at once. A driver that needs nothing returns ``[]``. Bytes the driver
+   cannot parse become a ``DriverError`` output, never an exception: ``tests/ble/test_drivers_fuzz.py``
+   feeds every registered driver arbitrary bytes through every event method and fails on anything else.
 4. Register the class in ``companion/ble/drivers/__init__.py`` (``DRIVERS``), add a row per device to
    ``tests/ble/catalogue.py`` (a realistic advert and the driver id that must claim it) and regenerate the
    README table: ``python -m companion.ble.drivers --markdown`` (``tests/ble/test_drivers_registry.py``

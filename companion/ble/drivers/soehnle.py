@@ -23,18 +23,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from companion.ble.drivers import uds
 from companion.ble.drivers.base import (
     CERTAIN,
     NAME,
     Advert,
     CancelTimer,
-    ConsentRefused,
     Decoded,
     Driver,
     DriverConfig,
     Gatt,
     HandshakeFailed,
-    HandshakeTimeout,
     ImplausibleValue,
     MalformedFrame,
     Output,
@@ -61,7 +60,6 @@ UCP = "2a9f"
 CLOCK = "2a2b"
 AGE, GENDER, HEIGHT = "2a80", "2a8c", "2a8e"
 FRAME_MEASUREMENT = 0x09
-UCP_TIMEOUT_S = 5.0
 
 
 def encode_clock(at: datetime) -> bytes:
@@ -163,48 +161,32 @@ class SoehnleShape(Driver):
                 )
             return out + self._select(active)
         if self.config.mode != "pair":
-            return [*out, self._refused()]
+            return [*out, uds.refused_while_listening("Soehnle: user slot not accepted")]
         return out + self._create()
 
     def _select(self, slot: UserSlot) -> list[Output]:
         self._pending, self._slot = "select", slot
-        return [Write(UCP, bytes([0x02, slot.user_index & 0xFF, 0x00, 0x00])), SetTimer(UCP_TIMEOUT_S, "ucp")]
+        return [Write(UCP, bytes([0x02, slot.user_index & 0xFF, 0x00, 0x00])), SetTimer(uds.UCP_TIMEOUT_S, "ucp")]
 
     def _create(self) -> list[Output]:
         self._pending = "create"
         return [
             Progress(_("Registering you as a new user on the scale...")),
             Write(UCP, bytes([0x01, 0x00, 0x00])),
-            SetTimer(UCP_TIMEOUT_S, "ucp"),
+            SetTimer(uds.UCP_TIMEOUT_S, "ucp"),
         ]
-
-    @staticmethod
-    def _refused() -> ConsentRefused:
-        return ConsentRefused(
-            "Soehnle: user slot not accepted",
-            _("The scale did not accept your consent code; pair it again on the Pair screen."),
-        )
 
     def timeout(self, name: str) -> list[Output]:
         if name == "ucp" and self._pending is not None:
             self._pending = None
-            return [
-                HandshakeTimeout(
-                    "no user control point response", _("The scale did not answer the user registration in time.")
-                )
-            ]
+            return [uds.ucp_timeout()]
         return []
 
     def _answer(self, data: bytes) -> list[Output]:
         if self._pending is None:
             return []
         if len(data) < 3 or data[0] != 0x20 or data[1] not in (0x01, 0x02):
-            return [
-                HandshakeFailed(
-                    f"Soehnle user control point: unexpected answer {data.hex()}",
-                    _("The scale answered the user registration wrongly ({reason}).").format(reason=data.hex()),
-                )
-            ]
+            return [uds.wrong_answer(f"unexpected answer {data.hex()}")]
         pending, self._pending = self._pending, None
         out: list[Output] = [CancelTimer("ucp")]
         ok = data[2] == 0x01
@@ -214,7 +196,7 @@ class SoehnleShape(Driver):
             if ok:
                 return [*out, *self._history(), Ready(slot.user_index)]
             if self.config.mode != "pair":
-                return [*out, self._refused()]
+                return [*out, uds.refused_while_listening("Soehnle: user slot not accepted")]
             return [
                 *out,
                 SlotRefused(slot.user_index),
@@ -222,13 +204,7 @@ class SoehnleShape(Driver):
                 *self._create(),
             ]
         if not ok or len(data) < 4:
-            return [
-                *out,
-                ConsentRefused(
-                    "Soehnle: no free user slot",
-                    _("The scale has no free user slot. Delete a user on the scale and try again."),
-                ),
-            ]
+            return [*out, uds.no_free_slot("Soehnle: no free user slot")]
         index = data[3]
         self._slot = UserSlot(index, 0, active=True)
         return [*out, *self._profile(), SlotRegistered(index, 0), *self._history(), Ready(index, registered=True)]
