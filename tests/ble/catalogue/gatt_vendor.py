@@ -75,6 +75,7 @@ ROWS = [
         {0x02AC: bytes.fromhex("12a291ecb303")},
     ),
     Row("Hutbit Smart Scale", "lefu-ac02", "Hutbit Scale", ("ffb0",)),
+    Row("FitTrack Dara 2.0", "fittrack-dara", "FITTRACK Dara", ("ffb0", "d618"), source=_OS),
     # Inlife on FFF0, by its fixed names.
     Row("Inlife FatScale", "inlife", "000fatscale01", ("fff0",), source=_OS),
     Row("Inlife FatScale (042)", "inlife", "042fatscale01", ("fff0",), source="openScale InlifeHandler.kt"),
