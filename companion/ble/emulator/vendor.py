@@ -97,7 +97,10 @@ class VendorScale:
         await self.device.power_on()
         self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
         self.started = True
-        await self.device.start_advertising(auto_restart=True, advertising_interval_min=20, advertising_interval_max=20)
+        # 100 ms, not 20: the demo air holds a dozen devices and each advert costs the in-process link CPU.
+        await self.device.start_advertising(
+            auto_restart=True, advertising_interval_min=100, advertising_interval_max=100
+        )
 
     def _on_connection(self, connection: Connection) -> None:
         self.connection = connection
