@@ -106,9 +106,8 @@ async def test_yunmai_gets_profile_clock_start_and_weighs(store, profile, famili
     await stepping
     assert outcome.first is not None and outcome.first.status == "stored"
     assert scale.events[1:4] == ["user-set", "clock-set", "started"]
-    assert scale.profile is not None and scale.profile[8:11] == bytes(
-        (168, 2, 46)
-    )  # height, female, age on the fixed clock
+    # Height, female, age on the fixed clock.
+    assert scale.profile is not None and scale.profile[8:11] == bytes((168, 2, 46))
     m = store.measurements.latest(profile.id)[0]
     assert m.weight_kg == 63.2 and m.impedance_ohm == 530 and m.body_fat_pct == 21.5
 

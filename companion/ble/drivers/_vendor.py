@@ -52,3 +52,4 @@ class HandshakeGuard:
 
     def disconnected(self) -> list[Output]:
         return [] if self.ready else [dropped_during_setup(self.step_name())]
+
