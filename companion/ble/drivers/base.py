@@ -30,7 +30,8 @@ Writing a driver
      A *fatal* error ends the session (the executor disconnects, drops whatever is half-received and shows
      ``error.message``); a non-fatal one is logged as a bad packet and the session goes on;
    * bookkeeping for the executor: :class:`Progress` (a translated line for the Pair screen / CLI),
-     :class:`Ready` (set-up finished: pairing succeeded, readings may follow), :class:`SlotRegistered` /
+     :class:`Ready` (set-up finished: pairing succeeded, readings may follow; a GATT driver *must* emit it,
+     even with no handshake, or pairing waits ``session.SETUP_TIMEOUT_S`` and fails), :class:`SlotRegistered` /
      :class:`SlotRefused` (a scale-side user slot to remember or forget), :class:`ProfileShared` (the user's
      profile was written to the scale; the executor records it in the audit log).
 
