@@ -30,7 +30,8 @@ Writing a driver
      A *fatal* error ends the session (the executor disconnects, drops whatever is half-received and shows
      ``error.message``); a non-fatal one is logged as a bad packet and the session goes on;
    * bookkeeping for the executor: :class:`Progress` (a translated line for the Pair screen / CLI),
-     :class:`Ready` (set-up finished: pairing succeeded, readings may follow), :class:`SlotRegistered` /
+     :class:`Ready` (set-up finished: pairing succeeded, readings may follow; a GATT driver *must* emit it,
+     even with no handshake, or pairing waits ``session.SETUP_TIMEOUT_S`` and fails), :class:`SlotRegistered` /
      :class:`SlotRefused` (a scale-side user slot to remember or forget), :class:`ProfileShared` (the user's
      profile was written to the scale; the executor records it in the audit log).
 
@@ -39,10 +40,13 @@ Writing a driver
    so a driver never sees two events at once. A driver that needs nothing returns ``[]``. Bytes the driver
    cannot parse become a ``DriverError`` output, never an exception: ``tests/ble/test_drivers_fuzz.py``
    feeds every registered driver arbitrary bytes through every event method and fails on anything else.
-4. Register the class in ``companion/ble/drivers/__init__.py`` (``DRIVERS``), add a row per device to
-   ``tests/ble/catalogue.py`` (a realistic advert and the driver id that must claim it) and regenerate the
-   README table: ``python -m companion.ble.drivers --markdown`` (``tests/ble/test_drivers_registry.py``
-   fails while README and the registry disagree).
+4. Register the class in ``companion/ble/drivers/__init__.py`` (``DRIVERS``), add a module of rows to
+   ``tests/ble/catalogue/`` (per device a realistic advert and the driver id that must claim it; see
+   ``tests/ble/catalogue/core.py``), a sample packet to ``tests/benchmarks/bench_drivers.py`` ``PACKETS``, and
+   regenerate the README table: ``python -m companion.ble.drivers --readme README.md``
+   (``tests/ble/test_drivers_registry.py`` fails while README and the registry disagree). Set
+   ``emulated = True`` only when an emulated device of the family is paired end to end in a test.
+   Drivers with UDS-style user slots share their refusal / timeout messages through ``drivers/uds.py``.
 5. Optionally implement :meth:`Driver.decode` so ``companion ble decode --driver ID`` can decode a single
    payload of this family.
 

@@ -114,6 +114,7 @@ class SoehnleShape(Driver):
     handshake = True
     needs_profile = True
     user_slots = True
+    emulated = True  # companion/ble/emulator/soehnle.py, tests/ble/test_soehnle_emulated.py
     names = ("SHAPE200", "SHAPE100", "SHAPE50", "STYLE100")
     services = (SERVICE,)
     sources = (
