@@ -193,7 +193,7 @@ def test_no_free_user_place_and_listen_without_our_user_are_refused() -> None:
     d.notification("ffe1", scale_ack(0x4F, 0, 80, 10, 10, 1, 1, 1, 1, 3))
     d.notification("ffe1", scale_ack(0x33, 0, 0, 8))
     (err,) = [o for o in d.notification("ffe1", scale_ack(0x31, 0x01)) if isinstance(o, ConsentRefused)]
-    assert err.fatal and "free user place" in err.message
+    assert err.fatal and "free user slot" in err.message
     d = make()
     d.connected(Gatt())
     d.notification("ffe1", h("e6 00"))

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from companion.ble.drivers import uds
 from companion.ble.drivers._vendor import (
     HANDSHAKE_SECONDS,
     HandshakeGuard,
@@ -431,12 +432,7 @@ class BeurerSanitasLegacyDriver(HandshakeGuard, Driver):
             return self._measure()
         if cmd == CMD_USER_ADD and self.phase == "create":
             if d[3] != 0 or self.user is None:
-                return [
-                    ConsentRefused(
-                        "user add refused",
-                        _("The scale has no free user place. Delete a user on the scale, then pair again."),
-                    )
-                ]
+                return [uds.no_free_slot("user add refused")]
             self.user_index = len(self.remote) + 1
             out: list[Output] = [SlotRegistered(self.user_index, self.user.uid)]
             return out + self._measure(registered=True)
