@@ -14,10 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from companion.ble.drivers import eufy_c20, mibeacon, oem_broadcast, okok, yunmai_x
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
-DRIVERS: list[type[Driver]] = []
+DRIVERS: list[type[Driver]] = [
+    eufy_c20.EufyC20Driver,
+    mibeacon.XiaomiS200Driver,
+    mibeacon.XiaomiS400Driver,
+    mibeacon.XiaomiS800Driver,
+    oem_broadcast.AaaBroadcastDriver,
+    oem_broadcast.EtekcityFit8SDriver,
+    oem_broadcast.QnBroadcastDriver,
+    oem_broadcast.ScaleUpDriver,
+    oem_broadcast.SinocareDriver,
+    okok.OkOkDriver,
+    yunmai_x.YunmaiXDriver,
+]
 
 
 class _Index:
