@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from companion.ble.drivers import eufy_c20, mibeacon, oem_broadcast, okok, yunmai_x
+from companion.ble.drivers import etekcity, eufy_c20, mibeacon, oem_broadcast, okok, qn, sig, xiaomi, yunmai_x
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
 DRIVERS: list[type[Driver]] = [
+    etekcity.EtekcityEsf551,
     eufy_c20.EufyC20Driver,
     mibeacon.XiaomiS200Driver,
     mibeacon.XiaomiS400Driver,
@@ -29,6 +30,10 @@ DRIVERS: list[type[Driver]] = [
     oem_broadcast.ScaleUpDriver,
     oem_broadcast.SinocareDriver,
     okok.OkOkDriver,
+    qn.QnScale,
+    sig.SigScale,
+    xiaomi.MiScaleV1,
+    xiaomi.MiScaleV2,
     yunmai_x.YunmaiXDriver,
 ]
 
