@@ -10,8 +10,6 @@ complete when all three are there (openScale publishes then); without bare feet 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from companion.ble.drivers.base import Advert, CancelTimer, Driver, DriverConfig, Output, Ready, SetTimer, as_error
 from companion.ble.protocols._common import DecodeError, Reading, check_impedance
 
@@ -125,7 +123,7 @@ class EufyC20Driver(Driver):
             self._published = key
             return [*out, CancelTimer("complete"), reading]
         self._published = None
-        self._weight = replace(reading, stabilized=True)
+        self._weight = Reading.make(**{**reading.__dict__, "stabilized": True})
         return [*out, reading, SetTimer(COMPLETE_WAIT_S, "complete")]
 
     def timeout(self, name: str) -> list[Output]:

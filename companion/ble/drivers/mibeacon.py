@@ -98,6 +98,7 @@ def parse_bind_key(text: str) -> bytes:
     return bytes.fromhex(cleaned)
 
 
+@lru_cache(maxsize=256)
 def mac_bytes(address: str) -> bytes:
     """'8C:D0:B2:F6:BE:EF' -> the 6 bytes in display order."""
     parts = address.replace("-", ":").split(":")
@@ -114,6 +115,13 @@ def _cipher(key: bytes):  # type: ignore[no-untyped-def]  # AESCCM; imported laz
     from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
     return AESCCM(key, tag_length=4)
+
+
+@lru_cache(maxsize=1)
+def _invalid_tag() -> type[Exception]:
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +190,9 @@ def decode_frame(data: bytes, address: str, bind_key: bytes | None) -> Frame:
         raise BindKeyMissing(f"{what}: a bind key has 16 bytes, this one {len(bind_key)}")
     ext = bytes(data[-7:-4])
     nonce = own + bytes(data[2:5]) + ext
-    from cryptography.exceptions import InvalidTag
-
     try:
-        plain = _cipher(bytes(bind_key)).decrypt(nonce, bytes(data[pos:-7]) + bytes(data[-4:]), _AAD)
-    except InvalidTag:
+        plain = _cipher(bind_key).decrypt(nonce, data[pos:-7] + data[-4:], _AAD)
+    except _invalid_tag():
         raise BindKeyMismatch(f"{what}: this bind key does not decrypt the advert (MIC check failed)") from None
     counter = data[4] | ext[0] << 8 | ext[1] << 16 | ext[2] << 24
     return Frame(pid, counter, plain, True)

@@ -22,8 +22,6 @@ bluetooth/scales/``; offsets are into the value after the 2-byte company id, as 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from companion.ble.drivers.base import CERTAIN, COMPANY, NAME, Advert, Driver, DriverConfig, Output, Ready, as_error
 from companion.ble.protocols._common import DecodeError, Reading, check_impedance
 
@@ -254,7 +252,9 @@ class SinocareDriver(_StableOnce):
             self._weight, self._repeats = reading.weight_kg, 1
             return reading
         self._repeats += 1
-        return replace(reading, stabilized=True) if self._repeats >= SINOCARE_REPEATS else reading
+        return (
+            Reading.make(**{**reading.__dict__, "stabilized": True}) if self._repeats >= SINOCARE_REPEATS else reading
+        )
 
 
 class ScaleUpDriver(_StableOnce):
