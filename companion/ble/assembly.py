@@ -56,10 +56,13 @@ class ReadingAssembler:
         self,
         *,
         expects_composition: bool = True,
+        waits_for_impedance: bool | None = None,
         composition_wait_s: float = 2.0,
         impedance_wait_s: float = 8.0,
     ) -> None:
         self.expects_composition = expects_composition
+        #: None: decide by the reading's protocol (``WAITS_FOR_IMPEDANCE``); drivers say it explicitly.
+        self.waits_for_impedance = waits_for_impedance
         self.composition_wait_s = composition_wait_s
         self.impedance_wait_s = impedance_wait_s
         self._weight: Reading | None = None
@@ -131,7 +134,10 @@ class ReadingAssembler:
                 return reading
             return None
         self._last_key = key
-        if reading.impedance_ohm is None and reading.protocol in WAITS_FOR_IMPEDANCE:
+        waits = self.waits_for_impedance
+        if waits is None:
+            waits = reading.protocol in WAITS_FOR_IMPEDANCE
+        if reading.impedance_ohm is None and waits:
             self._pending = reading
             self._pending_deadline = now + self.impedance_wait_s
             return None

@@ -1,9 +1,10 @@
-"""The only bleak adapter: scanning, pairing and live listening, shared by the TUI and the CLI.
+"""The only bleak adapter: one generic executor of any scale driver, shared by the TUI and the CLI.
 
-Everything protocol-specific is in ``companion.ble.protocols`` (pure); this module moves bytes between
-bleak and those decoders, keeps the UDS conversation (register / consent / clock) and hands complete
-readings to ``companion.ble.intake.Recorder``. ``COMPANION_BLE=emulated`` swaps in the Bumble backend
-(``companion.ble.emulator.backend``); nothing else changes.
+Scan -> ``companion.ble.drivers.classify`` -> connect (GATT drivers) or keep listening (broadcast drivers) ->
+feed the driver its events and carry out the actions it returns -> readings through the assembler to
+``companion.ble.intake.Recorder``. Nothing here knows a scale family: the conversations (handshakes, user
+slots, clocks) are the drivers' (``companion/ble/drivers``). ``COMPANION_BLE=emulated`` swaps in the Bumble
+backend (``companion.ble.emulator.backend``); nothing else changes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bleak import BleakClient, BleakScanner
@@ -23,20 +23,35 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from companion.ble import drivers
 from companion.ble.assembly import ReadingAssembler
-from companion.ble.intake import Recorded, Recorder
-from companion.ble.protocols import (
-    KINDS,
-    DecodeError,
-    Reading,
-    ScaleKind,
-    decode_characteristic,
-    decode_service_data,
-    identify_scale,
-    normalize_uuid,
-    qn,
-    sig,
+from companion.ble.drivers.base import (
+    Advert,
+    CancelTimer,
+    Disconnect,
+    Driver,
+    DriverConfig,
+    DriverError,
+    Gatt,
+    InternalError,
+    ProfileShared,
+    Progress,
+    Read,
+    Ready,
+    SetTimer,
+    SlotRefused,
+    SlotRegistered,
+    Subscribe,
+    UserProfile,
+    UserSlot,
+    Write,
+    full_uuid,
+    uuid_key,
 )
+from companion.ble.drivers.base import ConsentRefused as DriverConsentRefused
+from companion.ble.drivers.base import WrongKey as DriverWrongKey
+from companion.ble.intake import Recorded, Recorder
+from companion.ble.protocols import Reading, ScaleKind
 from companion.i18n import _
 
 if TYPE_CHECKING:
@@ -45,6 +60,9 @@ if TYPE_CHECKING:
     from companion.store.ble import PairedScale
 
 log = logging.getLogger("companion.ble")
+
+#: The longest a driver's set-up (handshake, user selection) may take before the executor gives up.
+SETUP_TIMEOUT_S = 30.0
 
 
 # ----- errors the user sees --------------------------------------------------------------------------------
@@ -68,12 +86,32 @@ class ConnectionLost(ScaleError):
     pass
 
 
-class ConsentRefused(ScaleError):
-    pass
-
-
 class MeasurementTimeout(ScaleError):
     pass
+
+
+class ScaleRefused(ScaleError):
+    """The driver ended the session: a failed handshake, a wrong key, a refused consent (``error`` says which)."""
+
+    def __init__(self, error: DriverError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class ConsentRefused(ScaleRefused):
+    pass
+
+
+class WrongKey(ScaleRefused):
+    pass
+
+
+def _refusal(error: DriverError) -> ScaleRefused:
+    if isinstance(error, DriverConsentRefused):
+        return ConsentRefused(error)
+    if isinstance(error, DriverWrongKey):
+        return WrongKey(error)
+    return ScaleRefused(error)
 
 
 def no_adapter_message(detail: str = "") -> str:
@@ -106,37 +144,47 @@ def client_kwargs() -> dict[str, Any]:
 
 
 # ----- scanning -----------------------------------------------------------------------------------------
+def advert_of(device: BLEDevice, advert: AdvertisementData) -> Advert:
+    """bleak's advertisement as the drivers' normalised ``Advert``."""
+    return Advert.of(
+        advert.local_name or device.name,
+        advert.service_uuids,
+        advert.manufacturer_data,
+        advert.service_data,
+        device.address,
+        advert.rssi,
+    )
+
+
 @dataclass
 class FoundScale:
     address: str
     name: str | None
     rssi: int
-    kind: ScaleKind
-    last_advert: AdvertisementData | None = field(default=None, repr=False)
+    driver: type[Driver]
+    last_advert: Advert | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return self.name or self.address
 
+    @property
+    def kind(self) -> ScaleKind:
+        """The driver's id, link and family name (the shape callers knew before drivers)."""
+        return ScaleKind(self.driver.id, self.driver.link, self.driver.family)
 
-def _kind_of(advert: AdvertisementData) -> ScaleKind | None:
-    return identify_scale(
-        advert.local_name, advert.service_uuids, advert.service_data, advert.manufacturer_data
-    )
 
-
-async def scan(
-    timeout: float = 4.0, *, until: Callable[[FoundScale], bool] | None = None
-) -> list[FoundScale]:
-    """Nearby scales (anything we can identify), strongest signal first."""
+async def scan(timeout: float = 4.0, *, until: Callable[[FoundScale], bool] | None = None) -> list[FoundScale]:
+    """Nearby scales (anything a driver claims), strongest signal first."""
     found: dict[str, FoundScale] = {}
     done = asyncio.Event()
 
     def seen(device: BLEDevice, advert: AdvertisementData) -> None:
-        kind = _kind_of(advert)
-        if kind is None:
+        normalised = advert_of(device, advert)
+        driver = drivers.classify(normalised)
+        if driver is None:
             return
-        item = FoundScale(device.address, advert.local_name or device.name, advert.rssi, kind, advert)
+        item = FoundScale(device.address, normalised.name, advert.rssi, driver, normalised)
         found[device.address] = item
         if until is not None and until(item):
             done.set()
@@ -153,144 +201,72 @@ async def scan(
 
 
 # ----- one GATT connection -----------------------------------------------------------------------------
+def _lost_message(exc: BaseException) -> str:
+    return _("The connection to the scale was lost: {detail}").format(detail=str(exc))
+
+
 class GattLink:
-    """A connected GATT scale: subscriptions, decoding, the UDS control point and the clock."""
+    """One bleak connection: discovery, subscriptions, reads and writes. It knows no scale family."""
 
     def __init__(
         self,
         address: str,
-        kind: ScaleKind,
-        on_reading: Callable[[Reading], None],
-        on_bad_packet: Callable[[str, bytes, str], None],
+        on_notification: Callable[[str, bytes], None],
         on_lost: Callable[[], None],
     ) -> None:
         self.address = address
-        self.kind = kind
-        self._on_reading = on_reading
-        self._on_bad_packet = on_bad_packet
+        self._on_notification = on_notification
         self._on_lost = on_lost
-        self._ucp: asyncio.Queue[sig.ControlPointResponse] = asyncio.Queue()
         self._client: BleakClient | None = None
-        self._qn: qn.QNSession | None = None
         self._closing = False
-        self.has_uds = False
-        self.has_bcs = False
 
-    async def open(self, timeout: float = 10.0) -> None:
-        client = BleakClient(
-            self.address, disconnected_callback=self._lost, timeout=timeout, **client_kwargs()
-        )
+    async def open(self, timeout: float = 10.0) -> Gatt:
+        client = BleakClient(self.address, disconnected_callback=self._lost, timeout=timeout, **client_kwargs())
         try:
             await client.connect()
         except BleakDeviceNotFoundError:
             raise ScaleAsleep(
-                _(
-                    "The scale did not answer. It may be asleep or out of range: step on it to wake it "
-                    "and try again."
-                )
+                _("The scale did not answer. It may be asleep or out of range: step on it to wake it and try again.")
             ) from None
         except TimeoutError:
-            raise ScaleAsleep(
-                _("Connecting to the scale timed out. Step on it to wake it and try again.")
-            ) from None
+            raise ScaleAsleep(_("Connecting to the scale timed out. Step on it to wake it and try again.")) from None
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(
-                _("Could not connect to the scale: {detail}").format(detail=str(exc))
-            ) from None
+            raise ConnectionLost(_("Could not connect to the scale: {detail}").format(detail=str(exc))) from None
         self._client = client
-        uuids = {normalize_uuid(c.uuid) for c in client.services.characteristics.values()}
-        self.has_uds = "2a9f" in uuids
-        self.has_bcs = "2a9c" in uuids
-        for short in ("2a9d", "2a9c", "2a9f", "fff1", "ffe1"):
-            if short in uuids:
-                await client.start_notify(sig.full_uuid(int(short, 16)), self._notified)
+        return Gatt(
+            frozenset(uuid_key(s.uuid) for s in client.services),
+            frozenset(uuid_key(c.uuid) for c in client.services.characteristics.values()),
+        )
 
     def _lost(self, _client: BleakClient) -> None:
         if not self._closing:
             self._on_lost()
 
     def _notified(self, characteristic: Any, data: bytearray) -> None:
-        short = normalize_uuid(characteristic.uuid)
-        payload = bytes(data)
-        try:
-            if short == "2a9f":
-                self._ucp.put_nowait(sig.decode_control_point_response(payload))
-                return
-            if short in ("fff1", "ffe1") and self.kind.protocol == qn.PROTOCOL:
-                if self._qn is None:
-                    self._qn = qn.QNSession(now=datetime.now().astimezone())
-                readings, replies = self._qn.receive(payload)
-                for reply in replies:
-                    asyncio.get_running_loop().create_task(self._write_vendor(short, reply))
-                for reading in readings:
-                    self._on_reading(reading)
-                return
-            decoded = decode_characteristic(short, payload)
-        except DecodeError as exc:
-            self._on_bad_packet(short, payload, exc.reason)
-            return
-        if isinstance(decoded, Reading):
-            self._on_reading(decoded)
+        self._on_notification(uuid_key(characteristic.uuid), bytes(data))
 
-    async def _write_vendor(self, notify_uuid: str, data: bytes) -> None:
-        target = 0xFFF2 if notify_uuid == "fff1" else 0xFFE3
+    def _require(self) -> BleakClient:
+        if self._client is None:
+            raise ConnectionLost(_("The scale disconnected."))
+        return self._client
+
+    async def subscribe(self, char: str) -> None:
         try:
-            if self._client is not None:
-                await self._client.write_gatt_char(sig.full_uuid(target), data, response=False)
+            await self._require().start_notify(full_uuid(char), self._notified)
         except (BleakError, OSError) as exc:
-            log.info("vendor handshake write failed: %s", exc)
+            raise ConnectionLost(_lost_message(exc)) from None
 
-    async def control(self, payload: bytes, timeout: float = 5.0) -> sig.ControlPointResponse:
-        assert self._client is not None
-        while not self._ucp.empty():
-            self._ucp.get_nowait()
+    async def write(self, char: str, data: bytes, *, response: bool = True) -> None:
         try:
-            await self._client.write_gatt_char(sig.full_uuid(sig.USER_CONTROL_POINT), payload, response=True)
-            return await asyncio.wait_for(self._ucp.get(), timeout)
-        except TimeoutError:
-            raise MeasurementTimeout(_("The scale did not answer the user registration in time.")) from None
+            await self._require().write_gatt_char(full_uuid(char), data, response=response)
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(
-                _("The connection to the scale was lost: {detail}").format(detail=str(exc))
-            ) from None
+            raise ConnectionLost(_lost_message(exc)) from None
 
-    async def write(self, short: int, data: bytes) -> None:
-        assert self._client is not None
+    async def read(self, char: str) -> bytes:
         try:
-            await self._client.write_gatt_char(sig.full_uuid(short), data, response=True)
+            return bytes(await self._require().read_gatt_char(full_uuid(char)))
         except (BleakError, OSError) as exc:
-            raise ConnectionLost(
-                _("The connection to the scale was lost: {detail}").format(detail=str(exc))
-            ) from None
-
-    async def set_clock(self, now: datetime) -> None:
-        """CTS 0x2A2B, local wall-clock time (scales have no time zone), adjust reason "manual"."""
-        await self.write(sig.CURRENT_TIME, sig.encode_current_time(now.replace(tzinfo=None)))
-
-    async def register(self, consent_code: int) -> int:
-        response = await self.control(sig.encode_register_new_user(consent_code))
-        if response.result == sig.RESULT_FAILED:
-            raise ConsentRefused(
-                _("The scale has no free user slot. Delete a user on the scale and try again.")
-            )
-        if not response.ok or response.user_index is None:
-            raise ConsentRefused(_("The scale refused to register a new user."))
-        return response.user_index
-
-    async def consent(self, user_index: int, consent_code: int) -> bool:
-        """True when the scale accepted the code; False for a wrong code (UDS result 0x05 or 0x03)."""
-        response = await self.control(sig.encode_consent(user_index, consent_code))
-        return response.ok
-
-    async def write_user_data(self, profile: Profile, today: datetime) -> None:
-        born = profile.birth_date
-        await self.write(sig.DATE_OF_BIRTH, sig.encode_date_of_birth(born.year, born.month, born.day))
-        await self.write(sig.GENDER, sig.encode_gender(profile.sex.value))
-        await self.write(sig.HEIGHT, sig.encode_height_cm(profile.height_cm))
-        assert self._client is not None
-        current = await self._client.read_gatt_char(sig.full_uuid(sig.DATABASE_CHANGE_INCREMENT))
-        value = int.from_bytes(bytes(current)[:4].ljust(4, b"\0"), "little") + 1
-        await self.write(sig.DATABASE_CHANGE_INCREMENT, sig.encode_database_change_increment(value))
+            raise ConnectionLost(_lost_message(exc)) from None
 
     async def close(self) -> None:
         self._closing = True
@@ -319,13 +295,13 @@ EventSink = Callable[[ScaleEvent], None]
 class _ReadingPipe:
     """decoded packets -> assembler -> recorder -> events, for one scale."""
 
-    def __init__(
-        self, store: Store, address: str, sink: EventSink, *, expects_composition: bool = True
-    ) -> None:
+    def __init__(self, store: Store, address: str, sink: EventSink, driver: type[Driver]) -> None:
         self.store = store
         self.address = address
         self.sink = sink
-        self.assembler = ReadingAssembler(expects_composition=expects_composition)
+        self.assembler = ReadingAssembler(
+            expects_composition=driver.expects_composition, waits_for_impedance=driver.waits_for_impedance
+        )
         self.recorder = Recorder(store)
 
     def reading(self, reading: Reading) -> None:
@@ -366,6 +342,213 @@ class _ReadingPipe:
         )
 
 
+# ----- the executor -----------------------------------------------------------------------------------------
+_Event = tuple[str, tuple[Any, ...], str, bytes]  # driver method, its arguments, source, payload (for logs)
+
+
+class DriverRun:
+    """Runs one driver instance: feeds it events one at a time and carries out what it answers.
+
+    GATT drivers get a ``GattLink`` (``open``); broadcast drivers get ``feed_advert``. Readings go to the
+    pipe, bookkeeping (user slots, audit) to the store, progress lines to ``say``. A fatal driver error or a
+    lost link ends the run: ``failure`` says why and the pipe's half-received parts are dropped.
+    """
+
+    def __init__(
+        self,
+        driver: Driver,
+        pipe: _ReadingPipe,
+        *,
+        say: Callable[[str], None] | None = None,
+        profile: Profile | None = None,
+    ) -> None:
+        self.driver = driver
+        self.pipe = pipe
+        self.store = pipe.store
+        self.address = pipe.address
+        self.say = say or (lambda _text: None)
+        self.profile = profile
+        self.link: GattLink | None = None
+        self.ready: Ready | None = None
+        self.failure: ScaleError | None = None
+        self.lost = False
+        self._changed = asyncio.Event()
+        self._queue: asyncio.Queue[_Event | None] = asyncio.Queue()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # --- GATT ---
+    async def open(self, timeout: float = 10.0) -> None:
+        self.link = GattLink(self.address, self._notified, self._lost)
+        gatt = await self.link.open(timeout)
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._post("connected", (gatt,))
+
+    def _notified(self, char: str, data: bytes) -> None:
+        self._post("notification", (char, data), char, data)
+
+    def _lost(self) -> None:
+        self.lost = True
+        self._post("disconnected", ())
+        self._changed.set()
+
+    def _post(self, method: str, args: tuple[Any, ...], source: str = "", payload: bytes = b"") -> None:
+        self._queue.put_nowait((method, args, source, payload))
+
+    def _call(self, method: str, args: tuple[Any, ...]) -> list[Any]:
+        try:
+            return list(getattr(self.driver, method)(*args))
+        except Exception:  # a driver bug must not take the worker down with it
+            log.exception("driver %s failed on %s", type(self.driver).__name__, method)
+            return [InternalError(f"driver raised on {method}")]
+
+    async def _loop(self) -> None:
+        try:
+            while self.failure is None:
+                event = await self._queue.get()
+                if event is None:
+                    return
+                method, args, source, payload = event
+                outputs = self._call(method, args)
+                if method == "connected":
+                    self.pipe.assembler.expects_composition = self.driver.expects_composition
+                await self._apply(outputs, source, payload)
+        except ScaleError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: ScaleError) -> None:
+        if self.failure is None:
+            self.failure = exc
+            self.pipe.assembler.reset()
+        self._changed.set()
+
+    async def _apply(self, outputs: list[Any], source: str, payload: bytes) -> None:
+        link = self.link
+        for out in outputs:
+            if self.failure is not None:
+                return
+            if isinstance(out, Write) and link is not None:
+                await link.write(out.char, out.data, response=out.with_response)
+                self._post("write_done", (out.char,))
+            elif isinstance(out, Subscribe) and link is not None:
+                await link.subscribe(out.char)
+            elif isinstance(out, Read) and link is not None:
+                data = await link.read(out.char)
+                self._post("read_result", (out.char, data), out.char, data)
+            elif isinstance(out, SetTimer):
+                self._set_timer(out.name, out.seconds)
+            elif isinstance(out, CancelTimer):
+                timer = self._timers.pop(out.name, None)
+                if timer is not None:
+                    timer.cancel()
+            elif isinstance(out, Disconnect):
+                self._fail(ConnectionLost(_("The scale disconnected.")))
+            else:
+                self._bookkeep(out, source, payload)
+
+    def _set_timer(self, name: str, seconds: float) -> None:
+        old = self._timers.pop(name, None)
+        if old is not None:
+            old.cancel()
+        loop = asyncio.get_running_loop()
+        self._timers[name] = loop.call_later(seconds, self._post, "timeout", (name,))
+
+    def _bookkeep(self, out: Any, source: str, payload: bytes) -> None:
+        """Everything that is not an action: readings, errors, progress, slots, audit."""
+        from companion.store.ble import BleRepository
+
+        if isinstance(out, Reading):
+            self.pipe.reading(out)
+        elif isinstance(out, DriverError):
+            if out.fatal:
+                self._fail(_refusal(out))
+            else:
+                self.pipe.bad_packet(source or "?", payload, out.message)
+        elif isinstance(out, Progress):
+            self.say(out.text)
+        elif isinstance(out, Ready):
+            self.ready = out
+            self._changed.set()
+        elif isinstance(out, SlotRegistered):
+            if self.profile is None:
+                log.info("slot %d registered outside pairing: not remembered", out.user_index)
+                return
+            # Device, slot (with its consent code) and the profile's user index: one transaction.
+            BleRepository(self.store).remember_user_slot(
+                self.address,
+                self.driver.config.name,
+                type(self.driver).id,
+                out.user_index,
+                out.consent_code,
+                self.profile,
+            )
+        elif isinstance(out, SlotRefused):
+            BleRepository(self.store).forget_slot(self.address, out.user_index)
+        elif isinstance(out, ProfileShared):
+            self.store.audit.record("share", f"scale {self.address}", out.what)
+        else:
+            log.info("driver %s: %r ignored here", type(self.driver).id, out)
+
+    async def until_ready(self, timeout: float = SETUP_TIMEOUT_S) -> Ready:
+        """Wait for the driver's ``Ready``; raise what went wrong instead (nothing half-stored)."""
+        deadline = time.monotonic() + timeout
+        while self.ready is None:
+            if self.failure is not None:
+                raise self.failure
+            if self.lost:
+                self.pipe.assembler.reset()
+                raise ConnectionLost(_("The scale disconnected during set-up; nothing was stored."))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.pipe.assembler.reset()
+                raise MeasurementTimeout(_("The scale did not finish setting up in time."))
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
+            except TimeoutError:
+                pass
+        return self.ready
+
+    async def until_finished(self) -> None:
+        """Wait until the link is lost or the driver ends the session."""
+        while not self.lost and self.failure is None:
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        if self._task is not None:
+            self._queue.put_nowait(None)
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        if self.link is not None:
+            await self.link.close()
+
+    # --- broadcast ---
+    def feed_advert(self, advert: Advert) -> None:
+        source, payload = _advert_payload(advert)
+        for out in self._call("advert", (advert,)):
+            if isinstance(out, DriverError | Reading | Progress | Ready):
+                self._bookkeep(out, source, payload)
+
+
+def _advert_payload(advert: Advert) -> tuple[str, bytes]:
+    for uuid, data in advert.service_data.items():
+        return uuid, data
+    for company, data in advert.manufacturer_data.items():
+        return f"0x{company:04x}", data
+    return "advert", b""
+
+
+def _user_profile(profile: Profile) -> UserProfile:
+    return UserProfile(profile.height_cm, profile.birth_date, profile.sex.value)
+
+
 # ----- pairing ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class PairOutcome:
@@ -385,7 +568,8 @@ async def pair(
     rng: random.Random | None = None,
     on_event: EventSink | None = None,
 ) -> PairOutcome:
-    """Connect, register or consent (UDS), set the clock, optionally wait for a first reading, remember it."""
+    """Connect, let the driver set the scale up (handshake, user slot, clock), optionally wait for a first
+    reading, remember it."""
     from companion.store.ble import BleRepository
 
     say = progress or (lambda _text: None)
@@ -398,74 +582,56 @@ async def pair(
         if on_event is not None:
             on_event(event)
 
-    pipe = _ReadingPipe(store, found.address, sink)
-    user_index: int | None = None
-    registered = False
-    if found.kind.transport == "broadcast":
-        scale = repo.remember(found.address, found.name, found.kind.protocol, "broadcast")
+    cls = found.driver
+    pipe = _ReadingPipe(store, found.address, sink, cls)
+    if cls.link == "broadcast":
+        scale = repo.remember(found.address, found.name, cls.id, "broadcast")
         say(_("This scale only broadcasts; nothing to set up. Step on it to weigh yourself."))
         first = await _first_reading_broadcast(pipe, events, found, first_reading_timeout)
         return PairOutcome(scale, None, False, first)
-    lost = asyncio.Event()
-    link = GattLink(found.address, found.kind, pipe.reading, pipe.bad_packet, lost.set)
+    slot = repo.slot_for_profile(found.address, profile.id)
+    config = DriverConfig(
+        now=store.clock.now().astimezone(),
+        mode="pair",
+        address=found.address,
+        name=found.name,
+        # The scale needs birth date, sex and height for its own body-composition estimate.
+        profile=_user_profile(profile) if store.consents.is_granted("health-data") else None,
+        slots=(UserSlot(slot.user_index, slot.consent_code, active=True),) if slot is not None else (),
+        new_consent_code=(rng or random.SystemRandom()).randint(0, MAX_CONSENT_CODE),
+    )
+    run = DriverRun(cls(config), pipe, say=say, profile=profile)
     say(_("Connecting to {name}...").format(name=found.label))
-    await link.open()
     try:
-        pipe.assembler.expects_composition = link.has_bcs
-        if link.has_uds or found.kind.protocol == "sig":
-            say(_("Setting the scale's clock..."))
-            await link.set_clock(store.clock.now().astimezone())
-        if link.has_uds:
-            slot = repo.slot_for_profile(found.address, profile.id)
-            if slot is not None:
-                say(_("Asking the scale for your user slot {index}...").format(index=slot.user_index + 1))
-                if await link.consent(slot.user_index, slot.consent_code):
-                    user_index = slot.user_index
-                else:
-                    say(_("The scale no longer knows your consent code; registering you again."))
-                    repo.forget_slot(found.address, slot.user_index)
-            if user_index is None:
-                code = (rng or random.SystemRandom()).randint(0, sig.MAX_CONSENT_CODE)
-                say(_("Registering you as a new user on the scale..."))
-                user_index = await link.register(code)
-                if not await link.consent(user_index, code):
-                    raise ConsentRefused(_("The scale did not accept the new consent code."))
-                if store.consents.is_granted("health-data"):
-                    # The scale needs birth date, sex and height for its own body-composition estimate.
-                    await link.write_user_data(profile, store.clock.now())
-                    store.audit.record(
-                        "share",
-                        f"scale {found.address}",
-                        "date of birth, sex and height written to the scale",
-                    )
-                registered = True
-                # Device, slot (with its consent code) and the profile's user index: one transaction.
-                repo.remember_user_slot(
-                    found.address, found.name, found.kind.protocol, user_index, code, profile
-                )
-        scale = repo.remember(found.address, found.name, found.kind.protocol, "gatt")
+        await run.open()
+        ready = await run.until_ready()
+        scale = repo.remember(found.address, found.name, cls.id, "gatt")
         first = None
         if first_reading_timeout > 0:
             say(_("Step on the scale for a first reading..."))
-            first = await _wait_recorded(events, first_reading_timeout, lost, pipe)
-        return PairOutcome(scale, user_index, registered, first)
+            first = await _wait_recorded(events, first_reading_timeout, run, pipe)
+        return PairOutcome(scale, ready.user_index, ready.registered, first)
     finally:
-        await link.close()
+        await run.close()
+
+
+#: UDS consent codes are 0..9999 (UDS 1.0 section 3.5); other drivers use the code as they see fit.
+MAX_CONSENT_CODE = 9999
 
 
 async def _wait_recorded(
-    events: asyncio.Queue[ScaleEvent], timeout: float, lost: asyncio.Event | None, pipe: _ReadingPipe
+    events: asyncio.Queue[ScaleEvent], timeout: float, run: DriverRun | None, pipe: _ReadingPipe
 ) -> Recorded | None:
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
-        if lost is not None and lost.is_set():
+        if run is not None and run.failure is not None:
+            raise run.failure
+        if run is not None and run.lost:
             pipe.assembler.reset()
-            raise ConnectionLost(
-                _("The scale disconnected before the reading was complete; nothing was stored.")
-            )
+            raise ConnectionLost(_("The scale disconnected before the reading was complete; nothing was stored."))
         try:
             event = await asyncio.wait_for(events.get(), min(remaining, 0.25))
         except TimeoutError:
@@ -480,43 +646,31 @@ async def _first_reading_broadcast(
 ) -> Recorded | None:
     if timeout <= 0:
         return None
-    listener = BroadcastListener({found.address: found.kind.protocol}, {found.address: pipe})
+    config = DriverConfig(now=pipe.store.clock.now().astimezone(), mode="pair", address=found.address)
+    listener = BroadcastListener({found.address: DriverRun(found.driver(config), pipe)})
     async with listener:
         return await _wait_recorded(events, timeout, None, pipe)
 
 
 # ----- listening ------------------------------------------------------------------------------------------
 class BroadcastListener:
-    """Feeds advertisements of paired broadcast scales into their pipes."""
+    """Feeds advertisements of paired broadcast scales to their drivers."""
 
     def __init__(
         self,
-        protocols: dict[str, str],
-        pipes: dict[str, _ReadingPipe],
+        runs: dict[str, DriverRun],
         on_seen: Callable[[str, AdvertisementData], None] | None = None,
     ) -> None:
-        self.protocols = protocols
-        self.pipes = pipes
+        self.runs = runs
         self.on_seen = on_seen
         self._scanner: BleakScanner | None = None
 
     def _advert(self, device: BLEDevice, advert: AdvertisementData) -> None:
         if self.on_seen is not None:
             self.on_seen(device.address, advert)
-        pipe = self.pipes.get(device.address)
-        if pipe is None:
-            return
-        for uuid, payload in advert.service_data.items():
-            short = normalize_uuid(uuid)
-            if short not in ("181b", "181d"):
-                continue
-            try:
-                decoded = decode_service_data(short, payload)
-            except DecodeError as exc:
-                pipe.bad_packet(short, payload, exc.reason)
-                continue
-            if isinstance(decoded, Reading):
-                pipe.reading(decoded)
+        run = self.runs.get(device.address)
+        if run is not None:
+            run.feed_advert(advert_of(device, advert))
 
     async def __aenter__(self) -> BroadcastListener:
         try:
@@ -538,7 +692,9 @@ class LiveListener:
     """Listens to every paired scale until cancelled: adverts for broadcast scales, a GATT link otherwise.
 
     GATT scales are connected when their advertisement is seen (they advertise when someone steps on), then
-    consent is given with the stored code so the scale sends this user's readings, including stored history.
+    their driver sets them up with what the store knows (user slots of every household member, so a
+    multi-user scale hands over each user's stored history). A scale whose driver fails is reported and the
+    others keep being listened to.
     """
 
     def __init__(self, store: Store, sink: EventSink, *, reconnect_delay: float = 1.0) -> None:
@@ -546,7 +702,7 @@ class LiveListener:
         self.sink = sink
         self.reconnect_delay = reconnect_delay
         self._links: dict[str, asyncio.Task[None]] = {}
-        self.refused: set[str] = set()  # scales that refused our consent code: wait for a new pairing
+        self.refused: set[str] = set()  # refused our consent code or key: wait for a new pairing
 
     async def run(self) -> None:
         from companion.store.ble import BleRepository
@@ -556,8 +712,15 @@ class LiveListener:
         if not scales:
             self.sink(ScaleEvent("status", _("No scale paired yet.")))
             return
-        pipes = {s.address: _ReadingPipe(self.store, s.address, self.sink) for s in scales}
-        gatt = {s.address: s for s in scales if s.transport == "gatt"}
+        known = {s.address: (s, self._driver(s)) for s in scales}
+        pipes = {a: _ReadingPipe(self.store, a, self.sink, d) for a, (_s, d) in known.items()}
+        gatt = {a: s for a, (s, d) in known.items() if d.link == "gatt"}
+        now = self.store.clock.now().astimezone()
+        runs = {
+            a: DriverRun(d(DriverConfig(now=now, address=a, name=s.name)), pipes[a])
+            for a, (s, d) in known.items()
+            if d.link == "broadcast"
+        }
 
         def seen(address: str, advert: AdvertisementData) -> None:
             scale = gatt.get(address)
@@ -566,10 +729,10 @@ class LiveListener:
             task = self._links.get(address)
             if task is None or task.done():
                 self._links[address] = asyncio.get_running_loop().create_task(
-                    self._gatt(scale, pipes[address])
+                    self._gatt(scale, known[address][1], pipes[address])
                 )
 
-        listener = BroadcastListener({s.address: s.protocol for s in scales}, pipes, on_seen=seen)
+        listener = BroadcastListener(runs, on_seen=seen)
         self.sink(ScaleEvent("status", _("Listening for your scale...")))
         try:
             async with listener:
@@ -581,51 +744,47 @@ class LiveListener:
             for task in self._links.values():
                 task.cancel()
 
-    async def _consent_all(self, link: GattLink, address: str) -> bool:
-        """Set the clock, then consent as every household member with a slot on this scale, in turn.
+    @staticmethod
+    def _driver(scale: PairedScale) -> type[Driver]:
+        driver = drivers.get(scale.protocol)
+        if driver is None:  # paired by a newer Companion, or a family that was renamed: try the standard
+            log.warning("no driver %r for %s; using the standard one", scale.protocol, scale.address)
+            driver = drivers.get("sig")
+            assert driver is not None
+        return driver
 
-        A UDS scale hands over the readings it stored for a user when that user consents, so each profile's
-        history is collected; the active profile goes last and stays consented for live readings. Returns
-        whether the active profile's consent was accepted.
-        """
+    def _config(self, scale: PairedScale) -> DriverConfig:
         from companion.store.ble import BleRepository
 
-        await link.set_clock(self.store.clock.now().astimezone())
         active = self.store.profiles.active()
-        slots = BleRepository(self.store).slots(address)
-        slots.sort(key=lambda slot: active is not None and slot.profile_id == active.id)
-        accepted = False
-        for slot in slots:
-            ok = await link.consent(slot.user_index, slot.consent_code)
-            if active is not None and slot.profile_id == active.id:
-                accepted = ok
-            elif ok:
-                await asyncio.sleep(0.05)  # let the scale hand over this user's stored readings
-        return accepted
+        slots = tuple(
+            UserSlot(s.user_index, s.consent_code, active=active is not None and s.profile_id == active.id)
+            for s in BleRepository(self.store).slots(scale.address)
+        )
+        return DriverConfig(
+            now=self.store.clock.now().astimezone(),
+            mode="listen",
+            address=scale.address,
+            name=scale.name,
+            slots=slots,
+        )
 
-    async def _gatt(self, scale: PairedScale, pipe: _ReadingPipe) -> None:
+    async def _gatt(self, scale: PairedScale, driver: type[Driver], pipe: _ReadingPipe) -> None:
         from companion.store.ble import BleRepository
 
-        kind = KINDS.get(scale.protocol, KINDS["sig"])
-        lost = asyncio.Event()
-        link = GattLink(scale.address, kind, pipe.reading, pipe.bad_packet, lost.set)
+        run = DriverRun(driver(self._config(scale)), pipe)
         try:
-            await link.open()
+            await run.open()
         except ScaleError as exc:
             self.sink(ScaleEvent("status", str(exc), address=scale.address))
             await asyncio.sleep(self.reconnect_delay)
             return
         try:
-            pipe.assembler.expects_composition = link.has_bcs
-            if link.has_uds and not await self._consent_all(link, scale.address):
+            try:
+                await run.until_ready()
+            except (ConsentRefused, WrongKey) as exc:
                 self.refused.add(scale.address)
-                self.sink(
-                    ScaleEvent(
-                        "status",
-                        _("The scale did not accept your consent code; pair it again on the Pair screen."),
-                        address=scale.address,
-                    )
-                )
+                self.sink(ScaleEvent("status", str(exc), address=scale.address))
                 return
             self.sink(
                 ScaleEvent(
@@ -635,14 +794,17 @@ class LiveListener:
                 )
             )
             BleRepository(self.store).touch(scale.address)
-            await lost.wait()
+            await run.until_finished()
             pipe.assembler.reset()
-            self.sink(ScaleEvent("lost", _("The scale disconnected."), address=scale.address))
+            if run.failure is not None:
+                self.sink(ScaleEvent("lost", str(run.failure), address=scale.address))
+            else:
+                self.sink(ScaleEvent("lost", _("The scale disconnected."), address=scale.address))
         except ScaleError as exc:
             pipe.assembler.reset()
             self.sink(ScaleEvent("lost", str(exc), address=scale.address))
         finally:
-            await link.close()
+            await run.close()
             await asyncio.sleep(self.reconnect_delay)
 
 
@@ -667,9 +829,7 @@ async def measure_once(store: Store, timeout: float = 60.0, on_event: EventSink 
             task.result()  # re-raise NoAdapter and friends
             raise ScaleNotFound(_("No scale is paired yet; run `companion pair` first."))
         raise MeasurementTimeout(
-            _("No reading within {seconds} seconds. Step on the scale and try again.").format(
-                seconds=int(timeout)
-            )
+            _("No reading within {seconds} seconds. Step on the scale and try again.").format(seconds=int(timeout))
         )
     finally:
         task.cancel()

@@ -27,7 +27,13 @@ def register(subparsers: Any) -> None:
     )
     decode.add_argument("hex", metavar="HEX", help=_("the payload in hex; spaces and colons are allowed"))
     decode.add_argument("--name", default=None, help=_("the advertised name, if known"))
+    decode.add_argument(
+        "--driver", metavar="NAME", default=None, help=_("decode with this scale driver (see `companion ble drivers`)")
+    )
     decode.set_defaults(handler=_decode)
+    listing = sub.add_parser("drivers", help=_("list the supported scale families, their devices and what they report"))
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_drivers)
 
     pair = subparsers.add_parser("pair", help=_("find and pair a Bluetooth scale"))
     pair.add_argument("--address", default=None, help=_("pair this scale without asking"))
@@ -66,25 +72,72 @@ def _decode(args: argparse.Namespace) -> int:
         decode_characteristic,
         decode_manufacturer_data,
         decode_service_data,
+        normalize_uuid,
     )
+    from companion.ble.protocols._common import Implausible
     from companion.cli._common import CliError, print_json
 
     data = _parse_hex(args.hex)
+    driver = None
+    if args.driver:
+        from companion.ble import drivers
+
+        driver = drivers.get(args.driver)
+        if driver is None:
+            known = ", ".join(d.id for d in drivers.all_drivers())
+            reason = _("unknown driver {name} (known: {known})").format(name=args.driver, known=known)
+            raise CliError(_("cannot decode: {reason}").format(reason=reason))
     try:
         if args.characteristic:
-            decoded = decode_characteristic(args.characteristic, data, name=args.name)
+            source, key = "characteristic", normalize_uuid(args.characteristic)
         elif args.service_data:
-            decoded = decode_service_data(args.service_data, data)
+            source, key = "service-data", normalize_uuid(args.service_data)
         else:
             text = str(args.manufacturer_data).strip().lower()
             try:
                 company = int(text, 16) if text.startswith("0x") else int(text)
             except ValueError:
                 raise DecodeError(f"not a company id: {args.manufacturer_data}") from None
-            decoded = decode_manufacturer_data(company, data)
+            source, key = "manufacturer-data", str(company)
+        try:
+            if driver is not None:
+                decoded = driver.decode(source, key, data)
+            elif source == "characteristic":
+                decoded = decode_characteristic(key, data, name=args.name)
+            elif source == "service-data":
+                decoded = decode_service_data(key, data)
+            else:
+                decoded = decode_manufacturer_data(int(key), data)
+        except Implausible as exc:
+            # A debugging tool: say what the packet says, and why it would never be stored.
+            out = exc.reading.to_json()
+            out["plausible"] = False
+            out["reason"] = exc.reason
+            print_json(out)
+            return 0
     except DecodeError as exc:
         raise CliError(_("cannot decode: {reason}").format(reason=exc.reason)) from None
     print_json(decoded.to_json())
+    return 0
+
+
+def _drivers(args: argparse.Namespace) -> int:
+    from companion.ble import drivers
+    from companion.cli._common import print_json
+
+    table = [drivers.describe(d) for d in drivers.all_drivers()]
+    if args.json:
+        print_json(table)
+        return 0
+    for row in table:
+        flags = [row["link"]]
+        if row["handshake"]:
+            flags.append(_("handshake"))
+        if row["needs_key"]:
+            flags.append(_("needs a key"))
+        print(f"{row['id']}: {row['family']} ({', '.join(flags)})")
+        print("  " + _("devices: {devices}").format(devices="; ".join(row["devices"])))
+        print("  " + _("reports: {fields}").format(fields=", ".join(row["measures"])))
     return 0
 
 

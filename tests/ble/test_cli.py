@@ -53,21 +53,63 @@ def test_decode_service_data_and_manufacturer_data(capsys: pytest.CaptureFixture
     assert code == 0 and json.loads(out)["model_id"] == 42
 
 
+def test_decode_ignores_reserved_flag_bits_as_the_specification_requires(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GSS 3.252: Weight Measurement flag bits 4-7 are reserved for future use; a receiver ignores them.
+    code, out, _ = run(capsys, "ble", "decode", "--characteristic", "2a9d", "f0 30 2a")
+    assert code == 0 and json.loads(out) == {
+        "protocol": "sig-wss",
+        "weight_kg": 54.0,
+        "unit": "kg",
+        "stabilized": True,
+    }
+    code, out, _ = run(capsys, "ble", "decode", "--characteristic", "2a9c", "00 e0 2c 01")  # BCS bits 13-15
+    assert code == 0 and json.loads(out)["body_fat_pct"] == 30.0
+
+
+def test_decode_prints_an_impossible_packet_with_plausible_false(capsys: pytest.CaptureFixture[str]) -> None:
+    # 0xD000 / 100 = 532.48 kg: well-formed, physically impossible. Never stored, but decode says what it says.
+    code, out, err = run(capsys, "ble", "decode", "--characteristic", "ffe1", "10 0b ff d0 00 01 00 00 00 00 eb")
+    data = json.loads(out)
+    assert code == 0 and err == ""
+    assert data["plausible"] is False and "impossible weight" in data["reason"] and data["weight_kg"] == 532.48
+
+
+def test_decode_with_a_named_driver_and_the_driver_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "ble",
+        "decode",
+        "--driver",
+        "mi-scale-2",
+        "--service-data",
+        "181b",
+        "02 24 e7 07 01 07 0f 1a 1b f4 01 5c 3a",
+    )
+    assert code == 0 and json.loads(out)["protocol"] == "mi-scale-2"
+    code, out, _ = run(capsys, "ble", "drivers", "--json")
+    listed = {row["id"]: row for row in json.loads(out)}
+    assert {"sig", "qn", "mi-scale", "mi-scale-2", "etekcity-esf551"} <= set(listed)
+    assert listed["qn"]["handshake"] is True and listed["mi-scale-2"]["link"] == "broadcast"
+    assert "impedance_ohm" in listed["etekcity-esf551"]["measures"]
+    code, out, _ = run(capsys, "ble", "drivers")
+    assert code == 0 and "sig: Bluetooth standard scale" in out
+
+
 @pytest.mark.parametrize(
     "argv, reason",
     [
         (["--characteristic", "2a9d", "02 30"], "truncated"),
         (["--characteristic", "2a9d", "00 30 2a 00"], "unexpected byte"),
-        (["--characteristic", "2a9d", "10 30 2a"], "reserved flag"),
         (["--characteristic", "2a9d", "00 ff ff"], "unsuccessful"),
-        (["--characteristic", "ffe1", "10 0b ff d0 00 01 00 00 00 00 eb"], "impossible weight"),
+        (["--characteristic", "2a9d", "00 30 2a", "--driver", "nope"], "unknown driver"),
+        (["--service-data", "181b", "02 26", "--driver", "sig"], "GATT characteristics only"),
         (["--characteristic", "2a9d", "zz"], "not a hex"),
         (["--characteristic", "1234", "00"], "no decoder"),
     ],
 )
-def test_decode_rejects_with_one_line(
-    capsys: pytest.CaptureFixture[str], argv: list[str], reason: str
-) -> None:
+def test_decode_rejects_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], reason: str) -> None:
     code, out, err = run(capsys, "ble", "decode", *argv)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "cannot decode:" in err and reason in err
@@ -79,9 +121,7 @@ def test_pair_and_measure_commands_against_the_emulator(
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("COMPANION_BLE", "emulated")
-    code, out, err = run(
-        capsys, "pair", "--address", SIG_SCALE_ADDRESS.lower(), "--scan-seconds", "3", "--json"
-    )
+    code, out, err = run(capsys, "pair", "--address", SIG_SCALE_ADDRESS.lower(), "--scan-seconds", "3", "--json")
     assert code == 0, err
     paired = json.loads(out)
     assert paired["protocol"] == "sig" and paired["registered"] is True and paired["user_index"] == 0

@@ -161,10 +161,10 @@ async def test_multi_packet_measurement_is_merged(store, profile, sig_scale):  #
 
 
 async def test_asleep_scale_is_reported(store, profile, sig_scale):  # type: ignore[no-untyped-def]
-    found = await _found(SIG_SCALE_ADDRESS)
+    await _found(SIG_SCALE_ADDRESS)  # it was there, awake
     await sig_scale.sleep()
     with pytest.raises(session.ScaleAsleep):
-        link = session.GattLink(SIG_SCALE_ADDRESS, found.kind, lambda r: None, lambda *a: None, lambda: None)
+        link = session.GattLink(SIG_SCALE_ADDRESS, lambda *a: None, lambda: None)
         await link.open(timeout=0.5)
 
 
@@ -194,7 +194,7 @@ async def test_bad_packets_are_rejected_logged_and_do_not_stop_the_worker(store,
     bad = [
         bytes.fromhex("02 30"),  # truncated
         bytes.fromhex("00 30 2a 00 00"),  # over-long
-        bytes.fromhex("f0 30 2a"),  # unknown flags
+        bytes.fromhex("08 30 2a 00"),  # announces BMI and height, carries neither
         bytes.fromhex("00 ff ff"),  # measurement unsuccessful
     ]
     for payload in bad:

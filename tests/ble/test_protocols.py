@@ -74,8 +74,8 @@ def test_body_composition_multi_packet_and_unsuccessful() -> None:
         sig.decode_body_composition(h("00 00 ff ff"))
     with pytest.raises(DecodeError, match="truncated"):
         sig.decode_body_composition(h("00 04 2c 01"))  # announces weight, none there
-    with pytest.raises(DecodeError, match="reserved"):
-        sig.decode_body_composition(h("00 20 2c 01"))
+    # Bits 13-15 are reserved for future use: ignored (GSS 3.32), not a reason to reject the packet.
+    assert sig.decode_body_composition(h("00 20 2c 01")).body_fat_pct == 30.0
 
 
 def test_features() -> None:
@@ -86,8 +86,9 @@ def test_features() -> None:
     assert f.weight_resolution_kg == 0.005 and f.height_resolution_m == 0.001
     f = sig.decode_weight_scale_feature(h("0e 00 00 00"))  # multi-user, BMI, 0.5 kg resolution
     assert f.weight_resolution_kg == 0.5 and f.bmi_supported and not f.timestamp_supported
-    with pytest.raises(DecodeError):
-        sig.decode_weight_scale_feature(h("40 00 00 00"))  # resolution code 8 is reserved
+    # Resolution code 8 is reserved: read as "not specified"; bits 10-31 are reserved: ignored.
+    assert sig.decode_weight_scale_feature(h("40 00 00 00")).weight_resolution_kg is None
+    assert sig.decode_weight_scale_feature(h("01 fc ff ff")).timestamp_supported
     b = sig.decode_body_composition_feature(h("80 01 00 00"))
     assert b.supported == ("body_water_mass", "impedance")
 
@@ -218,5 +219,7 @@ def test_weight_measurement_follows_gss_not_split_bmi_height_flags() -> None:
     # "BMI and Height present" and bits 4-7 as reserved. We follow the specification and say why.
     with pytest.raises(DecodeError, match="truncated"):
         sig.decode_weight_measurement(h("0c b0 36 05 f5 00"))
-    with pytest.raises(DecodeError, match="reserved"):
+    # Bit 4 is reserved, so ignored: the packet then announces no BMI and the 2 extra bytes are what is wrong.
+    with pytest.raises(DecodeError, match="unexpected"):
         sig.decode_weight_measurement(h("10 b0 36 d6 06"))
+    assert sig.decode_weight_measurement(h("f0 b0 36")).weight_kg == 70.0

@@ -13,6 +13,7 @@ by their declared hints (company id, service-data UUID, service UUID, name prefi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from companion.ble.drivers import etekcity, eufy_c20, mibeacon, oem_broadcast, okok, qn, sig, xiaomi, yunmai_x
 from companion.ble.drivers.base import Advert, Driver
@@ -137,4 +138,97 @@ def all_drivers() -> tuple[type[Driver], ...]:
     return _current().drivers
 
 
-__all__ = ["DRIVERS", "Advert", "Driver", "all_drivers", "classify", "get", "ranked"]
+# ----- what the registry says about itself (``companion ble drivers``, README) ------------------------------
+#: Reading fields as the README names them.
+FIELD_NAMES = {
+    "weight_kg": "weight",
+    "impedance_ohm": "impedance",
+    "body_fat_pct": "body fat",
+    "body_water_pct": "body water",
+    "body_water_mass_kg": "body water",
+    "bone_mass_kg": "bone mass",
+    "muscle_mass_kg": "muscle mass",
+    "muscle_pct": "muscle",
+    "fat_free_mass_kg": "fat-free mass",
+    "soft_lean_mass_kg": "lean mass",
+    "bmi": "BMI",
+    "bmr_kcal": "BMR",
+    "visceral_fat": "visceral fat",
+    "heart_rate_bpm": "heart rate",
+}
+README_BEGIN = "<!-- supported-scales:begin (generated: python -m companion.ble.drivers --readme README.md) -->"
+README_END = "<!-- supported-scales:end -->"
+
+
+def describe(d: type[Driver]) -> dict[str, Any]:
+    """One driver's metadata as JSON-ready data (``companion ble drivers --json``)."""
+    return {
+        "id": d.id,
+        "family": d.family,
+        "devices": list(d.devices),
+        "link": d.link,
+        "measures": list(d.measures),
+        "handshake": d.handshake,
+        "needs_key": d.needs_key,
+        "needs_profile": d.needs_profile,
+        "user_slots": d.user_slots,
+        "emulated": d.emulated,
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The README "Supported scales" table, generated from the registry."""
+    lines = [
+        "| Family | Devices | Link | Measures | Handshake | Tested with an emulated scale |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in all_drivers():
+        measures: list[str] = []
+        for f in d.measures:
+            name = FIELD_NAMES.get(f, f)
+            if name not in measures:
+                measures.append(name)
+        handshake = "yes" if d.handshake else "no"
+        if d.needs_key:
+            handshake += " (needs a key)"
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(cell)
+                for cell in (
+                    f"{d.family} (`{d.id}`)",
+                    "; ".join(d.devices),
+                    "broadcast" if d.link == "broadcast" else "GATT",
+                    ", ".join(measures),
+                    handshake,
+                    "yes" if d.emulated else "no",
+                )
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def readme_with_table(readme: str) -> str:
+    """``readme`` with the text between the two markers replaced by the current table."""
+    start = readme.index(README_BEGIN) + len(README_BEGIN)
+    end = readme.index(README_END, start)
+    return readme[:start] + "\n" + markdown_table() + readme[end:]
+
+
+__all__ = [
+    "DRIVERS",
+    "Advert",
+    "Driver",
+    "all_drivers",
+    "classify",
+    "describe",
+    "get",
+    "markdown_table",
+    "ranked",
+    "readme_with_table",
+]

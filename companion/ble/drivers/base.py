@@ -59,6 +59,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from companion.ble.protocols import Decoded, DecodeError, Reading, normalize_uuid
+from companion.ble.protocols._common import Implausible
+from companion.i18n import _
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -78,6 +80,7 @@ __all__ = [
     "HandshakeFailed",
     "HandshakeTimeout",
     "ImplausibleValue",
+    "InternalError",
     "MalformedFrame",
     "Output",
     "ProfileShared",
@@ -306,7 +309,12 @@ class DriverError(Exception):
     def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.message = message or reason
+        self.message = message or self.describe(reason)
+
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        """The translated message when the driver gives none (subclasses say what kind of problem it is)."""
+        return reason
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.reason == self.reason  # type: ignore[attr-defined]
@@ -320,31 +328,69 @@ class MalformedFrame(DriverError):
 
 
 class ChecksumError(MalformedFrame):
-    pass
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("a damaged frame (wrong checksum): {reason}").format(reason=reason)
 
 
 class UnexpectedOpcode(MalformedFrame):
-    pass
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("a frame Companion does not expect here: {reason}").format(reason=reason)
 
 
 class ImplausibleValue(MalformedFrame):
     """The packet is well-formed but says something physically impossible (kept out of the store)."""
 
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("a physically impossible value: {reason}").format(reason=reason)
+
 
 class HandshakeFailed(DriverError):
+    """The scale answered the set-up exchange wrongly (fatal: the session ends, nothing is stored)."""
+
     fatal = True
+
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("The scale answered the set-up exchange wrongly ({reason}); nothing was stored.").format(
+            reason=reason
+        )
 
 
 class HandshakeTimeout(HandshakeFailed):
-    pass
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("The scale stopped answering during set-up ({reason}). Step on it and try again.").format(
+            reason=reason
+        )
 
 
 class WrongKey(HandshakeFailed):
     """The bind key / consent code does not fit this scale."""
 
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("The key for this scale does not fit ({reason}); pair it again with the right key.").format(
+            reason=reason
+        )
+
 
 class ConsentRefused(HandshakeFailed):
     """The scale refused user registration or consent (no free slot, wrong code)."""
+
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("The scale refused to let Companion in ({reason}).").format(reason=reason)
+
+
+class InternalError(HandshakeFailed):
+    """The driver itself failed (a bug): the executor ends the session rather than guess."""
+
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        return _("Companion could not follow this scale; nothing was stored.")
 
 
 if TYPE_CHECKING:
@@ -356,8 +402,10 @@ else:
 
 
 def as_error(exc: DecodeError) -> MalformedFrame:
-    """A decoder's ``DecodeError`` as the matching typed driver error (by what its reason says)."""
+    """A decoder's ``DecodeError`` as the matching typed driver error."""
     reason = exc.reason
+    if isinstance(exc, Implausible):
+        return ImplausibleValue(reason)
     if "checksum" in reason:
         return ChecksumError(reason)
     if "impossible" in reason:
@@ -400,8 +448,9 @@ class Driver:
     emulated: ClassVar[bool] = False  # an emulated device in companion.ble.emulator covers this family
     #: Stable weights are followed by an impedance measurement worth waiting a few seconds for.
     waits_for_impedance: ClassVar[bool] = False
-    #: Readings arrive as a weight followed by a separate composition packet (SIG WSS + BCS).
-    expects_composition: ClassVar[bool] = False
+    #: Readings arrive as a weight followed by a separate composition packet (SIG WSS + BCS). A driver may
+    #: change it on the instance in ``connected`` (e.g. when discovery finds no composition characteristic).
+    expects_composition: bool = False
     #: Sources cited for the protocol facts (repository, path, commit).
     sources: ClassVar[tuple[str, ...]] = ()
 

@@ -19,13 +19,14 @@ from companion.ble.drivers.base import (
     as_error,
 )
 from companion.ble.protocols import DecodeError, etekcity
+from companion.i18n import N_
 
 NOTIFY = "fff1"
 
 
 class EtekcityEsf551(Driver):
     id = etekcity.PROTOCOL
-    family = "Etekcity ESF-551"
+    family = N_("Etekcity ESF-551")
     devices = ("Etekcity ESF-551 Smart Fitness Scale",)
     link = "gatt"
     measures = ("weight_kg", "impedance_ohm")

@@ -28,7 +28,7 @@ from companion.ble.drivers.base import (
     as_error,
 )
 from companion.ble.protocols import DecodeError, qn
-from companion.i18n import _
+from companion.i18n import N_, _
 
 #: Opcodes a QN scale may send that we do not need for live readings (history 0x23, newer firmware 0xA0...).
 _IGNORED = frozenset({0x11, 0x15, 0x21, 0x23, 0xA0, 0xA1, 0xA2, 0xA3})
@@ -37,7 +37,7 @@ HANDSHAKE_S = 8.0
 
 class QnScale(Driver):
     id = qn.PROTOCOL
-    family = "QN / Renpho / FITINDEX"
+    family = N_("QN / Renpho / FITINDEX")
     devices = (
         "Renpho ES-26M",
         "Renpho ES-CS20M",

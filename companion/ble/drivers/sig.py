@@ -36,7 +36,7 @@ from companion.ble.drivers.base import (
     as_error,
 )
 from companion.ble.protocols import DecodeError, decode_characteristic, sig
-from companion.i18n import _
+from companion.i18n import N_, _
 
 UCP = "2a9f"
 WEIGHT = "2a9d"
@@ -51,7 +51,7 @@ HISTORY_S = 0.05
 
 class SigScale(Driver):
     id = "sig"
-    family = "Bluetooth standard scale (WSS / BCS / UDS)"
+    family = N_("Bluetooth standard scale")
     devices = (
         "Beurer BF105 / BF500 / BF600 / BF720 / BF788 / BF950",
         "Sanitas SBF72 / SBF73",
@@ -107,7 +107,7 @@ class SigScale(Driver):
     def connected(self, gatt: Gatt) -> list[Output]:
         chars = self.chars = gatt.characteristics
         self.has_uds = UCP in chars
-        self.has_bcs = COMPOSITION in chars
+        self.has_bcs = self.expects_composition = COMPOSITION in chars
         out: list[Output] = [Subscribe(c) for c in (WEIGHT, COMPOSITION, UCP) if c in chars]
         if CLOCK in chars:
             if self.config.mode == "pair":

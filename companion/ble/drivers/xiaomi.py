@@ -18,6 +18,7 @@ from companion.ble.drivers.base import (
     as_error,
 )
 from companion.ble.protocols import DecodeError, xiaomi
+from companion.i18n import N_
 
 
 class _MiScale(Driver):
@@ -62,7 +63,7 @@ class _MiScale(Driver):
 
 class MiScaleV1(_MiScale):
     id = xiaomi.MI_SCALE_V1
-    family = "Xiaomi Mi Smart Scale"
+    family = N_("Xiaomi Mi Smart Scale")
     devices = ("Xiaomi Mi Smart Scale (XMTZC01HM)", "Xiaomi Mi Smart Scale 2 (XMTZC04HM)")
     measures = ("weight_kg",)
     names = ("MI_SCALE", "MISCA")
@@ -77,7 +78,7 @@ class MiScaleV1(_MiScale):
 
 class MiScaleV2(_MiScale):
     id = xiaomi.MI_SCALE_V2
-    family = "Xiaomi Mi Body Composition Scale"
+    family = N_("Xiaomi Mi Body Composition Scale 2")
     devices = ("Xiaomi Mi Body Composition Scale (XMTZC02HM)", "Xiaomi Mi Body Composition Scale 2 (XMTZC05HM)")
     measures = ("weight_kg", "impedance_ohm")
     names = ("MIBCS", "MIBFS")

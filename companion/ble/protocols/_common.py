@@ -27,6 +27,18 @@ class DecodeError(ValueError):
         self.reason = reason
 
 
+class Implausible(DecodeError):
+    """A well-formed packet that says something physically impossible.
+
+    ``reading`` is what the packet says, for ``companion ble decode`` (a debugging tool prints it with
+    ``"plausible": false``); the live path keeps it out of the store like any other undecodable packet.
+    """
+
+    def __init__(self, reason: str, reading: Reading) -> None:
+        super().__init__(reason)
+        self.reading = reading
+
+
 @dataclass(frozen=True)
 class Reading:
     """One (possibly partial) reading from a scale. SI units; ``None`` = not in the packet.
@@ -102,6 +114,21 @@ def u32le(data: bytes, pos: int) -> int:
     return data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16) | (data[pos + 3] << 24)
 
 
+def weight_problem(kg: float, what: str) -> str | None:
+    """Why ``kg`` cannot be a person's weight on a bathroom scale, or ``None``."""
+    if kg < 0 or kg > MAX_WEIGHT_KG:
+        return f"{what}: impossible weight {kg:g} kg (0..{MAX_WEIGHT_KG:g})"
+    return None
+
+
+def impedance_problem(ohm: float, what: str) -> str | None:
+    """Why ``ohm`` cannot be a body's impedance, or ``None``."""
+    lo, hi = IMPEDANCE_RANGE_OHM
+    if not lo <= ohm <= hi:
+        return f"{what}: impossible impedance {ohm:g} ohm ({lo:g}..{hi:g})"
+    return None
+
+
 def check_weight(kg: float, what: str) -> float:
     if kg < 0 or kg > MAX_WEIGHT_KG:
         raise DecodeError(f"{what}: impossible weight {kg:g} kg (0..{MAX_WEIGHT_KG:g})")
@@ -128,9 +155,7 @@ def parse_date_time(data: bytes, pos: int, what: str) -> datetime | None:
     hour = data[pos + 4]
     minute = data[pos + 5]
     second = data[pos + 6]
-    if not (
-        1582 <= year <= 9999 and month <= 12 and day <= 31 and hour <= 23 and minute <= 59 and second <= 59
-    ):
+    if not (1582 <= year <= 9999 and month <= 12 and day <= 31 and hour <= 23 and minute <= 59 and second <= 59):
         raise DecodeError(f"{what}: invalid date/time {year}-{month}-{day} {hour}:{minute}:{second}")
     try:
         return datetime(year, month, day, hour, minute, second)

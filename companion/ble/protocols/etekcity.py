@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from companion.ble.protocols._common import DecodeError, Reading, check_impedance, check_weight, exact, need
+from companion.ble.protocols._common import (
+    DecodeError,
+    Implausible,
+    Reading,
+    exact,
+    impedance_problem,
+    need,
+    weight_problem,
+)
 
 PROTOCOL = "etekcity-esf551"
 COMPANY_ID = 1744
@@ -30,21 +38,25 @@ def decode_notification(data: bytes) -> Reading:
     if data[19] > 1 or data[20] > 1:
         raise DecodeError(f"{what}: unknown flag values")
     grams = data[10] | data[11] << 8 | data[12] << 16
+    weight = round(grams / 1000, 3)
+    problem = weight_problem(weight, what)
     impedance = None
     if data[20] == 1:
-        impedance = check_impedance(float(data[13] | data[14] << 8), what)
-    return Reading.make(
+        impedance = float(data[13] | data[14] << 8)
+        problem = problem or impedance_problem(impedance, what)
+    reading = Reading.make(
         protocol=PROTOCOL,
-        weight_kg=check_weight(round(grams / 1000, 3), what),
+        weight_kg=weight,
         unit=_UNITS[data[21]],
         stabilized=data[19] == 1,
         impedance_ohm=impedance,
     )
+    if problem:
+        raise Implausible(problem, reading)
+    return reading
 
 
-def encode_notification(
-    weight_kg: float, *, stable: bool, impedance_ohm: int | None = None, unit: int = 0
-) -> bytes:
+def encode_notification(weight_kg: float, *, stable: bool, impedance_ohm: int | None = None, unit: int = 0) -> bytes:
     out = bytearray(22)
     for pos, value in _MAGIC:
         out[pos] = value

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from companion.ble.protocols._common import (
     DecodeError,
+    Implausible,
     Reading,
-    check_impedance,
-    check_weight,
+    impedance_problem,
     need,
     sum_checksum,
+    weight_problem,
 )
 
 PROTOCOL = "qn"
@@ -62,21 +63,21 @@ def decode_weight_frame(data: bytes, divisor: int = 100) -> Reading:
         raise DecodeError(f"{what}: unknown state 0x{state:02x}")
     stable = state == 1
     weight = (data[3] << 8 | data[4]) / divisor
-    if weight > 500.0:
-        check_weight(weight, what)
+    problem = weight_problem(weight, what) if weight > 500.0 else None
     impedance = None
     if stable:
         resistance = (data[6] << 8 | data[7]) or (data[8] << 8 | data[9])
         if resistance:
-            impedance = check_impedance(float(resistance), what)
-    return Reading.make(
-        protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=stable, impedance_ohm=impedance
-    )
+            impedance = float(resistance)
+            if not 50.0 <= impedance <= 3000.0:
+                problem = problem or impedance_problem(impedance, what)
+    reading = Reading.make(protocol=PROTOCOL, weight_kg=weight, unit="kg", stabilized=stable, impedance_ohm=impedance)
+    if problem:
+        raise Implausible(problem, reading)
+    return reading
 
 
-def encode_weight_frame(
-    weight_kg: float, *, stable: bool, impedance_ohm: int = 0, proto: int = 0xFF
-) -> bytes:
+def encode_weight_frame(weight_kg: float, *, stable: bool, impedance_ohm: int = 0, proto: int = 0xFF) -> bytes:
     payload = round(weight_kg * 100).to_bytes(2, "big") + bytes([1 if stable else 0])
     payload += impedance_ohm.to_bytes(2, "big") + impedance_ohm.to_bytes(2, "big")
     return frame(OP_WEIGHT, proto, payload)

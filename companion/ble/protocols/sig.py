@@ -19,10 +19,11 @@ from companion.ble.protocols._common import (
     KJ_PER_KCAL,
     LB_TO_KG,
     DecodeError,
+    Implausible,
     Reading,
-    check_impedance,
     encode_date_time,
     exact,
+    impedance_problem,
     need,
     parse_date_time,
     u16le,
@@ -79,9 +80,8 @@ def decode_weight_measurement(data: bytes) -> Reading:
     what = "weight measurement"
     n = len(data)
     need(data, 3, what)
-    flags = data[0]
-    if flags & 0xF0:
-        raise DecodeError(f"{what}: reserved flag bits set (0x{flags:02x})")
+    # Bits 4-7 are reserved for future use: receivers ignore them (GSS 3.252; Core "RFU" convention).
+    flags = data[0] & 0x0F
     expected = _WSS_LENGTH[flags]
     if n < expected:
         raise DecodeError(f"{what}: truncated, need {expected} bytes, got {n}")
@@ -165,22 +165,17 @@ class WeightScaleFeature:
         return out
 
 
-def _feature_word(
-    data: bytes, what: str, used_bits: int, mass_shift: int
-) -> tuple[int, float | None, float | None]:
+def _feature_word(data: bytes, what: str, used_bits: int, mass_shift: int) -> tuple[int, float | None, float | None]:
     """The 32-bit feature field shared by 0x2A9E and 0x2A9B: (value, mass resolution, height resolution).
 
     Both carry a 4-bit mass-resolution code at ``mass_shift`` and a 3-bit height-resolution code right after it
-    (codes above 7 / 3 are reserved); bits from ``used_bits`` up are reserved (GSS 3.253 and 3.31).
+    (codes above 7 / 3 are reserved); bits from ``used_bits`` up are reserved (GSS 3.253 and 3.31). Reserved
+    bits are ignored and reserved codes read as "not specified", as the specification asks of receivers.
     """
     exact(data, 4, what)
-    value = u32le(data, 0)
-    if value >> used_bits:
-        raise DecodeError(f"{what}: reserved bits set (0x{value:08x})")
+    value = u32le(data, 0) & ((1 << used_bits) - 1)
     mass_code = (value >> mass_shift) & 0x0F
     height_code = (value >> (mass_shift + 4)) & 0x07
-    if mass_code > 7 or height_code > 3:
-        raise DecodeError(f"{what}: reserved resolution code")
     return value, _WEIGHT_RES_KG.get(mass_code), _HEIGHT_RES_M.get(height_code)
 
 
@@ -231,9 +226,7 @@ def decode_body_composition(data: bytes) -> Reading:
     n = len(data)
     if n < 4:
         raise DecodeError(f"{what}: truncated, need 4 bytes, got {n}")
-    flags = data[0] | data[1] << 8
-    if flags & 0xE000:
-        raise DecodeError(f"{what}: reserved flag bits set (0x{flags:04x})")
+    flags = (data[0] | data[1] << 8) & 0x1FFF  # bits 13-15 are reserved for future use: ignored (GSS 3.32)
     expected = _BCS_LENGTH[(flags >> 1) & 0x7FF]
     if n < expected:
         raise DecodeError(f"{what}: truncated, need {expected} bytes, got {n}")
@@ -243,8 +236,7 @@ def decode_body_composition(data: bytes) -> Reading:
     fat_raw = data[2] | data[3] << 8
     if fat_raw == 0xFFFF:
         raise DecodeError(f"{what}: the scale reports the measurement as unsuccessful")
-    if fat_raw > 1000:
-        raise DecodeError(f"{what}: impossible body fat {fat_raw / 10:g} %")
+    problem = f"{what}: impossible body fat {fat_raw / 10:g} %" if fat_raw > 1000 else None
     # Masses: raw / 200 kg is exact to the wire's 0.005 kg (no float noise); imperial converts from 0.01 lb.
     pos = 4
     timestamp = user = bmr = muscle_pct = impedance = height = None
@@ -263,7 +255,7 @@ def decode_body_composition(data: bytes) -> Reading:
     if flags & 0x10:
         raw = data[pos] | data[pos + 1] << 8
         if raw > 1000:
-            raise DecodeError(f"{what}: impossible muscle percentage {raw / 10:g} %")
+            problem = problem or f"{what}: impossible muscle percentage {raw / 10:g} %"
         muscle_pct = raw / 10
         pos += 2
     if flags & 0x20:
@@ -285,7 +277,7 @@ def decode_body_composition(data: bytes) -> Reading:
     if flags & 0x200:
         impedance = (data[pos] | data[pos + 1] << 8) / 10
         if not 50.0 <= impedance <= 3000.0:
-            check_impedance(impedance, what)
+            problem = problem or impedance_problem(impedance, what)
         pos += 2
     if flags & 0x400:
         raw = data[pos] | data[pos + 1] << 8
@@ -293,7 +285,7 @@ def decode_body_composition(data: bytes) -> Reading:
         pos += 2
     if flags & 0x800:
         height = _height(data[pos] | data[pos + 1] << 8, bool(imperial))
-    return Reading.make(
+    reading = Reading.make(
         protocol="sig-bcs",
         unit="lb" if imperial else "kg",
         stabilized=True,
@@ -311,6 +303,9 @@ def decode_body_composition(data: bytes) -> Reading:
         height_m=height,
         multi_packet=True if flags & BCS_MULTI_PACKET else None,
     )
+    if problem:
+        raise Implausible(problem, reading)
+    return reading
 
 
 def encode_body_composition(
@@ -392,12 +387,8 @@ def decode_body_composition_feature(data: bytes) -> BodyCompositionFeature:
     return BodyCompositionFeature(names, mass_res, height_res)
 
 
-def encode_body_composition_feature(
-    supported: tuple[str, ...], mass_code: int = 7, height_code: int = 3
-) -> bytes:
-    value = (
-        sum(1 << _BCS_FEATURE_NAMES.index(name) for name in supported) | mass_code << 11 | height_code << 15
-    )
+def encode_body_composition_feature(supported: tuple[str, ...], mass_code: int = 7, height_code: int = 3) -> bytes:
+    value = sum(1 << _BCS_FEATURE_NAMES.index(name) for name in supported) | mass_code << 11 | height_code << 15
     return value.to_bytes(4, "little")
 
 
@@ -621,6 +612,5 @@ def decode_current_time(data: bytes) -> CurrentTime:
     at = parse_date_time(data, 0, what)
     if data[7] > 7:
         raise DecodeError(f"{what}: invalid day of week {data[7]}")
-    if data[9] & 0xF0:
-        raise DecodeError(f"{what}: reserved adjust-reason bits set")
-    return CurrentTime(at, data[7], data[8], data[9])
+    # Adjust Reason bits 4-7 are reserved for future use: ignored (CTS 1.1 section 3.1.2.4).
+    return CurrentTime(at, data[7], data[8], data[9] & 0x0F)

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from companion.ble.protocols._common import (
     LB_TO_KG,
+    Implausible,
     Reading,
-    check_impedance,
     encode_date_time,
     exact,
+    impedance_problem,
     parse_date_time,
 )
 
@@ -71,11 +72,12 @@ def decode_mi_scale_v2(data: bytes) -> Reading:
     weight, unit = _mass(data[11] | data[12] << 8, bool(data[0] & 0x01), bool(ctrl1 & 0x40))
     load_removed = bool(ctrl1 & 0x80)
     impedance = None
+    problem = None
     if ctrl1 & 0x02 and not load_removed:
         impedance = float(data[9] | data[10] << 8)
         if not 50.0 <= impedance <= 3000.0:
-            check_impedance(impedance, what)
-    return Reading.make(
+            problem = impedance_problem(impedance, what)
+    reading = Reading.make(
         protocol=MI_SCALE_V2,
         weight_kg=weight,
         unit=unit,
@@ -84,6 +86,9 @@ def decode_mi_scale_v2(data: bytes) -> Reading:
         timestamp=parse_date_time(data, 2, what),
         impedance_ohm=impedance,
     )
+    if problem:
+        raise Implausible(problem, reading)
+    return reading
 
 
 def encode_mi_scale_v2(
@@ -95,9 +100,7 @@ def encode_mi_scale_v2(
     at: datetime | None = None,
 ) -> bytes:
     """The inverse, used by the emulated broadcast scale."""
-    ctrl1 = (
-        0x04 | (0x20 if stabilized else 0) | (0x80 if load_removed else 0) | (0x02 if impedance_ohm else 0)
-    )
+    ctrl1 = 0x04 | (0x20 if stabilized else 0) | (0x80 if load_removed else 0) | (0x02 if impedance_ohm else 0)
     stamp = encode_date_time(at) if at is not None else bytes(7)
     return (
         bytes([0x02, ctrl1])
