@@ -33,12 +33,15 @@ class BroadcastScale:
         self.started = False
         self.events: list[str] = []
         self.weigh_in_on_start: float | None = None
+        #: Scripted runs: the person steps on again every this many seconds (None: once).
+        self.repeat_weigh_in_s: float | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         air.add_scale(self)
 
     async def start(self) -> None:
         await self.device.power_on()
         self.started = True
+        await self.idle()
         if self.weigh_in_on_start is not None:
             weight, self.weigh_in_on_start = self.weigh_in_on_start, None
             task = asyncio.get_running_loop().create_task(self._scripted(weight))
@@ -47,8 +50,16 @@ class BroadcastScale:
 
     async def _scripted(self, weight: float) -> None:
         await asyncio.sleep(0.3)
-        await self.step_on(weight)
-        await self.step_off()
+        while True:
+            await self.step_on(weight)
+            await self.step_off()
+            if self.repeat_weigh_in_s is None:
+                return
+            await asyncio.sleep(self.repeat_weigh_in_s)
+
+    async def idle(self) -> None:
+        """What the scale sends while awake and nobody stands on it (default: nothing)."""
+        await self.silence()
 
     async def step_on(self, weight_kg: float) -> None:  # pragma: no cover - every scale overrides it
         raise NotImplementedError

@@ -61,5 +61,9 @@ class EufyC20Scale(BroadcastScale):
         self.events.append("stable")
 
     async def step_off(self) -> None:
-        await self.silence()
+        await self.idle()
         self.events.append("off")
+
+    async def idle(self) -> None:
+        """Awake and empty: the advert without any field flag."""
+        await self.send(payload(None))

@@ -93,5 +93,9 @@ class XiaomiS400Scale(BroadcastScale):
     async def step_off(self) -> None:
         await self.send(self.seal(s400_object(0.0, None, None)))
         await asyncio.sleep(0.05)
-        await self.silence()
+        await self.idle()
         self.events.append("off")
+
+    async def idle(self) -> None:
+        """Awake and empty: MiBeacon frames without an object (xiaomi-ble: "S400 idle packet")."""
+        await self.send(self.idle_payload())

@@ -47,7 +47,9 @@ class YunmaiXScale(BroadcastScale):
         self.events.append("stable")
 
     async def step_off(self) -> None:
-        await self.send(self.frame(1, 0.0))
-        await asyncio.sleep(0.05)
-        await self.silence()
+        await self.idle()
         self.events.append("off")
+
+    async def idle(self) -> None:
+        """Awake and empty: a live frame with weight 0 (openScale's "idle frame")."""
+        await self.send(self.frame(1, 0.0))
