@@ -493,11 +493,11 @@ class DriverRun:
         """Wait for the driver's ``Ready``; raise what went wrong instead (nothing half-stored)."""
         deadline = time.monotonic() + timeout
         while self.ready is None:
-            if self.failure is not None:
-                raise self.failure
-            if self.lost:
+            if self.lost:  # first: a failed write is usually the consequence of the lost link
                 self.pipe.assembler.reset()
                 raise ConnectionLost(_("The scale disconnected during set-up; nothing was stored."))
+            if self.failure is not None:
+                raise self.failure
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.pipe.assembler.reset()

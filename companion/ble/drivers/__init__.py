@@ -66,40 +66,47 @@ class _Index:
     def candidates(self, advert: Advert) -> set[type[Driver]]:
         found: set[type[Driver]] = set(self.always)
         if advert.manufacturer_data:
+            by_company = self.by_company
             for company in advert.manufacturer_data:
-                hit = self.by_company.get(company)
-                if hit:
-                    found.update(hit)
+                if company in by_company:
+                    found.update(by_company[company])
         if advert.service_data:
+            by_service_data = self.by_service_data
             for uuid in advert.service_data:
-                hit = self.by_service_data.get(uuid)
-                if hit:
-                    found.update(hit)
-        for uuid in advert.service_uuids:
-            hit = self.by_service.get(uuid)
-            if hit:
-                found.update(hit)
-        if advert.name:
-            name = advert.name.upper()
+                if uuid in by_service_data:
+                    found.update(by_service_data[uuid])
+        if advert.service_uuids:
+            by_service = self.by_service
+            for uuid in advert.service_uuids:
+                if uuid in by_service:
+                    found.update(by_service[uuid])
+        name = advert.upper_name
+        if name:
             by_name = self.by_name
+            size = len(name)
             for length in self.name_lengths:
-                if length > len(name):
+                if length > size:
                     break
-                hit = by_name.get(name[:length])
-                if hit:
-                    found.update(hit)
+                prefix = name[:length]
+                if prefix in by_name:
+                    found.update(by_name[prefix])
         return found
 
 
 _index: _Index | None = None
-_index_key: tuple[type[Driver], ...] = ()
+_indexed = 0
+
+
+def refresh() -> None:
+    """Rebuild the hint index (after changing ``DRIVERS`` at run time, as tests do)."""
+    global _index, _indexed
+    _index, _indexed = _Index(DRIVERS), len(DRIVERS)
 
 
 def _current() -> _Index:
-    global _index, _index_key
-    key = tuple(DRIVERS)
-    if _index is None or key != _index_key:
-        _index, _index_key = _Index(key), key
+    if _index is None or _indexed != len(DRIVERS):
+        refresh()
+    assert _index is not None
     return _index
 
 
@@ -114,11 +121,14 @@ def ranked(advert: Advert) -> list[tuple[int, type[Driver]]]:
 
 def classify(advert: Advert) -> type[Driver] | None:
     """The driver that claims ``advert`` most confidently (ties: lower ``id``), or ``None``."""
-    index = _current()
+    index = _index if _index is not None and _indexed == len(DRIVERS) else _current()
+    found = index.candidates(advert)
+    if not found:
+        return None
     best: type[Driver] | None = None
     best_score = 0
     rank = index.rank
-    for d in index.candidates(advert):
+    for d in found:
         score = d.claim(advert)
         if score > best_score or (score == best_score and score > 0 and best and rank[d] < rank[best]):
             best, best_score = d, score
@@ -186,7 +196,7 @@ def markdown_table() -> str:
         "| Family | Devices | Link | Measures | Handshake | Tested with an emulated scale |",
         "|---|---|---|---|---|---|",
     ]
-    for d in all_drivers():
+    for d in sorted(all_drivers(), key=lambda d: (d.family.lower(), d.id)):
         measures: list[str] = []
         for f in d.measures:
             name = FIELD_NAMES.get(f, f)
@@ -231,4 +241,5 @@ __all__ = [
     "markdown_table",
     "ranked",
     "readme_with_table",
+    "refresh",
 ]

@@ -147,6 +147,10 @@ class Advert:
     service_data: Mapping[str, bytes] = field(default_factory=dict)
     address: str = ""
     rssi: int = 0
+    upper_name: str = field(default="", init=False, compare=False, repr=False)  # name.upper(), computed once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upper_name", self.name.upper() if self.name else "")
 
     @classmethod
     def of(
@@ -168,10 +172,6 @@ class Advert:
             address,
             rssi,
         )
-
-    @property
-    def upper_name(self) -> str:
-        return (self.name or "").upper()
 
 
 @dataclass(frozen=True, slots=True)

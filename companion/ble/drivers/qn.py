@@ -32,7 +32,6 @@ from companion.i18n import N_, _
 
 #: Opcodes a QN scale may send that we do not need for live readings (history 0x23, newer firmware 0xA0...).
 _IGNORED = frozenset({0x11, 0x15, 0x21, 0x23, 0xA0, 0xA1, 0xA2, 0xA3})
-HANDSHAKE_S = 8.0
 
 
 class QnScale(Driver):
@@ -54,6 +53,8 @@ class QnScale(Driver):
     names = ("QN-", "RENPHO", "FITINDEX")
     services = ("ffe0", "fff0")
     sources = ("oliexdev/openScale@f7a733b QNHandler.kt",)
+    #: Seconds from subscription to the end of the 0x12 / 0x13 / 0x14 exchange.
+    handshake_timeout_s = 8.0
 
     def __init__(self, config: DriverConfig) -> None:
         super().__init__(config)
@@ -83,7 +84,7 @@ class QnScale(Driver):
             self.notify = "ffe1"
             self.write_config = "ffe3"
             self.write_time = "ffe4" if "ffe4" in chars else "ffe3"
-        return [Subscribe(self.notify), SetTimer(HANDSHAKE_S, "handshake")]
+        return [Subscribe(self.notify), SetTimer(self.handshake_timeout_s, "handshake")]
 
     def timeout(self, name: str) -> list[Output]:
         if name != "handshake" or self.ready:

@@ -11,7 +11,6 @@ the active profile goes last and stays consented for live readings.
 from __future__ import annotations
 
 from companion.ble.drivers.base import (
-    NAME,
     SERVICE,
     Advert,
     CancelTimer,
@@ -43,6 +42,8 @@ WEIGHT = "2a9d"
 COMPOSITION = "2a9c"
 CLOCK = "2a2b"
 CHANGE_INCREMENT = "2a99"
+#: Claim for an advert that lists 0x181D / 0x181B: above a vendor name prefix, below vendor magic bytes.
+STANDARD_SERVICE = 75
 #: How long the scale may take to answer a User Control Point request.
 UCP_TIMEOUT_S = 5.0
 #: Time a scale gets to hand over a household member's stored readings after their consent.
@@ -92,10 +93,12 @@ class SigScale(Driver):
 
     @classmethod
     def claim(cls, advert: Advert) -> int:
-        # Mi scales put *service data* under 0x181D / 0x181B; a standard scale lists the *service*.
+        # A standard scale lists the Weight Scale / Body Composition *service*: specific evidence, stronger than
+        # a vendor name prefix (Renpho's ES-WBE28 is a standard scale). Mi scales put *service data* under the
+        # same numbers (and may list the service too): then this is only a weak claim.
         if advert.service_uuids.isdisjoint(cls.services):
             return 0
-        return NAME if advert.name and not advert.service_data.keys() & {"181d", "181b"} else SERVICE
+        return SERVICE if advert.service_data.keys() & {"181d", "181b"} else STANDARD_SERVICE
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Decoded:

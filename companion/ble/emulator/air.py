@@ -39,6 +39,7 @@ class VirtualAir:
         self.scales: dict[str, Any] = {}
         self._powered = False
         self._lock = asyncio.Lock()
+        self.connect_lock = asyncio.Lock()  # the adapter makes one connection attempt at a time
         self._advert_listeners: list[Callable[[Any], None]] = []
         self._scan_users = 0
 

@@ -161,20 +161,23 @@ class BumbleClient(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         air = await get_air().ready()
         timeout = float(kwargs.get("timeout", self._timeout))
-        if air.adapter.le_connecting:
-            raise BleakError("another connection attempt is in progress")
-        try:
-            connection = await asyncio.wait_for(
-                air.adapter.connect(Address(self.address), timeout=timeout), timeout + 0.5
-            )
-        except TimeoutError:
+        # One connection attempt at a time, as BlueZ queues them: two overlapping HCI create-connection
+        # commands make Bumble hand the first completed link to the wrong waiter.
+        async with air.connect_lock:
             try:
-                await air.adapter.cancel_connection()
-            except Exception:
-                pass
-            raise BleakDeviceNotFoundError(self.address, f"device {self.address} did not answer") from None
-        except Exception as exc:
-            raise BleakError(f"cannot connect to {self.address}: {exc}") from exc
+                connection = await asyncio.wait_for(
+                    air.adapter.connect(Address(self.address), timeout=timeout), timeout + 0.5
+                )
+            except TimeoutError:
+                try:
+                    await air.adapter.cancel_connection()
+                except Exception:
+                    pass
+                connection = None
+            except Exception as exc:
+                raise BleakError(f"cannot connect to {self.address}: {exc}") from exc
+        if connection is None:
+            raise BleakDeviceNotFoundError(self.address, f"device {self.address} did not answer")
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         peer = self._peer = Peer(connection)

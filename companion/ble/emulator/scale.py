@@ -542,6 +542,9 @@ class QnScale:
         self.started = False
         self.events: list[str] = []
         self.configured = False
+        #: How the scale behaves at start-up (tests of bad input): "normal"; "silent" (never sends the info
+        #: frame); "wrong" (a well-framed but truncated info frame); "drop" (disconnects on the config write).
+        self.handshake = "normal"
         self._tasks: set[asyncio.Task[Any]] = set()
         P = gatt.Characteristic.Properties
         self.notify: gatt.Characteristic[Any] = gatt.Characteristic(
@@ -575,11 +578,23 @@ class QnScale:
     def _on_subscription(self, _bearer: Any, notify: bool, _indicate: bool) -> None:
         if notify:
             self.configured = False
+            if self.handshake == "silent":
+                return
             info = bytes([0, 0, 0, 0, 0, 0, 0, 1])  # byte[10] == 1: weights in 1/100 kg
+            if self.handshake == "wrong":
+                info = b"\x00"  # framed and summed correctly, but too short to be an info frame
             self._spawn(self.device.notify_subscribers(self.notify, qn.frame(qn.OP_INFO, self.PROTO, info)))
 
-    def _on_write(self, _connection: Connection, value: bytes) -> None:
+    async def send_raw(self, payload: bytes) -> None:
+        """Notify arbitrary bytes (bad-input tests: a wrong checksum, an unknown opcode)."""
+        await self.device.notify_subscribers(self.notify, payload)
+
+    def _on_write(self, connection: Connection, value: bytes) -> None:
         data = bytes(value)
+        if data[:1] == bytes([qn.OP_CONFIG]) and self.handshake == "drop":
+            self.events.append("dropped")
+            self._spawn(connection.disconnect())
+            return
         if data[:1] == bytes([qn.OP_CONFIG]):
             self.events.append("configured")
             self._spawn(
