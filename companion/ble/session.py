@@ -551,8 +551,8 @@ class DriverRun:
             elif isinstance(out, DriverError | Reading | Progress | Ready):
                 failed = self.failure
                 self._bookkeep(out, source, payload)
-                if failed is None and self.failure is not None:
-                    self.say(str(self.failure))
+                if failed is None and self.failure is not None and self.driver.config.mode != "pair":
+                    self.say(str(self.failure))  # listening: nobody awaits this run, so say it (once)
 
     def _broadcast_timeout(self, name: str) -> None:
         self._timers.pop(name, None)

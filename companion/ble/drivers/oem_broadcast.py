@@ -190,7 +190,6 @@ class QnBroadcastDriver(_StableOnce):
     family = "QN / Yolanda broadcast scales"
     devices = ("Renpho ES-CS20M (non-connectable variant)", "QN-family broadcast scales (AA BB)")
     company_ids = (QN_COMPANY_ID,)
-    emulated = True
     sources = (_OPENSCALE + "QNHandlerBroadcast.kt" + _AT,)
 
     @classmethod
