@@ -6,14 +6,7 @@ from __future__ import annotations
 import pytest
 
 from companion.ble.emulator.xiaomi_s400 import DEMO_BIND_KEY, S400_ADDRESS
-
-
-async def _wait(pilot, predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
+from tests.ble.test_pair_screen import _wait
 
 
 @pytest.fixture

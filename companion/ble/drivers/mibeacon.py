@@ -437,13 +437,12 @@ class XiaomiS400Driver(_MiBeaconDriver):
         return [self._final(pending)]
 
 
-class XiaomiS200Driver(_MiBeaconDriver):
-    """Xiaomi Smart Scale S200 (MJTZC02YM): weight only."""
+class _WeightOnlyDriver(_MiBeaconDriver):
+    """S200 / S800: one weight object (0x4E16) per advert; the layout is the product's (``weight_object``)."""
 
-    id = PROTOCOL_S200
-    family = "Xiaomi Smart Scale S200"
-    devices = ("Xiaomi Smart Scale S200 (MJTZC02YM)",)
-    products = S200_PRODUCTS
+    @staticmethod
+    def weight_object(value: bytes) -> Reading | None:  # pragma: no cover - every subclass sets its own
+        raise NotImplementedError
 
     def advert(self, advert: Advert) -> list[Output]:
         objects, out = self._objects(advert)
@@ -451,7 +450,7 @@ class XiaomiS200Driver(_MiBeaconDriver):
             if kind != OBJ_WEIGHT:
                 continue
             try:
-                reading = decode_s200_object(value)
+                reading = self.weight_object(value)
             except DecodeError as exc:
                 out.append(as_error(exc))
                 continue
@@ -460,7 +459,17 @@ class XiaomiS200Driver(_MiBeaconDriver):
         return out
 
 
-class XiaomiS800Driver(_MiBeaconDriver):
+class XiaomiS200Driver(_WeightOnlyDriver):
+    """Xiaomi Smart Scale S200 (MJTZC02YM): weight only."""
+
+    id = PROTOCOL_S200
+    family = "Xiaomi Smart Scale S200"
+    devices = ("Xiaomi Smart Scale S200 (MJTZC02YM)",)
+    products = S200_PRODUCTS
+    weight_object = staticmethod(decode_s200_object)
+
+
+class XiaomiS800Driver(_WeightOnlyDriver):
     """Xiaomi Mijia 8-electrode Body Composition Scale S800 (xiaomi.scales.ms116): weight only (its body
     composition is only on an authenticated GATT path, out of scope as in ble-scale-sync)."""
 
@@ -469,17 +478,4 @@ class XiaomiS800Driver(_MiBeaconDriver):
     devices = ("Xiaomi Mijia Body Composition Scale S800 (MS116)",)
     names = ("MIJIA SCALE S800", "MS116")
     products = S800_PRODUCTS
-
-    def advert(self, advert: Advert) -> list[Output]:
-        objects, out = self._objects(advert)
-        for kind, value in objects:
-            if kind != OBJ_WEIGHT:
-                continue
-            try:
-                reading = decode_s800_object(value)
-            except DecodeError as exc:
-                out.append(as_error(exc))
-                continue
-            if reading is not None:
-                out.append(reading)
-        return out
+    weight_object = staticmethod(decode_s800_object)
