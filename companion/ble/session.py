@@ -372,6 +372,7 @@ class DriverRun:
         self.ready: Ready | None = None
         self.failure: ScaleError | None = None
         self.lost = False
+        self.ended = False  # the driver asked to disconnect
         self._changed = asyncio.Event()
         self._queue: asyncio.Queue[_Event | None] = asyncio.Queue()
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -404,7 +405,7 @@ class DriverRun:
 
     async def _loop(self) -> None:
         try:
-            while self.failure is None:
+            while self.failure is None and not self.ended:
                 event = await self._queue.get()
                 if event is None:
                     return
@@ -442,7 +443,10 @@ class DriverRun:
                 if timer is not None:
                     timer.cancel()
             elif isinstance(out, Disconnect):
-                self._fail(ConnectionLost(_("The scale disconnected.")))
+                # The driver is done with the scale (e.g. its history is read): a normal end, not a failure.
+                self.ended = True
+                self._changed.set()
+                return
             else:
                 self._bookkeep(out, source, payload)
 
@@ -493,7 +497,7 @@ class DriverRun:
         """Wait for the driver's ``Ready``; raise what went wrong instead (nothing half-stored)."""
         deadline = time.monotonic() + timeout
         while self.ready is None:
-            if self.lost:  # first: a failed write is usually the consequence of the lost link
+            if self.lost or self.ended:  # first: a failed write is usually the consequence of the lost link
                 self.pipe.assembler.reset()
                 raise ConnectionLost(_("The scale disconnected during set-up; nothing was stored."))
             if self.failure is not None:
@@ -511,7 +515,7 @@ class DriverRun:
 
     async def until_finished(self) -> None:
         """Wait until the link is lost or the driver ends the session."""
-        while not self.lost and self.failure is None:
+        while not self.lost and not self.ended and self.failure is None:
             self._changed.clear()
             await self._changed.wait()
 
@@ -655,6 +659,12 @@ async def _wait_recorded(
             return None
         if run is not None and run.failure is not None:
             raise run.failure
+        if run is not None and run.ended:  # the driver is done with the scale: what it sent is all there is
+            while not events.empty():
+                event = events.get_nowait()
+                if event.recorded is not None:
+                    return event.recorded
+            return None
         if run is not None and run.lost:
             pipe.assembler.reset()
             raise ConnectionLost(_("The scale disconnected before the reading was complete; nothing was stored."))
@@ -783,7 +793,21 @@ class LiveListener:
         if not scales:
             self.sink(ScaleEvent("status", _("No scale paired yet.")))
             return
-        known = {s.address: (s, self._driver(s)) for s in scales}
+        known: dict[str, tuple[PairedScale, type[Driver]]] = {}
+        for scale in scales:
+            driver = drivers.get(scale.protocol)
+            if driver is None:  # paired by a newer Companion, or a family that was withdrawn
+                log.warning("no driver %r for %s", scale.protocol, scale.address)
+                text = _("Companion has no driver for {name} ({driver}); pair it again on the Pair screen.")
+                self.sink(
+                    ScaleEvent(
+                        "status",
+                        text.format(name=scale.name or scale.address, driver=scale.protocol),
+                        address=scale.address,
+                    )
+                )
+                continue
+            known[scale.address] = (scale, driver)
         pipes = {a: _ReadingPipe(self.store, a, self.sink, d) for a, (_s, d) in known.items()}
         gatt = {a: s for a, (s, d) in known.items() if d.link == "gatt"}
         now = self.store.clock.now().astimezone()
@@ -834,15 +858,6 @@ class LiveListener:
 
         return keys.bind_key(self.store, scale.address)
 
-    @staticmethod
-    def _driver(scale: PairedScale) -> type[Driver]:
-        driver = drivers.get(scale.protocol)
-        if driver is None:  # paired by a newer Companion, or a family that was renamed: try the standard
-            log.warning("no driver %r for %s; using the standard one", scale.protocol, scale.address)
-            driver = drivers.get("sig")
-            assert driver is not None
-        return driver
-
     def _config(self, scale: PairedScale) -> DriverConfig:
         from companion.store.ble import BleRepository
 
@@ -885,7 +900,8 @@ class LiveListener:
             )
             BleRepository(self.store).touch(scale.address)
             await run.until_finished()
-            pipe.assembler.reset()
+            if not run.ended:  # a lost link may leave parts behind: drop them (a driver's goodbye does not)
+                pipe.assembler.reset()
             if run.failure is not None:
                 self.sink(ScaleEvent("lost", str(run.failure), address=scale.address))
             else:

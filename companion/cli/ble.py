@@ -107,12 +107,18 @@ def _decode(args: argparse.Namespace) -> int:
         try:
             if driver is not None:
                 decoded = driver.decode(source, key, data)
-            elif source == "characteristic":
-                decoded = decode_characteristic(key, data, name=args.name)
-            elif source == "service-data":
-                decoded = decode_service_data(key, data)
             else:
-                decoded = decode_manufacturer_data(int(key), data)
+                try:
+                    if source == "characteristic":
+                        decoded = decode_characteristic(key, data, name=args.name)
+                    elif source == "service-data":
+                        decoded = decode_service_data(key, data)
+                    else:
+                        decoded = decode_manufacturer_data(int(key), data)
+                except DecodeError as exc:
+                    if not exc.reason.startswith("no decoder"):
+                        raise
+                    decoded = _decode_by_any_driver(source, key, data, exc)
         except Implausible as exc:
             # A debugging tool: say what the packet says, and why it would never be stored.
             out = exc.reading.to_json()
@@ -124,6 +130,30 @@ def _decode(args: argparse.Namespace) -> int:
         raise CliError(_("cannot decode: {reason}").format(reason=exc.reason)) from None
     print_json(decoded.to_json())
     return 0
+
+
+def _decode_by_any_driver(source: str, key: str, data: bytes, unknown: Exception) -> Any:
+    """A key the built-in table does not know: the one driver that decodes it, if exactly one does."""
+    from companion.ble import drivers
+    from companion.ble.protocols import DecodeError
+    from companion.ble.protocols._common import Implausible
+
+    decoded: dict[str, Any] = {}
+    for d in drivers.all_drivers():
+        try:
+            decoded[d.id] = d.decode(source, key, data)
+        except Implausible as exc:  # decodable, just impossible: still this driver's packet
+            decoded[d.id] = exc
+        except DecodeError:
+            continue
+    if len(decoded) == 1:
+        only = next(iter(decoded.values()))
+        if isinstance(only, Implausible):
+            raise only
+        return only
+    if decoded:
+        raise DecodeError(f"several drivers decode this ({', '.join(sorted(decoded))}); choose one with --driver")
+    raise unknown
 
 
 def _drivers(args: argparse.Namespace) -> int:

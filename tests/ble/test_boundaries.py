@@ -24,6 +24,7 @@ BLE_FILES = [
     "module, forbidden",
     [
         ("companion.ble.protocols", ("bleak", "bumble", "textual")),
+        ("companion.ble.drivers", ("bleak", "bumble", "textual", "asyncio")),
         ("companion.ble.bodycomp", ("bleak", "bumble", "textual")),
         ("companion.ble.assembly", ("bleak", "bumble", "textual")),
         ("companion.ble.intake", ("bleak", "bumble", "textual")),

@@ -76,6 +76,16 @@ def test_decode_prints_an_impossible_packet_with_plausible_false(capsys: pytest.
     assert data["plausible"] is False and "impossible weight" in data["reason"] and data["weight_kg"] == 532.48
 
 
+def test_decode_finds_the_one_driver_for_a_vendor_characteristic(capsys: pytest.CaptureFixture[str]) -> None:
+    # Not in the built-in table: the registry's only driver for this UUID decodes it (Soehnle, layout from
+    # openScale SoehnleHandler.kt@0cb4064), also when the packet is impossible.
+    char = "352e3001-28e9-40b8-a361-6db4cca4147c"
+    code, out, _ = run(capsys, "ble", "decode", "--characteristic", char, "09 03 07e8 05 11 07 08 09 0310 0226 01f4")
+    assert code == 0 and json.loads(out)["protocol"] == "soehnle" and json.loads(out)["weight_kg"] == 78.4
+    code, out, _ = run(capsys, "ble", "decode", "--characteristic", char, "09 03 07e8 05 11 07 08 09 ffff 0226 01f4")
+    assert code == 0 and json.loads(out)["plausible"] is False
+
+
 def test_decode_with_a_named_driver_and_the_driver_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys,

@@ -18,6 +18,13 @@ from companion.ble.protocols import qn
 from companion.store.ble import BleRepository
 
 
+async def _until(predicate, rounds: int = 300) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(rounds):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+
+
 async def _found(address: str) -> session.FoundScale:
     scales = await session.scan(2.0, until=lambda f: f.address == address)
     return next(s for s in scales if s.address == address)
@@ -78,15 +85,9 @@ async def test_the_worker_keeps_listening_to_other_scales_when_one_fails(store, 
     listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
     task = asyncio.create_task(listener.run())
     try:
-        for _ in range(200):
-            if any(e.address == QN_SCALE_ADDRESS and "in time" in e.text for e in events):
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: any(e.address == QN_SCALE_ADDRESS and "in time" in e.text for e in events))
         await air.scales[MI_SCALE_ADDRESS].step_on(77.0, hold_s=0.1, impedance_ohm=480)
-        for _ in range(300):
-            if any(e.kind == "stored" for e in events):
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: any(e.kind == "stored" for e in events))
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -143,3 +144,50 @@ async def test_the_pair_screen_shows_the_failed_handshake(store, profile, clock,
         assert "did not finish the start-up exchange in time" in str(status.render())
         assert status.has_class("error")
         assert BleRepository(store).get(QN_SCALE_ADDRESS) is None
+
+
+async def test_a_scale_paired_with_an_unknown_driver_is_reported_and_the_others_still_heard(
+    store, profile, air
+) -> None:  # type: ignore[no-untyped-def]
+    repo = BleRepository(store)
+    repo.remember("C0:FF:EE:00:00:99", "Future Scale", "from-a-newer-companion", "gatt")
+    repo.remember(MI_SCALE_ADDRESS, "MIBFS", "mi-scale-2", "broadcast")
+    events: list[session.ScaleEvent] = []
+    listener = session.LiveListener(store, events.append, reconnect_delay=0.05)
+    task = asyncio.create_task(listener.run())
+    try:
+        await asyncio.sleep(0.1)
+        await air.scales[MI_SCALE_ADDRESS].step_on(74.0, hold_s=0.1, impedance_ohm=470)
+        await _until(lambda: any(e.kind == "stored" for e in events))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert any("no driver for Future Scale" in e.text for e in events)
+    assert [m.weight_kg for m in store.measurements.latest(profile.id)] == [74.0]
+
+
+async def test_a_driver_that_says_goodbye_ends_the_session_normally(store, profile, air) -> None:  # type: ignore[no-untyped-def]
+    from companion.ble.drivers.base import Disconnect, Reading
+    from companion.ble.drivers.etekcity import EtekcityEsf551
+    from companion.ble.emulator.scale import ETEKCITY_ADDRESS
+
+    class OneShot(EtekcityEsf551):  # e.g. a history-only scale: read, then hang up
+        def notification(self, char: str, data: bytes) -> list[object]:  # type: ignore[override]
+            out = super().notification(char, data)
+            if any(isinstance(o, Reading) and o.stabilized and o.impedance_ohm for o in out):
+                return [*out, Disconnect()]
+            return out
+
+    found = await _found(ETEKCITY_ADDRESS)
+    found.driver = OneShot
+    scale = air.scales[ETEKCITY_ADDRESS]
+
+    async def person() -> None:
+        await asyncio.sleep(0.3)
+        await scale.step_on(88.1, impedance_ohm=530)
+
+    stepping = asyncio.create_task(person())
+    outcome = await session.pair(store, found, profile, first_reading_timeout=5.0)
+    await stepping
+    assert outcome.first is not None and outcome.first.status == "stored"
+    assert store.measurements.latest(profile.id)[0].weight_kg == 88.1

@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from companion.ble.drivers import etekcity, eufy_c20, mibeacon, oem_broadcast, okok, qn, sig, xiaomi, yunmai_x
+from companion.ble.drivers import (
+    etekcity,
+    eufy_c20,
+    mibeacon,
+    oem_broadcast,
+    okok,
+    qn,
+    sig,
+    soehnle,
+    xiaomi,
+    yunmai_x,
+)
 from companion.ble.drivers.base import Advert, Driver
 
 # One line per family (keep sorted by module name to ease merges).
@@ -33,6 +44,7 @@ DRIVERS: list[type[Driver]] = [
     okok.OkOkDriver,
     qn.QnScale,
     sig.SigScale,
+    soehnle.SoehnleShape,
     xiaomi.MiScaleV1,
     xiaomi.MiScaleV2,
     yunmai_x.YunmaiXDriver,

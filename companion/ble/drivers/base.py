@@ -30,18 +30,23 @@ Writing a driver
      A *fatal* error ends the session (the executor disconnects, drops whatever is half-received and shows
      ``error.message``); a non-fatal one is logged as a bad packet and the session goes on;
    * bookkeeping for the executor: :class:`Progress` (a translated line for the Pair screen / CLI),
-     :class:`Ready` (set-up finished: pairing succeeded, readings may follow), :class:`SlotRegistered` /
+     :class:`Ready` (set-up finished: pairing succeeded, readings may follow; a GATT driver *must* emit it,
+     even with no handshake, or pairing waits ``session.SETUP_TIMEOUT_S`` and fails), :class:`SlotRegistered` /
      :class:`SlotRefused` (a scale-side user slot to remember or forget), :class:`ProfileShared` (the user's
      profile was written to the scale; the executor records it in the audit log).
 
-   Actions are executed in order, one event at a time (the executor serialises events), so a driver never
-   sees two events at once. A driver that needs nothing returns ``[]``. Bytes the driver cannot parse become
-   a ``DriverError`` output, never an exception: ``tests/ble/test_drivers_fuzz.py`` feeds every registered
-   driver arbitrary bytes through every event method and fails on anything else.
-4. Register the class in ``companion/ble/drivers/__init__.py`` (``DRIVERS``), add a row per device to
-   ``tests/ble/catalogue.py`` (a realistic advert and the driver id that must claim it) and regenerate the
-   README table: ``python -m companion.ble.drivers --markdown`` (``tests/ble/test_drivers_registry.py``
-   fails while README and the registry disagree).
+   ``Disconnect`` is a normal end (e.g. a scale whose history has been read); whatever the driver emitted
+   before it is kept. Actions are executed in order, one event at a time (the executor serialises events),
+   so a driver never sees two events at once. A driver that needs nothing returns ``[]``. Bytes the driver
+   cannot parse become a ``DriverError`` output, never an exception: ``tests/ble/test_drivers_fuzz.py``
+   feeds every registered driver arbitrary bytes through every event method and fails on anything else.
+4. Register the class in ``companion/ble/drivers/__init__.py`` (``DRIVERS``), add a module of rows to
+   ``tests/ble/catalogue/`` (per device a realistic advert and the driver id that must claim it; see
+   ``tests/ble/catalogue/core.py``), a sample packet to ``tests/benchmarks/bench_drivers.py`` ``PACKETS``, and
+   regenerate the README table: ``python -m companion.ble.drivers --readme README.md``
+   (``tests/ble/test_drivers_registry.py`` fails while README and the registry disagree). Set
+   ``emulated = True`` only when an emulated device of the family is paired end to end in a test.
+   Drivers with UDS-style user slots share their refusal / timeout messages through ``drivers/uds.py``.
 5. Optionally implement :meth:`Driver.decode` so ``companion ble decode --driver ID`` can decode a single
    payload of this family.
 
@@ -133,12 +138,13 @@ def full_uuid(key: str) -> str:
 
 
 # ----- what the air says ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Advert:
     """One advertisement, already normalised: what a driver claims by and what broadcast drivers decode.
 
     ``manufacturer_data`` is keyed by the 16-bit company id with the id stripped from the bytes (bleak's
-    convention); ``service_data`` and ``service_uuids`` use normalised UUID keys.
+    convention); ``service_data`` and ``service_uuids`` use normalised UUID keys. Treat it as read-only (it
+    is not frozen only because building one is on the scanning hot path).
     """
 
     name: str | None = None
@@ -150,7 +156,7 @@ class Advert:
     upper_name: str = field(default="", init=False, compare=False, repr=False)  # name.upper(), computed once
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "upper_name", self.name.upper() if self.name else "")
+        self.upper_name = self.name.upper() if self.name else ""
 
     @classmethod
     def of(
@@ -163,15 +169,20 @@ class Advert:
         rssi: int = 0,
     ) -> Advert:
         """Build from raw (bleak-style) fields, normalising every UUID."""
-        sdata = {uuid_key(k): bytes(v) for k, v in (service_data or {}).items()}
+        key = uuid_key
         return cls(
             name or None,
-            frozenset(uuid_key(u) for u in service_uuids),
-            {int(k): bytes(v) for k, v in (manufacturer_data or {}).items()},
-            sdata,
+            frozenset([key(u) for u in service_uuids]) if service_uuids else _NO_UUIDS,
+            {int(k): v if type(v) is bytes else bytes(v) for k, v in manufacturer_data.items()}
+            if manufacturer_data
+            else {},
+            {key(k): v if type(v) is bytes else bytes(v) for k, v in service_data.items()} if service_data else {},
             address,
             rssi,
         )
+
+
+_NO_UUIDS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

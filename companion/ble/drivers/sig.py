@@ -10,6 +10,7 @@ the active profile goes last and stays consented for live readings.
 
 from __future__ import annotations
 
+from companion.ble.drivers import uds
 from companion.ble.drivers.base import (
     SERVICE,
     Advert,
@@ -19,8 +20,6 @@ from companion.ble.drivers.base import (
     Driver,
     DriverConfig,
     Gatt,
-    HandshakeFailed,
-    HandshakeTimeout,
     Output,
     ProfileShared,
     Progress,
@@ -44,8 +43,6 @@ CLOCK = "2a2b"
 CHANGE_INCREMENT = "2a99"
 #: Claim for an advert that lists 0x181D / 0x181B: above a vendor name prefix, below vendor magic bytes.
 STANDARD_SERVICE = 75
-#: How long the scale may take to answer a User Control Point request.
-UCP_TIMEOUT_S = 5.0
 #: Time a scale gets to hand over a household member's stored readings after their consent.
 HISTORY_S = 0.05
 
@@ -133,7 +130,7 @@ class SigScale(Driver):
 
     def _ucp(self, op: int, payload: bytes) -> list[Output]:
         self._pending = op
-        return [Write(UCP, payload), SetTimer(UCP_TIMEOUT_S, "ucp")]
+        return [Write(UCP, payload), SetTimer(uds.UCP_TIMEOUT_S, "ucp")]
 
     def _consent(self, slot: UserSlot, step: str) -> list[Output]:
         self._slot, self._step = slot, step
@@ -151,25 +148,13 @@ class SigScale(Driver):
 
     def _next_listen(self) -> list[Output]:
         if not self._queue:
-            return [self._refused_while_listening()]
+            return [uds.refused_while_listening()]
         return self._consent(self._queue.pop(0), "listen")
-
-    @staticmethod
-    def _refused_while_listening() -> ConsentRefused:
-        return ConsentRefused(
-            "consent refused",
-            _("The scale did not accept your consent code; pair it again on the Pair screen."),
-        )
 
     def timeout(self, name: str) -> list[Output]:
         if name == "ucp" and self._pending is not None:
             self._pending = None
-            return [
-                HandshakeTimeout(
-                    "no user control point response",
-                    _("The scale did not answer the user registration in time."),
-                )
-            ]
+            return [uds.ucp_timeout()]
         if name == "history":
             return self._next_listen()
         return []
@@ -178,23 +163,17 @@ class SigScale(Driver):
         try:
             response = sig.decode_control_point_response(data)
         except DecodeError as exc:
-            return [self._wrong_answer(exc.reason)]
+            return [uds.wrong_answer(exc.reason)]
         if self._pending is None:
             return []  # a late or unsolicited response: nothing waits for it
         if response.request_opcode != self._pending:
-            return [self._wrong_answer(f"response to op code 0x{response.request_opcode:02x}")]
+            return [uds.wrong_answer(f"response to op code 0x{response.request_opcode:02x}")]
         self._pending = None
         out: list[Output] = [CancelTimer("ucp")]
         step, slot = self._step, self._slot
         if step == "register":
             if response.result == sig.RESULT_FAILED:
-                return [
-                    *out,
-                    ConsentRefused(
-                        "no free user slot",
-                        _("The scale has no free user slot. Delete a user on the scale and try again."),
-                    ),
-                ]
+                return [*out, uds.no_free_slot()]
             if not response.ok or response.user_index is None:
                 return [*out, ConsentRefused("register refused", _("The scale refused to register a new user."))]
             code = self.config.new_consent_code
@@ -219,7 +198,7 @@ class SigScale(Driver):
         if slot.active:
             if response.ok:
                 return [*out, Ready(slot.user_index)]
-            return [*out, self._refused_while_listening()]
+            return [*out, uds.refused_while_listening()]
         if response.ok:
             return [*out, SetTimer(HISTORY_S, "history")]  # let the scale hand over this user's readings
         return out + self._next_listen()
@@ -254,12 +233,6 @@ class SigScale(Driver):
         index, code = self._new_index, self.config.new_consent_code
         assert index is not None and code is not None
         return [SlotRegistered(index, code), Ready(index, registered=True)]
-
-    def _wrong_answer(self, reason: str) -> HandshakeFailed:
-        return HandshakeFailed(
-            f"user control point: {reason}",
-            _("The scale answered the user registration wrongly ({reason}).").format(reason=reason),
-        )
 
     # ----- readings ------------------------------------------------------------------------------------------
     def notification(self, char: str, data: bytes) -> list[Output]:
