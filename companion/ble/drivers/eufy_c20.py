@@ -99,6 +99,9 @@ class EufyC20Driver(Driver):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
+        from companion.ble.drivers.oem_broadcast import manufacturer_key
+
+        manufacturer_key(source, key, cls.family, COMPANY_ID)
         return decode(data)
 
     def advert(self, advert: Advert) -> list[Output]:

@@ -135,11 +135,17 @@ _OPENSCALE = "oliexdev/openScale android_app/app/src/main/java/com/health/opensc
 _AT = " @f7a733b2cb6e8ccd751c3051232f3195c84dd8c4"
 
 
-def _company(key: str) -> int:
+def manufacturer_key(source: str, key: str, family: str, company: int | None = None) -> int:
+    """For ``Driver.decode``: the company id of a manufacturer-data payload; anything else is not ours."""
+    if source != "manufacturer-data":
+        raise DecodeError(f"the {family} sends readings in manufacturer data only")
     try:
-        return int(key, 16) if key.lower().startswith("0x") else int(key)
+        value = int(key, 16) if key.lower().startswith("0x") else int(key)
     except ValueError:
         raise DecodeError(f"not a company id: {key!r}") from None
+    if company is not None and value != company:
+        raise DecodeError(f"the {family} uses company id 0x{company:04x}, not 0x{value:04x}")
+    return value
 
 
 class _StableOnce(Driver):
@@ -199,6 +205,7 @@ class QnBroadcastDriver(_StableOnce):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
+        manufacturer_key(source, key, cls.family, QN_COMPANY_ID)
         return decode_qn(data)
 
     def _read(self, company: int, data: bytes) -> Reading | None:
@@ -222,6 +229,7 @@ class EtekcityFit8SDriver(_StableOnce):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
+        manufacturer_key(source, key, cls.family, FIT8S_COMPANY_ID)
         return decode_fit8s(data)
 
     def _read(self, company: int, data: bytes) -> Reading | None:
@@ -243,6 +251,7 @@ class SinocareDriver(_StableOnce):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
+        manufacturer_key(source, key, cls.family, SINOCARE_COMPANY_ID)
         return decode_sinocare(data)
 
     def _read(self, company: int, data: bytes) -> Reading | None:
@@ -271,7 +280,7 @@ class ScaleUpDriver(_StableOnce):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
-        return decode_scaleup(_company(key), data)
+        return decode_scaleup(manufacturer_key(source, key, cls.family), data)
 
     def _frames(self, advert: Advert) -> list[tuple[int, bytes]]:
         return [(c, d) for c, d in advert.manufacturer_data.items() if is_scaleup(c)]
@@ -293,7 +302,7 @@ class AaaBroadcastDriver(_StableOnce):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
-        reading = decode_aaax(_company(key), data)
+        reading = decode_aaax(manufacturer_key(source, key, cls.family), data)
         if reading is None:
             raise DecodeError("AAA-series advertisement: an impedance frame (its value is not documented)")
         return reading

@@ -154,11 +154,9 @@ class OkOkDriver(Driver):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
-        try:
-            company = int(key, 16) if key.lower().startswith("0x") else int(key)
-        except ValueError:
-            raise DecodeError(f"not a company id: {key!r}") from None
-        return decode(company, data)
+        from companion.ble.drivers.oem_broadcast import manufacturer_key
+
+        return decode(manufacturer_key(source, key, cls.family), data)
 
     def advert(self, advert: Advert) -> list[Output]:
         out: list[Output] = []

@@ -96,7 +96,7 @@ def decode(data: bytes) -> Reading:
         unit="kg",
         stabilized=state != STATE_LIVE,
         impedance_ohm=impedance,
-        multi_packet=state == STATE_STABLE,  # the final frame (with impedance) follows
+        multi_packet=True if state == STATE_STABLE else None,  # the final frame (with impedance) follows
     )
 
 
@@ -153,6 +153,9 @@ class YunmaiXDriver(Driver):
 
     @classmethod
     def decode(cls, source: str, key: str, data: bytes) -> Reading:
+        from companion.ble.drivers.oem_broadcast import manufacturer_key
+
+        manufacturer_key(source, key, cls.family)  # any company id: it is part of the scale's MAC
         return decode(data)
 
     def advert(self, advert: Advert) -> list[Output]:
