@@ -89,3 +89,11 @@ def _delete_keyring_entry(address: str) -> None:
         keyring.delete_password(KEYRING_SERVICE, keyring_name(address))
     except Exception:
         pass
+
+
+def forget_all_keys(store: Store) -> None:
+    """Before the paired scales are erased: remove their keyring entries (the store rows cascade away)."""
+    from companion.store.ble import BleRepository
+
+    for scale in BleRepository(store).paired():
+        forget_key(store, scale.address)

@@ -57,3 +57,12 @@ def test_the_schema_refuses_a_key_of_the_wrong_size(store) -> None:  # type: ign
     with pytest.raises(Exception, match="CHECK"):
         BleRepository(store).remember_with_key(ADDRESS, None, "xiaomi-s400", "broadcast", "store", b"short")
     assert BleRepository(store).get(ADDRESS) is None  # the device row rolled back with it
+
+
+def test_erasing_measurements_removes_the_keyring_entry_too(store, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    from companion.privacy.erasure import erase_category
+
+    keys.remember_scale_with_key(store, ADDRESS, None, "xiaomi-s400", "broadcast", KEY)
+    assert memory_keyring.secrets
+    erase_category(store, "measurements")
+    assert memory_keyring.secrets == {} and BleRepository(store).key_entry(ADDRESS) is None
