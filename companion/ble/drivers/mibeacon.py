@@ -277,6 +277,8 @@ def decode_s800_object(value: bytes) -> Reading | None:
 
 #: How long the S400 waits for its closing impedance packet before the weigh-in is published without it.
 S400_CLOSING_WAIT_S = 4.0
+_CLOSING_TIMER = SetTimer(S400_CLOSING_WAIT_S, "s400")  # outputs are immutable: built once, not per advert
+_CANCEL_CLOSING = CancelTimer("s400")
 #: MIC failures in a row, with no advert ever decrypted, before a bind key is declared wrong (xiaomi-ble
 #: asks for re-authentication after the second failure too: a single corrupted advert is not proof).
 WRONG_KEY_AFTER = 2
@@ -410,14 +412,14 @@ class XiaomiS400Driver(_MiBeaconDriver):
                 continue
             if packet.is_reset:
                 self._pending = None
-                out += [CancelTimer("s400"), Reading.make(protocol=self.id, weight_kg=0.0, load_removed=True)]
+                out += [_CANCEL_CLOSING, Reading.make(protocol=self.id, weight_kg=0.0, load_removed=True)]
             elif packet.is_closing:
                 pending, self._pending = self._pending, None
                 if pending is not None:
-                    out += [CancelTimer("s400"), self._final(pending)]
+                    out += [_CANCEL_CLOSING, self._final(pending)]
             elif packet.impedance_ohm is None:  # socks: the weight is all there will be
                 self._pending = None
-                out += [CancelTimer("s400"), self._final(packet)]
+                out += [_CANCEL_CLOSING, self._final(packet)]
             else:
                 self._pending = packet
                 live = Reading.make(
@@ -427,7 +429,7 @@ class XiaomiS400Driver(_MiBeaconDriver):
                     stabilized=False,
                     heart_rate_bpm=float(packet.heart_rate_bpm) if packet.heart_rate_bpm else None,
                 )
-                out += [live, SetTimer(S400_CLOSING_WAIT_S, "s400")]
+                out += [live, _CLOSING_TIMER]
         return out
 
     def timeout(self, name: str) -> list[Output]:
