@@ -535,10 +535,33 @@ class DriverRun:
 
     # --- broadcast ---
     def feed_advert(self, advert: Advert) -> None:
+        if self.failure is not None:  # a refused key: this scale is not listened to until paired again
+            return
         source, payload = _advert_payload(advert)
-        for out in self._call("advert", (advert,)):
-            if isinstance(out, DriverError | Reading | Progress | Ready):
+        self._broadcast_outputs(self._call("advert", (advert,)), source, payload)
+
+    def _broadcast_outputs(self, outputs: list[Any], source: str, payload: bytes) -> None:
+        for out in outputs:
+            if isinstance(out, SetTimer):  # broadcast drivers wait too (a closing packet, an impedance)
+                old = self._timers.pop(out.name, None)
+                if old is not None:
+                    old.cancel()
+                loop = asyncio.get_running_loop()
+                self._timers[out.name] = loop.call_later(out.seconds, self._broadcast_timeout, out.name)
+            elif isinstance(out, CancelTimer):
+                timer = self._timers.pop(out.name, None)
+                if timer is not None:
+                    timer.cancel()
+            elif isinstance(out, DriverError | Reading | Progress | Ready):
+                failed = self.failure
                 self._bookkeep(out, source, payload)
+                if failed is None and self.failure is not None and self.driver.config.mode != "pair":
+                    self.say(str(self.failure))  # listening: nobody awaits this run, so say it (once)
+
+    def _broadcast_timeout(self, name: str) -> None:
+        self._timers.pop(name, None)
+        if self.failure is None:
+            self._broadcast_outputs(self._call("timeout", (name,)), "timer", b"")
 
 
 def _advert_payload(advert: Advert) -> tuple[str, bytes]:
@@ -571,9 +594,10 @@ async def pair(
     first_reading_timeout: float = 0.0,
     rng: random.Random | None = None,
     on_event: EventSink | None = None,
+    bind_key: bytes | None = None,
 ) -> PairOutcome:
     """Connect, let the driver set the scale up (handshake, user slot, clock), optionally wait for a first
-    reading, remember it."""
+    reading, remember it. ``bind_key``: the per-device key of scales whose driver ``needs_key``."""
     from companion.store.ble import BleRepository
 
     say = progress or (lambda _text: None)
@@ -588,6 +612,8 @@ async def pair(
 
     cls = found.driver
     pipe = _ReadingPipe(store, found.address, sink, cls)
+    if cls.link == "broadcast" and cls.needs_key:
+        return await _pair_with_key(store, found, pipe, events, say, bind_key, first_reading_timeout)
     if cls.link == "broadcast":
         scale = repo.remember(found.address, found.name, cls.id, "broadcast")
         say(_("This scale only broadcasts; nothing to set up. Step on it to weigh yourself."))
@@ -649,6 +675,51 @@ async def _wait_recorded(
             continue
         if event.recorded is not None:
             return event.recorded
+
+
+#: How long pairing waits for an encrypted advert that proves (or disproves) the bind key.
+KEY_CHECK_TIMEOUT_S = 60.0
+
+
+async def _pair_with_key(
+    store: Store,
+    found: FoundScale,
+    pipe: _ReadingPipe,
+    events: asyncio.Queue[ScaleEvent],
+    say: Callable[[str], None],
+    bind_key: bytes | None,
+    first_reading_timeout: float,
+) -> PairOutcome:
+    """An encrypted broadcast scale: the key must decrypt one of its adverts before anything is stored; then
+    device and key are saved together (``companion.ble.keys``: OS keyring or the encrypted store)."""
+    from companion.ble import keys
+
+    if bind_key is None:
+        raise WrongKey(DriverWrongKey("no bind key given", _("This scale needs its bind key to be paired.")))
+    config = DriverConfig(
+        now=store.clock.now().astimezone(), mode="pair", address=found.address, name=found.name, bind_key=bind_key
+    )
+    run = DriverRun(found.driver(config), pipe, say=say)
+    say(_("Step on the scale: its next advert checks the bind key..."))
+    try:
+        async with BroadcastListener({found.address: run}):
+            await run.until_ready(KEY_CHECK_TIMEOUT_S)
+            scale = keys.remember_scale_with_key(
+                store, found.address, found.name, found.driver.id, "broadcast", bind_key
+            )
+            first = None
+            if first_reading_timeout > 0:
+                first = await _wait_recorded(events, first_reading_timeout, run, pipe)
+        return PairOutcome(scale, None, False, first)
+    except MeasurementTimeout:
+        raise MeasurementTimeout(
+            _(
+                "No encrypted advert from the scale yet, so the bind key could not be checked. Step on the "
+                "scale and try again."
+            )
+        ) from None
+    finally:
+        await run.close()
 
 
 async def _first_reading_broadcast(
@@ -741,7 +812,11 @@ class LiveListener:
         gatt = {a: s for a, (s, d) in known.items() if d.link == "gatt"}
         now = self.store.clock.now().astimezone()
         runs = {
-            a: DriverRun(d(DriverConfig(now=now, address=a, name=s.name)), pipes[a])
+            a: DriverRun(
+                d(DriverConfig(now=now, address=a, name=s.name, bind_key=self._key(s, d))),
+                pipes[a],
+                say=self._status_for(a),
+            )
             for a, (s, d) in known.items()
             if d.link == "broadcast"
         }
@@ -767,6 +842,21 @@ class LiveListener:
         finally:
             for task in self._links.values():
                 task.cancel()
+
+    def _status_for(self, address: str) -> Callable[[str], None]:
+        """Progress and failures of one broadcast scale as status events (a refused key says so once)."""
+
+        def say(text: str) -> None:
+            self.sink(ScaleEvent("status", text, address=address))
+
+        return say
+
+    def _key(self, scale: PairedScale, driver: type[Driver]) -> bytes | None:
+        if not driver.needs_key:
+            return None
+        from companion.ble import keys
+
+        return keys.bind_key(self.store, scale.address)
 
     def _config(self, scale: PairedScale) -> DriverConfig:
         from companion.store.ble import BleRepository

@@ -14,12 +14,8 @@ def register(subparsers: Any) -> None:
     sub = ble.add_subparsers(dest="ble_command", metavar="ACTION", required=True)
     decode = sub.add_parser("decode", help=_("decode one scale packet and print it as JSON"))
     source = decode.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--characteristic", metavar="UUID", help=_("the GATT characteristic the value came from")
-    )
-    source.add_argument(
-        "--service-data", metavar="UUID", help=_("the service UUID of advertisement service data")
-    )
+    source.add_argument("--characteristic", metavar="UUID", help=_("the GATT characteristic the value came from"))
+    source.add_argument("--service-data", metavar="UUID", help=_("the service UUID of advertisement service data"))
     source.add_argument(
         "--manufacturer-data",
         metavar="COMPANY_ID",
@@ -44,6 +40,15 @@ def register(subparsers: Any) -> None:
         default=0.0,
         metavar="S",
         help=_("wait this many seconds for a first reading after pairing"),
+    )
+    pair.add_argument(
+        "--bind-key",
+        default=None,
+        metavar="HEX",
+        help=_(
+            "the bind key of an encrypted scale (Xiaomi S400/S200/S800; 32 hex characters); "
+            "or set COMPANION_BIND_KEY, or type it when asked"
+        ),
     )
     pair.add_argument("--json", action="store_true")
     pair.set_defaults(handler=_pair)
@@ -171,6 +176,50 @@ def _drivers(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _measure_quietly(store: Any, timeout: float) -> Any:
+    from companion.ble import session
+
+    try:
+        return await session.measure_once(store, timeout=timeout)
+    finally:
+        if session.emulated():  # let emulated scales finish their HCI commands before the loop ends
+            from companion.ble.emulator.air import quiesce
+
+            await quiesce()
+
+
+def _bind_key(args: argparse.Namespace, chosen: Any) -> bytes:
+    """The bind key for an encrypted scale: --bind-key, COMPANION_BIND_KEY, or a hidden prompt on a terminal."""
+    import os
+
+    from companion.ble.drivers.mibeacon import parse_bind_key
+    from companion.ble.protocols import DecodeError
+    from companion.cli._common import CliError
+
+    text = args.bind_key or os.environ.get("COMPANION_BIND_KEY")
+    if not text:
+        if not sys.stdin.isatty():
+            raise CliError(
+                _("{name} encrypts its readings: give its bind key with --bind-key or COMPANION_BIND_KEY.").format(
+                    name=chosen.label
+                )
+            )
+        import getpass
+
+        _say(
+            _(
+                "{name} encrypts its readings and needs its bind key: a 32-character code the Xiaomi Home app "
+                "received when the scale was set up. Get it by signing in to your Xiaomi account with a token "
+                'extractor tool (for example "Xiaomi Cloud Tokens Extractor"), which lists each device\'s BLE key.'
+            ).format(name=chosen.label)
+        )
+        text = getpass.getpass(_("Bind key: "), stream=sys.stderr)
+    try:
+        return parse_bind_key(text)
+    except DecodeError:
+        raise CliError(_("A bind key is 32 characters, 0-9 and a-f. Check it and try again.")) from None
+
+
 def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
@@ -223,9 +272,16 @@ def _pair(args: argparse.Namespace) -> int:
                 if not answer.isdigit() or not 1 <= int(answer) <= len(found):
                     raise CliError(_("No such scale."), code=2)
                 chosen = found[int(answer) - 1]
-            return await session.pair(
-                store, chosen, profile, progress=_say, first_reading_timeout=args.first_reading
-            )
+            bind_key = _bind_key(args, chosen) if chosen.driver.needs_key else None
+            try:
+                return await session.pair(
+                    store, chosen, profile, progress=_say, first_reading_timeout=args.first_reading, bind_key=bind_key
+                )
+            finally:
+                if session.emulated():
+                    from companion.ble.emulator.air import quiesce
+
+                    await quiesce()
 
         try:
             outcome = asyncio.run(run())
@@ -270,7 +326,7 @@ def _measure(args: argparse.Namespace) -> int:
         if not args.json:
             _say(_("Step on the scale..."))
         try:
-            recorded = asyncio.run(session.measure_once(store, timeout=args.timeout))
+            recorded = asyncio.run(_measure_quietly(store, args.timeout))
         except session.ScaleError as exc:
             raise CliError(str(exc)) from None
         if recorded.measurement is None:

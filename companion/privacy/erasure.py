@@ -90,6 +90,8 @@ def erase_category(store: Store, category: str) -> ErasureResult:
     tables = repo.existing(CATEGORY_TABLES.get(category, ()))
     if category == "messages":
         _forget_matrix_session(store)
+    if "ble_device" in tables:
+        _forget_scale_keys(store)
     with store.transaction():
         rows = repo.delete_tables(tables)
         repo.record_erasure(category, sum(rows.values()))
@@ -104,6 +106,7 @@ def erase_account(store: Store) -> None:
     ephemeral = store.ephemeral
     try:
         _forget_matrix_session(store)
+        _forget_scale_keys(store)
         repo = PrivacyRepo(store)
         tables = [t for names in CATEGORY_TABLES.values() for t in repo.existing(names)]
         with store.transaction():
@@ -125,6 +128,16 @@ def _forget_matrix_session(store: Store) -> None:
     try:
         forget_local_session(store)
     except Exception:  # no account, or the keyring is unreachable: the rows below still go
+        pass
+
+
+def _forget_scale_keys(store: Store) -> None:
+    """Bind keys of encrypted scales may live in the OS keyring, outside the database: remove them too."""
+    try:
+        from companion.ble.keys import forget_all_keys
+
+        forget_all_keys(store)
+    except Exception:  # the keyring is unreachable: the rows below still go
         pass
 
 

@@ -103,6 +103,27 @@ class BleRepository:
             cur = db.execute("DELETE FROM ble_device WHERE address = ?", (address,))
             return bool(cur.rowcount)
 
+    # ----- per-device keys (companion.ble.keys decides keyring or store) --------------------------------------
+    def remember_with_key(
+        self, address: str, name: str | None, protocol: str, transport: str, storage: str, key: bytes | None
+    ) -> PairedScale:
+        """A paired scale and where its key is, in one transaction (nothing half-stored)."""
+        with self._store.transaction() as db:
+            scale = self.remember(address, name, protocol, transport)
+            db.execute(
+                "INSERT INTO ble_device_key(address, storage, key) VALUES (?, ?, ?) ON CONFLICT(address) DO "
+                "UPDATE SET storage = excluded.storage, key = excluded.key",
+                (address, storage, key),
+            )
+        return scale
+
+    def key_entry(self, address: str) -> tuple[str, bytes | None] | None:
+        """``(storage, key)`` for a scale with a key (key only when kept in the store), else ``None``."""
+        row = self._store.query_one("SELECT storage, key FROM ble_device_key WHERE address = ?", (address,))
+        if row is None:
+            return None
+        return str(row[0]), None if row[1] is None else bytes(row[1])
+
     # ----- UDS user slots ------------------------------------------------------------------------------
     def set_slot(self, address: str, user_index: int, consent_code: int, profile_id: int) -> None:
         with self._store.transaction() as db:

@@ -18,6 +18,7 @@ from typing import Any
 from companion.ble.drivers import (
     beurer_legacy,
     etekcity,
+    eufy_c20,
     eufy_p2,
     fff0_oem,
     fittrack_dara,
@@ -25,6 +26,9 @@ from companion.ble.drivers import (
     koogeek_s1,
     lefu_ac02,
     medisana_bs44x,
+    mibeacon,
+    oem_broadcast,
+    okok,
     onebyone,
     qn,
     renpho_1a10,
@@ -33,6 +37,7 @@ from companion.ble.drivers import (
     soehnle,
     xiaomi,
     yunmai,
+    yunmai_x,
 )
 from companion.ble.drivers.base import Advert, Driver
 
@@ -40,6 +45,7 @@ from companion.ble.drivers.base import Advert, Driver
 DRIVERS: list[type[Driver]] = [
     beurer_legacy.BeurerSanitasLegacyDriver,
     etekcity.EtekcityEsf551,
+    eufy_c20.EufyC20Driver,
     eufy_p2.EufyP2Driver,
     fff0_oem.DigooDriver,
     fff0_oem.ExcelvanCf369Driver,
@@ -49,6 +55,15 @@ DRIVERS: list[type[Driver]] = [
     koogeek_s1.KoogeekS1Driver,
     lefu_ac02.LefuAc02Driver,
     medisana_bs44x.MedisanaBs44xDriver,
+    mibeacon.XiaomiS200Driver,
+    mibeacon.XiaomiS400Driver,
+    mibeacon.XiaomiS800Driver,
+    oem_broadcast.AaaBroadcastDriver,
+    oem_broadcast.EtekcityFit8SDriver,
+    oem_broadcast.QnBroadcastDriver,
+    oem_broadcast.ScaleUpDriver,
+    oem_broadcast.SinocareDriver,
+    okok.OkOkDriver,
     onebyone.OneByoneDriver,
     qn.QnScale,
     renpho_1a10.Renpho1A10Driver,
@@ -58,6 +73,7 @@ DRIVERS: list[type[Driver]] = [
     xiaomi.MiScaleV1,
     xiaomi.MiScaleV2,
     yunmai.YunmaiDriver,
+    yunmai_x.YunmaiXDriver,
 ]
 
 

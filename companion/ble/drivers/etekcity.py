@@ -41,6 +41,8 @@ class EtekcityEsf551(Driver):
         if data is None:
             return 0
         # Reversed MAC at [1:7] (the address on platforms that show it) and a model id at [7:9].
+        if "ffd0" in advert.service_uuids:  # same company, broadcast-only Fit 8S (oem_broadcast.py)
+            return COMPANY
         return CERTAIN if len(data) >= 9 else COMPANY
 
     @classmethod

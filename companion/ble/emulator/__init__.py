@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["client_backend", "scanner_backend"]
+__all__ = ["client_backend", "demo_bind_key", "scanner_backend"]
+
+
+def demo_bind_key(address: str) -> bytes | None:
+    """The bind key of an emulated encrypted scale (the demo pre-fills it), ``None`` for any other address."""
+    from companion.ble.emulator.xiaomi_s400 import DEMO_BIND_KEY, S400_ADDRESS
+
+    return DEMO_BIND_KEY if address.upper() == S400_ADDRESS else None
 
 
 def __getattr__(name: str) -> Any:

@@ -110,3 +110,23 @@ def reset_air() -> None:
         _AIRS.pop(asyncio.get_running_loop(), None)
     except RuntimeError:
         pass
+
+
+async def quiesce(timeout: float = 0.5) -> None:
+    """Wait (briefly) until no emulated device has an HCI command in flight.
+
+    A loop that ends (``asyncio.run`` cancelling every task) while an emulated scale waits for its own HCI
+    command leaves Bumble's host answering a cancelled future; the CLI calls this before returning.
+    """
+    try:
+        air = _AIRS.get(asyncio.get_running_loop())
+    except RuntimeError:
+        return
+    if air is None:
+        return
+    devices = [air.adapter] + [getattr(s, "device", None) for s in air.scales.values()]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while any(d is not None and d.host.pending_command is not None for d in devices):
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.01)

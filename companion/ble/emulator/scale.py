@@ -689,11 +689,16 @@ def populate_default(air: VirtualAir) -> None:
     QnScale(air)
     EtekcityScale(air)
     from companion.ble.emulator import gatt_families
+    from companion.ble.emulator.eufy_c20 import EufyC20Scale
     from companion.ble.emulator.strap import HeartRateStrap
+    from companion.ble.emulator.xiaomi_s400 import XiaomiS400Scale
+    from companion.ble.emulator.yunmai_x import YunmaiXScale
 
     gatt_families.populate(air)  # Sanitas SBF70, Yunmai Mini, Renpho ES-26BB-B, Eufy P2 Pro, Robi S9, Eufy C1
 
     HeartRateStrap(air)
+    # Broadcast-only families (ble-broadcast): the S400 encrypts with its demo bind key.
+    broadcast = [XiaomiS400Scale(air), YunmaiXScale(air), EufyC20Scale(air)]
     scripted = os.environ.get("COMPANION_EMULATED_WEIGH_IN")
     if not scripted:
         return
@@ -703,3 +708,6 @@ def populate_default(air: VirtualAir) -> None:
         return
     sig_scale.weigh_in_on_consent = weight
     mi_scale.weigh_in_on_start = weight
+    for scale in broadcast:  # headless pairing listens after its scan: the person steps on again and again
+        scale.weigh_in_on_start = weight
+        scale.repeat_weigh_in_s = 1.5

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from companion.i18n import N_, _
 from companion.tui.safe import safe_text
@@ -70,6 +70,12 @@ class PairScreen(CompanionScreen):
         "scales that keep several users (it remembers the consent code), sets the scale's clock and asks you "
         "to step on for a first reading.\n\n"
         "Scales that only broadcast (e.g. Xiaomi) need no setup: Companion just listens.\n\n"
+        "**Encrypted scales** (Xiaomi S400, S200, S800) need their *bind key*: a 32-character code the Xiaomi "
+        "Home app received when the scale was set up. Companion asks for it when you pick such a scale; get "
+        "it by signing in to your Xiaomi account with a token extractor tool (for example *Xiaomi Cloud Tokens "
+        "Extractor*), which lists the BLE key of each device. Step on the scale after entering it: its next "
+        "advert proves the key. A wrong key is refused and nothing is stored. The key is kept in your system "
+        "keyring, or inside your encrypted data when there is no keyring; never in a plain file.\n\n"
         "**No Bluetooth?** Companion says so and offers the emulated scale (**e**), a virtual scale for "
         "trying "
         "things out; its readings are real entries in your data.\n\n"
@@ -102,12 +108,15 @@ class PairScreen(CompanionScreen):
     PairScreen #pair-buttons { height: auto; margin: 1 0 0 0; }
     PairScreen #pair-buttons Button { margin-right: 1; }
     PairScreen #pair-status { height: auto; margin: 1 0 0 0; }
+    PairScreen #pair-key-box { height: auto; margin: 1 0 0 0; }
+    PairScreen #pair-key-help { height: auto; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.found: list[FoundScale] = []
         self.busy = False
+        self.key_for: FoundScale | None = None  # the encrypted scale whose bind key is being asked for
 
     @property
     def emulated(self) -> bool:
@@ -119,6 +128,14 @@ class PairScreen(CompanionScreen):
             yield LiveWeight(id="pair-live")
             yield Static(_("Scales nearby"), classes="section-title")
             yield DataTable(id="pair-found", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="pair-key-box"):
+                yield Static(id="pair-key-help")
+                yield Input(
+                    id="pair-key",
+                    password=True,
+                    placeholder=_("bind key: 32 characters, 0-9 and a-f"),
+                    tooltip=_("The scale's bind key; Enter pairs"),
+                )
             with Horizontal(id="pair-buttons"):
                 yield Button(_("Scan"), id="pair-scan-button", variant="primary")
                 yield Button(_("Pair"), id="pair-pair-button", disabled=True)
@@ -132,6 +149,7 @@ class PairScreen(CompanionScreen):
         table = self.query_one("#pair-found", DataTable)
         table.add_columns(_("Name"), _("Kind"), _("Signal"), _("Address"))
         self.query_one("#pair-simulate-button", Button).display = self.emulated
+        self.query_one("#pair-key-box").display = False
         self._show_paired()
         self._status(_("Press s to scan for scales. Step on the scale first to wake it."))
 
@@ -171,8 +189,50 @@ class PairScreen(CompanionScreen):
         if chosen is None:
             self._status(_("Scan first, then highlight a scale."), problem=True)
             return
-        if not self.busy:
-            self._pair(chosen)
+        if self.busy:
+            return
+        if chosen.driver.needs_key:
+            self._ask_key(chosen)
+            return
+        self._pair(chosen)
+
+    def _ask_key(self, chosen: FoundScale) -> None:
+        """Show the bind-key field with plain-words help (pre-filled for the emulated demo S400)."""
+        from companion.ble.emulator import demo_bind_key
+
+        self.key_for = chosen
+        demo = demo_bind_key(chosen.address) if self.emulated else None
+        lines = [
+            _(
+                "{name} encrypts its readings. Enter its bind key: a 32-character code the Xiaomi Home app "
+                "received when the scale was set up. To get it, sign in to your Xiaomi account with a token "
+                "extractor tool (for example \"Xiaomi Cloud Tokens Extractor\"); it lists the BLE key of each "
+                "device. Then press Enter and step on the scale: its next advert checks the key."
+            ).format(name=chosen.label)
+        ]
+        field = self.query_one("#pair-key", Input)
+        if demo is not None:
+            lines.append(_("Demo: this emulated scale's bind key is filled in; press Enter."))
+            field.value = demo.hex()
+        self.query_one("#pair-key-help", Static).update(safe_text("\n".join(lines)))
+        self.query_one("#pair-key-box").display = True
+        field.focus()
+        self._status(_("Enter the bind key of {name}, then press Enter.").format(name=chosen.label))
+
+    @on(Input.Submitted, "#pair-key")
+    def _key_entered(self, event: Input.Submitted) -> None:
+        from companion.ble.drivers.mibeacon import parse_bind_key
+        from companion.ble.protocols import DecodeError
+
+        chosen = self.key_for
+        if chosen is None or self.busy:
+            return
+        try:
+            key = parse_bind_key(event.value)
+        except DecodeError:
+            self._status(_("A bind key is 32 characters, 0-9 and a-f. Check it and try again."), problem=True)
+            return
+        self._pair(chosen, key)
 
     @on(DataTable.RowSelected, "#pair-found")
     def _row_chosen(self, _event: DataTable.RowSelected) -> None:
@@ -224,7 +284,7 @@ class PairScreen(CompanionScreen):
             self._status(_("Highlight your scale and press p (or Enter) to pair it."))
 
     @work(exclusive=True, group="pair", exit_on_error=False)
-    async def _pair(self, chosen: FoundScale) -> None:
+    async def _pair(self, chosen: FoundScale, bind_key: bytes | None = None) -> None:
         from companion.ble import session
         from companion.privacy.gate import ProcessingNotAllowed
         from companion.tui.services import ble_live
@@ -234,6 +294,8 @@ class PairScreen(CompanionScreen):
             return
         self.busy = True
         ble_live.stop(self.app)  # one connection per scale: the wizard has it now
+        if bind_key is not None and self.emulated:
+            ble_live.emulated_person_steps_on(chosen.address)  # demo: someone stands on it to show the key
         try:
             outcome = await session.pair(
                 self.store,
@@ -242,7 +304,12 @@ class PairScreen(CompanionScreen):
                 progress=self._status,
                 first_reading_timeout=30.0,
                 on_event=ble_live.hub(self.app).publish,
+                bind_key=bind_key,
             )
+        except session.WrongKey as exc:
+            self._status(str(exc), problem=True)
+            self.query_one("#pair-key", Input).focus()
+            return
         except session.ScaleError as exc:
             self._status(str(exc), problem=True)
             return
@@ -253,6 +320,11 @@ class PairScreen(CompanionScreen):
             self.busy = False
             ble_live.start(self.app)
             self._show_paired()
+        if bind_key is not None:
+            self.key_for = None
+            field = self.query_one("#pair-key", Input)
+            field.value = ""  # the key is in the keyring / encrypted store now, not on the screen
+            self.query_one("#pair-key-box").display = False
         if outcome.first is not None and outcome.first.measurement is not None:
             self._status(_("Paired. Your first reading is stored; the scale is remembered."))
         elif outcome.first is not None:

@@ -113,11 +113,35 @@ def restart(app: Any) -> None:
     start(app)
 
 
+def emulated_person_steps_on(address: str, weight_kg: float = 78.0) -> None:
+    """Demo: the emulated person weighs themselves on the emulated broadcast scale at ``address`` in a moment
+    (an encrypted scale's key is checked on its next advert while it is being paired)."""
+    import asyncio
+
+    async def steps() -> None:
+        from companion.ble.emulator.air import get_air
+        from companion.ble.emulator.broadcast import BroadcastScale
+
+        scale = (await get_air().ready()).scales.get(address)
+        if isinstance(scale, BroadcastScale):
+            await asyncio.sleep(1.0)
+            await scale.step_on(weight_kg)
+            await scale.step_off()
+
+    task = asyncio.get_running_loop().create_task(steps())
+    _STEPS.add(task)
+    task.add_done_callback(_STEPS.discard)
+
+
+_STEPS: set[Any] = set()
+
+
 async def simulate_weigh_in(app: Any, weight_kg: float | None = None) -> str:
     """Demo: the emulated person steps on the paired emulated scale (pairs the emulated scale first if
     needed)."""
     from companion.ble import session
     from companion.ble.emulator.air import get_air
+    from companion.ble.emulator.broadcast import BroadcastScale
     from companion.ble.emulator.scale import SIG_SCALE_ADDRESS, MiBroadcastScale, SigScale
     from companion.store.ble import BleRepository
 
@@ -155,5 +179,8 @@ async def simulate_weigh_in(app: Any, weight_kg: float | None = None) -> str:
         )
     elif isinstance(scale, MiBroadcastScale):
         await scale.step_on(weight_kg, impedance_ohm=random.randint(450, 560), hold_s=0.4)
+        await scale.step_off()
+    elif isinstance(scale, BroadcastScale):  # S400, Yunmai X, Eufy C20
+        await scale.step_on(weight_kg)
         await scale.step_off()
     return _("The emulated person stepped on the scale ({weight} kg).").format(weight=f"{weight_kg:.1f}")
