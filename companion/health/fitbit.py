@@ -5,13 +5,20 @@ Layout (danlsn/fitport:README.md; nicolasestrem/Fitbit2Garmin:docs/FITBIT_GOOGLE
 day: ``weight-*.json``, ``heart_rate-*.json``, ``resting_heart_rate-*.json``, ``sleep-*.json``, ``steps-*.json``,
 ``exercise-*.json``; the account's settings are in ``Your Profile/Profile.csv`` (``timezone``, ``weight_unit``).
 
-Conventions (mrphil007/fitbit-to-sqlite:fitbit_to_sqlite/utils.py and its test fixtures):
-- weight: ``date`` is MM/DD/YY, ``time`` HH:MM:SS, local time, the weight in the ACCOUNT's unit (no unit
-  field): the unit comes from Profile.csv, else it is inferred per entry from the BMI and the height.
-- heart rate / steps: ``dateTime`` ``MM/DD/YY HH:MM:SS``; intraday series are written in UTC (check), while
-  sleep, exercise and weight are local time in the account's timezone.
-- sleep: the API v1.2 log shape with ``type`` ``stages`` (wake/light/deep/rem) or ``classic``
-  (awake/restless/asleep) and ``levels.data`` intervals.
+Conventions (mrphil007/fitbit-to-sqlite:fitbit_to_sqlite/utils.py and its test fixtures). No file carries an
+offset; each file family has its own clock (worked out from real exports, see tests/health/test_fitbit_account.py):
+- heart rate / steps: ``dateTime`` ``MM/DD/YY HH:MM:SS`` in UTC (the intraday series).
+- exercise: ``startTime`` ``MM/DD/YY HH:MM:SS`` in UTC too, the heart rate's clock: a workout's own
+  ``averageHeartRate`` matches the heart-rate samples in its window only on that clock. (An ISO time with an
+  offset, as the Web API wrote it, is taken as it says.)
+- weight / fat: ``date`` MM/DD/YY, ``time`` HH:MM:SS, local time in the account's timezone, the weight in
+  the ACCOUNT's unit (no unit field): the unit comes from Profile.csv, else it is inferred per entry from the
+  BMI and the height.
+- sleep: local time (ISO without offset); the API v1.2 log shape with ``type`` ``stages`` (wake/light/deep/rem)
+  or ``classic`` (awake/restless/asleep) and ``levels.data`` intervals. "stages" logs add ``levels.shortData``:
+  wakes of three minutes or less that take precedence over the stage they fall in; Fitbit's own
+  ``levels.summary`` counts them, so they are merged the same way (dev.fitbit.com/build/reference/web-api/
+  sleep/get-sleep-log-by-date).
 
 Each JSON array is decoded one element at a time (``JSONDecoder.raw_decode`` over a sliding buffer), so a
 daily file of 17,000 heart-rate readings is never held whole.
@@ -343,6 +350,42 @@ def _fat(item: dict[str, Any], batch: Batch, dates: _Dates, _factor: float | Non
     batch.size += 1
 
 
+def _stage_intervals(item: dict[str, Any], dates: _Dates) -> list[tuple[int, int, Stage, int]]:
+    """``levels.data`` as (start, end, stage, offset) with ``levels.shortData`` laid over it: a short wake
+    replaces the part of the stage it falls in (Fitbit's summary counts it that way)."""
+    levels = item.get("levels") or {}
+
+    def read(entries: Any) -> list[tuple[int, int, Stage, int]]:
+        out = []
+        for level in entries or []:
+            stage = _STAGES.get(level.get("level", ""))
+            if stage is None:
+                continue
+            at = dates.iso_local(level["dateTime"])
+            seconds = int(level["seconds"])
+            if seconds <= 0:
+                continue
+            ts = int(at.timestamp())
+            out.append((ts, ts + seconds, stage, _offset_min(at)))
+        return out
+
+    long, short = read(levels.get("data")), sorted(read(levels.get("shortData")))
+    if not short:
+        return long
+    merged: list[tuple[int, int, Stage, int]] = []
+    for start, end, stage, off in long:
+        pieces = [(start, end)]
+        for s_start, s_end, _stage, _off in short:
+            if s_end <= start or s_start >= end:
+                continue
+            pieces = [part for lo, hi in pieces for part in ((lo, min(hi, s_start)), (max(lo, s_end), hi))
+                      if part[1] > part[0]]
+        merged.extend((lo, hi, stage, off) for lo, hi in pieces)
+    merged.extend(short)
+    merged.sort()
+    return merged
+
+
 def _sleep(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
     start = dates.iso_local(item["startTime"])
     end = dates.iso_local(item["endTime"])
@@ -350,27 +393,24 @@ def _sleep(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
         raise KeyError("interval")
     off = _offset_min(start)
     main = bool(item.get("mainSleep", item.get("isMainSleep", True)))
+    intervals = _stage_intervals(item, dates)
     batch.sleep_sessions.append(SleepSession(
         SOURCE, int(start.timestamp()), int(end.timestamp()), off, str(item.get("type", "")), main,
         item.get("minutesAsleep"), item.get("timeInBed"), item.get("efficiency")))
     batch.size += 1
-    for level in (item.get("levels") or {}).get("data") or []:
-        stage = _STAGES.get(level.get("level", ""))
-        if stage is None:
-            continue
-        at = dates.iso_local(level["dateTime"])
-        seconds = int(level["seconds"])
-        if seconds <= 0:
-            continue
-        ts = int(at.timestamp())
-        batch.sleep_stages.append(SleepStage(SOURCE, ts, ts + seconds, stage, _offset_min(at)))
+    for ts, stop, stage, stage_off in intervals:
+        batch.sleep_stages.append(SleepStage(SOURCE, ts, stop, stage, stage_off))
         batch.size += 1
 
 
 def _exercise(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
-    text = item["startTime"]
-    day, _sep, time_text = text.partition(" ")
-    start = dates.local(day, time_text or "00:00:00")
+    text = str(item["startTime"])
+    if "T" in text:  # the Web API's shape: local time with its offset
+        parsed = datetime.fromisoformat(text)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=dates.zone)
+    else:  # Takeout / user-site-export: UTC, the heart rate's clock
+        start = datetime.fromtimestamp(dates.utc(text if len(text) > 8 else text + " 00:00:00"), UTC)
+        start = start.astimezone(dates.zone)
     duration = float(item.get("activeDuration") or item.get("duration") or 0) / 1000.0
     if duration < 0 or duration > 7 * 86400:
         raise KeyError("duration")
