@@ -39,7 +39,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from companion.domain.measurement import Measurement
 from companion.domain.model import InvalidMeasurement
 from companion.domain.samples import SampleKind
-from companion.health.model import Batch, ImportReport, SleepSession, SleepStage, Stage, UnreadableFile, Workout
+from companion.health.model import (
+    Batch,
+    ImportReport,
+    SleepSession,
+    SleepStage,
+    Stage,
+    UnreadableFile,
+    Workout,
+    plausible_fields,
+)
 from companion.health.tz import local_zone
 from companion.i18n import N_, _
 
@@ -128,6 +137,7 @@ class _Dates:
         self.zone = zone
         self._days: dict[str, date] = {}
         self._utc_days: dict[str, int] = {}
+        self.weighins: set[int] = set()  # Unix seconds of the weigh-ins read (a fat log at one is the same reading)
 
     def day(self, text: str) -> date:
         found = self._days.get(text)
@@ -255,6 +265,8 @@ def _read_members(
     for index, (name, opener, size, kind) in enumerate(data_files, start=1):
         if index <= skip:
             done_bytes += size
+            if kind == "weight":  # committed before; its times still decide which fat logs are new
+                _note_weighins(opener, dates)
             continue
         handler = _HANDLERS[kind]
         try:
@@ -281,6 +293,18 @@ def _read_members(
         else:
             yield Step(None, index - 1, done_bytes, total)
     yield Step(batch if batch else None, len(data_files), total, total)
+
+
+def _note_weighins(opener: Callable[[], BinaryIO], dates: _Dates) -> None:
+    try:
+        with opener() as raw:
+            for item in iter_json_array(raw):
+                try:
+                    dates.weighins.add(int(dates.local(item["date"], item.get("time", "00:00:00")).timestamp()))
+                except (KeyError, TypeError, AttributeError, ValueError):
+                    continue
+    except (ValueError, OSError):
+        return
 
 
 def _heart_rate(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
@@ -324,22 +348,31 @@ def _weight(item: dict[str, Any], batch: Batch, dates: _Dates, factor: float | N
         report.error(E_UNIT, item.get("date", ""))
         return
     fat = item.get("fat")
+    fields, refused = plausible_fields({"weight_kg": round(value * use, 3), "body_fat_pct": float(fat) if fat else None,
+                                        "bmi": float(bmi) if bmi else None})
+    if fields.get("weight_kg") is None:
+        report.error(E_VALUE, item.get("date", ""))
+        return
     try:
         batch.measurements.append(Measurement(
-            timestamp=when, source=MEASUREMENT_SOURCE, weight_kg=round(value * use, 3),
-            body_fat_pct=float(fat) if fat else None, bmi=float(bmi) if bmi else None,
-            device=str(item.get("source") or "Fitbit"), note=None))
+            timestamp=when, source=MEASUREMENT_SOURCE, device=str(item.get("source") or "Fitbit"), note=None,
+            **fields))  # type: ignore[arg-type]
     except InvalidMeasurement:
         report.error(E_VALUE, item.get("date", ""))
         return
+    for reason in refused:
+        report.refuse_field(reason, item.get("date", ""))
+    dates.weighins.add(int(when.timestamp()))
     batch.size += 1
 
 
 def _fat(item: dict[str, Any], batch: Batch, dates: _Dates, _factor: float | None, _height: float | None,
          report: ImportReport) -> None:
     """``fat-*.json``: body-fat logs on their own (the API's /body/log/fat shape); a weigh-in at the same second
-    already carries its fat value and wins (same timestamp and source: the store keeps the first)."""
+    already carries its fat value (Fitbit logs both for one Aria reading), so that log is not a reading of its own."""
     when = dates.local(item["date"], item.get("time", "00:00:00"))
+    if int(when.timestamp()) in dates.weighins:
+        return
     try:
         batch.measurements.append(Measurement(
             timestamp=when, source=MEASUREMENT_SOURCE, body_fat_pct=float(item["fat"]),
