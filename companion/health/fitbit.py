@@ -29,7 +29,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
+import re
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -188,11 +191,15 @@ def _kind_of(name: str) -> str | None:
 def _read_profile(members: list[tuple[str, Callable[[], BinaryIO], int]]) -> dict[str, str]:
     for name, opener, _size in members:
         if name.rsplit("/", 1)[-1] == "Profile.csv":
-            with opener() as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                rows = list(csv.DictReader(text))
-                if rows:
-                    return {k.strip().lower(): (v or "").strip() for k, v in rows[0].items() if k}
+            try:
+                with opener() as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+                    rows = list(itertools.islice(csv.DictReader(text), 1))
+            except (csv.Error, OSError, ValueError, EOFError, zlib.error):
+                return {}  # a damaged profile: the settings are asked for or inferred instead
+            if rows:
+                return {k.strip().lower(): (v if isinstance(v, str) else "").strip()
+                        for k, v in rows[0].items() if isinstance(k, str) and k}
     return {}
 
 
@@ -269,23 +276,32 @@ def _read_members(
                 _note_weighins(opener, dates)
             continue
         handler = _HANDLERS[kind]
-        try:
-            with opener() as raw:
-                for item in iter_json_array(raw):
-                    report.records += 1
-                    try:
-                        handler(item, batch, dates, factor, height, report)
-                    except (KeyError, TypeError, AttributeError):
-                        report.error(E_VALUE, name)
-                    except ValueError:
-                        report.error(E_DATE, name)
-                    if batch.size >= batch_size:
-                        yield Step(batch, index - 1, done_bytes, total)
-                        batch = Batch()
-        except ValueError as error:
-            report.error(E_JSON, f"{name}: {error}")
-        except OSError as error:
-            report.error(E_JSON, f"{name}: {error}")
+        points = _fast_heart_rate(opener, dates) if kind == "heart_rate" else None
+        if points is not None:  # the whole file read at C speed, exactly as the element-wise path reads it
+            report.records += len(points)
+            for at in range(0, len(points), batch_size):
+                part = points[at:at + batch_size]
+                batch.samples.setdefault((SampleKind.HEART_RATE.value, SOURCE), []).extend(part)
+                batch.size += len(part)
+                if batch.size >= batch_size:
+                    yield Step(batch, index - 1, done_bytes, total)
+                    batch = Batch()
+        else:
+            try:
+                with opener() as raw:
+                    for item in iter_json_array(raw):
+                        report.records += 1
+                        try:
+                            handler(item, batch, dates, factor, height, report)
+                        except (KeyError, TypeError, AttributeError):
+                            report.error(E_VALUE, name)
+                        except ValueError:
+                            report.error(E_DATE, name)
+                        if batch.size >= batch_size:
+                            yield Step(batch, index - 1, done_bytes, total)
+                            batch = Batch()
+            except (ValueError, OSError, EOFError, zlib.error) as error:
+                report.error(E_JSON, f"{name}: {error}")
         done_bytes += size
         if batch.size >= batch_size // 4 or index == len(data_files):
             yield Step(batch, index, done_bytes, total)
@@ -293,6 +309,61 @@ def _read_members(
         else:
             yield Step(None, index - 1, done_bytes, total)
     yield Step(batch if batch else None, len(data_files), total, total)
+
+
+FAST_HR_MAX = 32 << 20  # a daily heart-rate file is a few MB; anything bigger takes the element-wise path
+# One element of heart_rate-*.json as Fitbit writes it (pretty-printed: ``"dateTime" : "01/01/25 00:00:05"``).
+_HR_ENTRY = re.compile(
+    rb'\{\s*"dateTime"\s*:\s*"(\d\d/\d\d/\d\d) (\d\d:\d\d:\d\d)"\s*,\s*"value"\s*:\s*\{\s*"bpm"\s*:\s*(\d{1,3})'
+    rb'\s*,\s*"confidence"\s*:\s*-?\d{1,2}\s*\}\s*\}')
+_CLOCK: dict[bytes, int] = {}  # "HH:MM:SS" -> seconds of the day (at most 86,400 entries kept)
+
+
+def _fast_heart_rate(opener: Callable[[], BinaryIO], dates: _Dates) -> list[tuple[int, float]] | None:
+    """A heart-rate file read whole with one regular expression: 5-10x faster than element by element,
+    which dominated importing a year of 5-second heart rate (6.3 M samples).
+
+    It only answers when the file is exactly an array of such elements (its brackets, braces, colons and
+    quotes add up to the elements matched) with possible dates and heart rates; anything else, a truncated
+    or damaged file included, returns None and the element-wise reader takes the file, counting what it
+    refuses."""
+    try:
+        with opener() as raw:
+            data = raw.read(FAST_HR_MAX + 1)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
+    if len(data) > FAST_HR_MAX:
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if data[:1] != b"[" or data[-1:] != b"]":
+        return None
+    found = _HR_ENTRY.findall(data)
+    n = len(found)
+    if not (data.count(b"{") == data.count(b"}") == 2 * n and data.count(b":") == 6 * n
+            and data.count(b'"') == 10 * n and data.count(b"[") == data.count(b"]") == 1
+            and data.count(b",") == 3 * n - (1 if n else 0)):
+        return None
+    days: dict[bytes, int] = {}
+    clock = _CLOCK
+    points: list[tuple[int, float]] = []
+    append = points.append
+    try:
+        for day, hms, bpm_text in found:
+            base = days.get(day)
+            if base is None:
+                base = days[day] = (dates.day(day.decode()).toordinal() - 719163) * 86400
+            seconds = clock.get(hms)
+            if seconds is None:
+                seconds = int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + int(hms[6:])
+                if len(clock) < 86400:
+                    clock[hms] = seconds
+            bpm = int(bpm_text)
+            if not 20 <= bpm <= 300:
+                return None  # the element-wise path counts it
+            append((base + seconds, float(bpm)))
+    except ValueError:  # an impossible date: the element-wise path counts it
+        return None
+    return points
 
 
 def _note_weighins(opener: Callable[[], BinaryIO], dates: _Dates) -> None:

@@ -127,3 +127,33 @@ def test_zip_members_are_streamed(tmp_path) -> None:  # type: ignore[no-untyped-
         with members[0][1]() as f:
             assert json.load(f)[0]["value"]["bpm"] == 60
     assert names == ["Takeout/Fitbit/Global Export Data/heart_rate-2025-01-01.json"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=st.lists(st.tuples(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2098, 12, 31)),
+                                  st.integers(20, 300), st.integers(-1, 3)), max_size=40),
+       indent=st.sampled_from([None, 1, 2]), separators=st.sampled_from([None, (",", " : "), (",", ":")]),
+       damage=st.none() | st.tuples(st.floats(0, 1), st.integers(0, 255)))
+def test_heart_rate_fast_path_reads_exactly_what_the_element_reader_reads(entries, indent, separators,
+                                                                          damage) -> None:  # type: ignore[no-untyped-def]
+    from companion.health.fitbit import _Dates, _fast_heart_rate, _heart_rate
+    from companion.health.model import Batch
+
+    items = [{"dateTime": when.strftime("%m/%d/%y %H:%M:%S"), "value": {"bpm": bpm, "confidence": confidence}}
+             for when, bpm, confidence in entries]
+    raw = bytearray(json.dumps(items, indent=indent, separators=separators).encode())
+    if damage is not None and raw:
+        raw[min(int(damage[0] * len(raw)), len(raw) - 1)] = damage[1]
+    dates = _Dates(UTC)
+    fast = _fast_heart_rate(lambda: io.BytesIO(bytes(raw)), dates)
+    if fast is None:
+        assert damage is not None  # an undamaged file always takes the fast path
+        return  # the element reader takes the file (and counts what it refuses)
+    batch, refused = Batch(), 0
+    for item in iter_json_array(io.BytesIO(bytes(raw))):
+        try:
+            _heart_rate(item, batch, dates)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            refused += 1
+    assert refused == 0
+    assert fast == batch.samples.get(("heart_rate", "fitbit"), [])
