@@ -470,7 +470,8 @@ def read_scale_csv(
 
 
 # ----- export ---------------------------------------------------------------------------------------------
-OPENSCALE_COLUMNS = ("BMI", "BMR", "BODY_FAT", "BONE", "COMMENT", "MUSCLE", "VISCERAL_FAT", "WATER", "WEIGHT")
+OPENSCALE_COLUMNS = ("BMI", "BMR", "BODY_FAT", "BONE", "COMMENT", "IMPEDANCE", "MUSCLE", "VISCERAL_FAT", "WATER",
+                     "WEIGHT")
 
 
 def _fmt(value: float | None, decimals: int = 2) -> str:
@@ -492,7 +493,8 @@ def write_openscale_csv(measurements: Iterable[Measurement], out: TextIO) -> int
         muscle_pct = (m.muscle_mass_kg / m.weight_kg * 100.0) if m.muscle_mass_kg and m.weight_kg else None
         writer.writerow((
             local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), _fmt(m.bmi), _fmt(m.bmr_kcal, 0),
-            _fmt(m.body_fat_pct), _fmt(m.bone_mass_kg), (m.note or "").replace("\n", " "), _fmt(muscle_pct),
+            _fmt(m.body_fat_pct), _fmt(m.bone_mass_kg), (m.note or "").replace("\n", " "), _fmt(m.impedance_ohm, 1),
+            _fmt(muscle_pct),
             _fmt(m.visceral_fat, 1), _fmt(m.body_water_pct), _fmt(m.weight_kg),
         ))
         count += 1

@@ -1,32 +1,73 @@
 """Fitbit Takeout benchmark: a year of 5-second heart rate (365 daily files, 6.3 M samples), imported by
-``companion import fitbit-takeout`` as a whole command in its own process, several runs, median reported.
+``companion import fitbit-takeout`` as a whole command in its own process; median of several runs.
 
-Run:  python tests/benchmarks/bench_fitbit.py [RUNS]     (default 3; the export is generated once and cached)
-Target (issue #17): under 30 s. Baseline before the heart-rate fast path: 64.0 s on a quiet 2-core VM
+Run:  python tests/benchmarks/bench_fitbit.py [--runs N] [--baseline SRC]
+  ``--baseline SRC`` also times another source tree of Companion (e.g. ``git archive`` of main unpacked in
+  SRC), runs interleaved with this tree's on the same machine, so a busy machine slows both alike; the
+  ratio of the medians is what the change is worth. The export is generated once and cached (bench_health).
+Target (issue #17): under 30 s. Before the heart-rate fast path: 64.0 s on a quiet 2-core VM
 (bench_health.py, 2026-12-05); 28-64 s depending on the machine.
-Last measured: see the report of the branch that added this script.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-from bench_health import run_takeout  # noqa: E402
+from bench_health import PASSPHRASE, takeout_year, timed  # noqa: E402
+
+TREE = HERE.parents[1]
 
 
-def main(runs: int) -> dict[str, object]:
-    results = [run_takeout() for _ in range(runs)]
-    seconds = [r["seconds"] for r in results]
-    summary = {"runs": seconds, "median_s": statistics.median(seconds), "target_s": 30,
-               "all_added": all(r["added"] == r["samples"] and r["exit"] == 0 for r in results)}
+def _env(source: Path) -> dict[str, str]:
+    home = Path(tempfile.mkdtemp(prefix="companion-bench-fitbit-"))
+    env = dict(os.environ, COMPANION_HOME=str(home), COMPANION_PASSPHRASE=PASSPHRASE, PYTHONPATH=str(source),
+               PYTHONSAFEPATH="1", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    subprocess.run([sys.executable, "-m", "companion", "profile", "init", "--name", "Bench", "--birth-date",
+                    "1980-01-01", "--sex", "female", "--height-cm", "168"], env=env, check=True, capture_output=True)
+    return env
+
+
+def run(source: Path, root: Path) -> dict[str, Any]:
+    env = _env(source)
+    summary = Path(tempfile.mkdtemp(prefix="companion-bench-")) / "summary.json"
+    with summary.open("wb") as out:
+        wall, peak, code = timed([sys.executable, "-m", "companion", "import", "fitbit-takeout", str(root),
+                                  "--json"], env, out)
+    report = json.loads(summary.read_text() or "{}")
+    return {"seconds": round(wall, 1), "peak_mb": round(peak, 1), "exit": code, "added": report.get("added")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None)
+    args = parser.parse_args()
+    root = takeout_year()
+    trees = {"this": TREE, **({"baseline": args.baseline} if args.baseline else {})}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for _ in range(args.runs):
+        for name, source in trees.items():
+            results[name].append(run(source, root))
+            print(name, results[name][-1], file=sys.stderr, flush=True)
+    summary: dict[str, Any] = {
+        name: {"runs_s": [r["seconds"] for r in rs], "median_s": statistics.median(r["seconds"] for r in rs),
+               "peak_mb": max(r["peak_mb"] for r in rs), "added": sorted({r["added"] for r in rs})}
+        for name, rs in results.items()}
+    if args.baseline:
+        summary["ratio_baseline_over_this"] = round(summary["baseline"]["median_s"] / summary["this"]["median_s"], 2)
     print(json.dumps(summary, indent=1))
-    return summary
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main()

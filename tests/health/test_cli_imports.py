@@ -22,7 +22,7 @@ def test_import_then_again_then_export(onboarded, apple_zip, tmp_path, capsys) -
     target = tmp_path / "weights.csv"
     assert main(["export-scale", "--format", "openscale", "--output", str(target)]) == 0
     lines = target.read_text().splitlines()
-    assert lines[0] == "DATE,TIME,BMI,BMR,BODY_FAT,BONE,COMMENT,MUSCLE,VISCERAL_FAT,WATER,WEIGHT"
+    assert lines[0] == "DATE,TIME,BMI,BMR,BODY_FAT,BONE,COMMENT,IMPEDANCE,MUSCLE,VISCERAL_FAT,WATER,WEIGHT"
     assert lines[1].startswith("2026-01-01,08:00:00,32.74,,35.2,") and lines[1].endswith(",92.4")
     fit = tmp_path / "weights.fit"
     assert main(["export-scale", "--format", "fit", "--output", str(fit)]) == 0

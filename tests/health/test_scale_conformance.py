@@ -215,3 +215,21 @@ def test_binary_file_is_named_not_printed(store, pid, tmp_path) -> None:  # type
     message = str(caught.value)
     assert "photo.csv" in message and "binary" in message
     assert "\x1b" not in message and "\x00" not in message and "PNG" not in message
+
+
+def test_openscale_export_carries_impedance_and_reads_back(store, pid, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """openScale's own export test (ImportExportUseCasesTest) expects IMPEDANCE in the CSV and back on import."""
+    import io
+
+    from companion.domain.measurement import Measurement
+    from companion.health.scale_csv import write_openscale_csv
+
+    out = io.StringIO()
+    write_openscale_csv([Measurement(timestamp=datetime(2025, 4, 11, 8, 0, tzinfo=AMS), source="ble:test",
+                                     weight_kg=80.0, impedance_ohm=500.0)], out)
+    header, row = out.getvalue().splitlines()
+    assert header == "DATE,TIME,BMI,BMR,BODY_FAT,BONE,COMMENT,IMPEDANCE,MUSCLE,VISCERAL_FAT,WATER,WEIGHT"
+    path = tmp_path / "openScale_export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    Importer(store, pid).run("openscale", path)
+    assert store.measurements.latest(pid)[0].impedance_ohm == 500.0
