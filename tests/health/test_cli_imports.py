@@ -55,3 +55,15 @@ def test_takeout_with_units(onboarded, takeout, capsys) -> None:  # type: ignore
     report = json.loads(capsys.readouterr().out)
     assert report["errors"] == {"impossible or unreadable value": 1}
     assert report["skipped_types"] == {"distance (files)": 1}
+
+
+def test_cli_counts_values_left_out(onboarded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "BODY.csv"
+    path.write_text("time,weight,height,bmi,fatRate,bodyWaterRate,boneMass,metabolism,muscleRate,visceralFat,impedance\n"
+                    "2022-01-23 08:33:36+0000,88.3,168.0,31.3,33.5,4.1,2.9,1650,55.0,12,480\n", encoding="utf-8")
+    assert main(["import", "csv", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["refused_fields"] == {"body water outside the possible range (left out)": 1}
+    assert "Imported 1 new item from BODY.csv (1 record read)." in out.err
+    assert "1 value was left out of readings that were otherwise imported:" in out.err
+    assert "body water outside the possible range (left out) (first: line 2)" in out.err
