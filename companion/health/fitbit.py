@@ -313,9 +313,12 @@ def _read_members(
 
 FAST_HR_MAX = 32 << 20  # a daily heart-rate file is a few MB; anything bigger takes the element-wise path
 # One element of heart_rate-*.json as Fitbit writes it (pretty-printed: ``"dateTime" : "01/01/25 00:00:05"``).
-_HR_ENTRY = re.compile(
+_HR_ENTRY_TEXT = (
     rb'\{\s*"dateTime"\s*:\s*"(\d\d/\d\d/\d\d) (\d\d:\d\d:\d\d)"\s*,\s*"value"\s*:\s*\{\s*"bpm"\s*:\s*(\d{1,3})'
     rb'\s*,\s*"confidence"\s*:\s*-?\d{1,2}\s*\}\s*\}')
+_HR_ENTRY = re.compile(_HR_ENTRY_TEXT)
+_HR_PLAIN = _HR_ENTRY_TEXT.replace(b"(", b"(?:").replace(b"\\(?:", b"\\(")
+_HR_FILE = re.compile(rb"\[\s*(?:" + _HR_PLAIN + rb"(?:\s*,\s*" + _HR_PLAIN + rb")*)?\s*\]")  # the whole array
 _CLOCK: dict[bytes, int] = {}  # "HH:MM:SS" -> seconds of the day (at most 86,400 entries kept)
 
 
@@ -323,8 +326,8 @@ def _fast_heart_rate(opener: Callable[[], BinaryIO], dates: _Dates) -> list[tupl
     """A heart-rate file read whole with one regular expression: 5-10x faster than element by element,
     which dominated importing a year of 5-second heart rate (6.3 M samples).
 
-    It only answers when the file is exactly an array of such elements (its brackets, braces, colons and
-    quotes add up to the elements matched) with possible dates and heart rates; anything else, a truncated
+    It only answers when the file is exactly an array of such elements (the whole file matches) with
+    possible dates and heart rates; anything else, a truncated
     or damaged file included, returns None and the element-wise reader takes the file, counting what it
     refuses."""
     try:
@@ -335,14 +338,9 @@ def _fast_heart_rate(opener: Callable[[], BinaryIO], dates: _Dates) -> list[tupl
     if len(data) > FAST_HR_MAX:
         return None
     data = data.removeprefix(b"\xef\xbb\xbf").strip()
-    if data[:1] != b"[" or data[-1:] != b"]":
+    if _HR_FILE.fullmatch(data) is None:  # not exactly an array of such elements
         return None
     found = _HR_ENTRY.findall(data)
-    n = len(found)
-    if not (data.count(b"{") == data.count(b"}") == 2 * n and data.count(b":") == 6 * n
-            and data.count(b'"') == 10 * n and data.count(b"[") == data.count(b"]") == 1
-            and data.count(b",") == 3 * n - (1 if n else 0)):
-        return None
     days: dict[bytes, int] = {}
     clock = _CLOCK
     points: list[tuple[int, float]] = []
