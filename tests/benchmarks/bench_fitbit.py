@@ -10,9 +10,10 @@ Target (issue #17): under 30 s. Before the heart-rate fast path: 64.0 s on a qui
 Last measured (2026-12-08, 2-core VM shared with seven other jobs, load average 6-12, 2 interleaved runs
 each, this tree before the final full-match check of the fast path): this tree 175.7 s and 217.1 s (median
 196.4 s), main 309.9 s and 251.6 s (median 280.8 s): 1.43x faster; 6,307,200 samples added by both, peak
-91 MB (main 79 MB). Parsing 10 days of heart rate alone: 3.4 s -> 1.2 s. On the quiet machine of the 64 s
-baseline that ratio suggests ~45 s: the target is not met; what is left is the shared sample store
-(``Samples.add_many`` and its rollups, about half of the work), not the Fitbit reader.
+91 MB (main 79 MB). Parsing 10 days of heart rate alone: 3.4 s -> 1.2 s. The final code, one run alone
+(load average 8): 135.0 s, peak 109 MB (a daily file is now read whole in the reader process). On the quiet
+machine of the 64 s baseline the ratio suggests ~45 s: the 30 s target is not met; what is left is the
+shared sample store (``Samples.add_many`` and its rollups, about half of the work), not the Fitbit reader.
 """
 
 from __future__ import annotations
