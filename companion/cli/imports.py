@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from companion.i18n import _
+from companion.i18n import _, ngettext
 
 FORMATS = ("apple-health", "fitbit-takeout", "openscale", "csv")
 
@@ -165,7 +165,8 @@ def _export(args: argparse.Namespace) -> int:
         store.audit.record("export", "stdout" if to_stdout else str(target), f"{label}, {count} weigh-ins")
     finally:
         store.close()
-    print(_("Wrote {count} weigh-ins as {label} to {target}.").format(
+    print(ngettext("Wrote {count} weigh-in as {label} to {target}.", "Wrote {count} weigh-ins as {label} to {target}.",
+                   count).format(
         count=count, label=label, target=_("standard output") if to_stdout else target), file=sys.stderr)
     return 0
 

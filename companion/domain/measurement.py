@@ -56,8 +56,9 @@ class Measurement:
             lo, hi = IMPEDANCE_RANGE
             if not (lo <= self.impedance_ohm <= hi):
                 raise InvalidMeasurement(f"impedance {self.impedance_ohm} ohm is outside {lo}..{hi}")
+            present = True  # a raw impedance on its own is a reading too (openScale imports such rows)
         if not present:
-            raise InvalidMeasurement("a measurement needs at least one metric")
+            raise InvalidMeasurement("a measurement needs at least one metric or an impedance")
 
     def value(self, metric: Metric) -> float | None:
         return getattr(self, metric.value)  # type: ignore[no-any-return]

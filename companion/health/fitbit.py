@@ -5,13 +5,20 @@ Layout (danlsn/fitport:README.md; nicolasestrem/Fitbit2Garmin:docs/FITBIT_GOOGLE
 day: ``weight-*.json``, ``heart_rate-*.json``, ``resting_heart_rate-*.json``, ``sleep-*.json``, ``steps-*.json``,
 ``exercise-*.json``; the account's settings are in ``Your Profile/Profile.csv`` (``timezone``, ``weight_unit``).
 
-Conventions (mrphil007/fitbit-to-sqlite:fitbit_to_sqlite/utils.py and its test fixtures):
-- weight: ``date`` is MM/DD/YY, ``time`` HH:MM:SS, local time, the weight in the ACCOUNT's unit (no unit
-  field): the unit comes from Profile.csv, else it is inferred per entry from the BMI and the height.
-- heart rate / steps: ``dateTime`` ``MM/DD/YY HH:MM:SS``; intraday series are written in UTC (check), while
-  sleep, exercise and weight are local time in the account's timezone.
-- sleep: the API v1.2 log shape with ``type`` ``stages`` (wake/light/deep/rem) or ``classic``
-  (awake/restless/asleep) and ``levels.data`` intervals.
+Conventions (mrphil007/fitbit-to-sqlite:fitbit_to_sqlite/utils.py and its test fixtures). No file carries an
+offset; each file family has its own clock (worked out from real exports, see tests/health/test_fitbit_account.py):
+- heart rate / steps: ``dateTime`` ``MM/DD/YY HH:MM:SS`` in UTC (the intraday series).
+- exercise: ``startTime`` ``MM/DD/YY HH:MM:SS`` in UTC too, the heart rate's clock: a workout's own
+  ``averageHeartRate`` matches the heart-rate samples in its window only on that clock. (An ISO time with an
+  offset, as the Web API wrote it, is taken as it says.)
+- weight / fat: ``date`` MM/DD/YY, ``time`` HH:MM:SS, local time in the account's timezone, the weight in
+  the ACCOUNT's unit (no unit field): the unit comes from Profile.csv, else it is inferred per entry from the
+  BMI and the height.
+- sleep: local time (ISO without offset); the API v1.2 log shape with ``type`` ``stages`` (wake/light/deep/rem)
+  or ``classic`` (awake/restless/asleep) and ``levels.data`` intervals. "stages" logs add ``levels.shortData``:
+  wakes of three minutes or less that take precedence over the stage they fall in; Fitbit's own
+  ``levels.summary`` counts them, so they are merged the same way (dev.fitbit.com/build/reference/web-api/
+  sleep/get-sleep-log-by-date).
 
 Each JSON array is decoded one element at a time (``JSONDecoder.raw_decode`` over a sliding buffer), so a
 daily file of 17,000 heart-rate readings is never held whole.
@@ -22,7 +29,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
+import re
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -32,7 +42,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from companion.domain.measurement import Measurement
 from companion.domain.model import InvalidMeasurement
 from companion.domain.samples import SampleKind
-from companion.health.model import Batch, ImportReport, SleepSession, SleepStage, Stage, UnreadableFile, Workout
+from companion.health.model import (
+    Batch,
+    ImportReport,
+    SleepSession,
+    SleepStage,
+    Stage,
+    UnreadableFile,
+    Workout,
+    plausible_fields,
+)
 from companion.health.tz import local_zone
 from companion.i18n import N_, _
 
@@ -121,6 +140,7 @@ class _Dates:
         self.zone = zone
         self._days: dict[str, date] = {}
         self._utc_days: dict[str, int] = {}
+        self.weighins: set[int] = set()  # Unix seconds of the weigh-ins read (a fat log at one is the same reading)
 
     def day(self, text: str) -> date:
         found = self._days.get(text)
@@ -171,11 +191,15 @@ def _kind_of(name: str) -> str | None:
 def _read_profile(members: list[tuple[str, Callable[[], BinaryIO], int]]) -> dict[str, str]:
     for name, opener, _size in members:
         if name.rsplit("/", 1)[-1] == "Profile.csv":
-            with opener() as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                rows = list(csv.DictReader(text))
-                if rows:
-                    return {k.strip().lower(): (v or "").strip() for k, v in rows[0].items() if k}
+            try:
+                with opener() as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+                    rows = list(itertools.islice(csv.DictReader(text), 1))
+            except (csv.Error, OSError, ValueError, EOFError, zlib.error):
+                return {}  # a damaged profile: the settings are asked for or inferred instead
+            if rows:
+                return {k.strip().lower(): (v if isinstance(v, str) else "").strip()
+                        for k, v in rows[0].items() if isinstance(k, str) and k}
     return {}
 
 
@@ -248,25 +272,36 @@ def _read_members(
     for index, (name, opener, size, kind) in enumerate(data_files, start=1):
         if index <= skip:
             done_bytes += size
+            if kind == "weight":  # committed before; its times still decide which fat logs are new
+                _note_weighins(opener, dates)
             continue
         handler = _HANDLERS[kind]
-        try:
-            with opener() as raw:
-                for item in iter_json_array(raw):
-                    report.records += 1
-                    try:
-                        handler(item, batch, dates, factor, height, report)
-                    except (KeyError, TypeError, AttributeError):
-                        report.error(E_VALUE, name)
-                    except ValueError:
-                        report.error(E_DATE, name)
-                    if batch.size >= batch_size:
-                        yield Step(batch, index - 1, done_bytes, total)
-                        batch = Batch()
-        except ValueError as error:
-            report.error(E_JSON, f"{name}: {error}")
-        except OSError as error:
-            report.error(E_JSON, f"{name}: {error}")
+        points = _fast_heart_rate(opener, dates) if kind == "heart_rate" else None
+        if points is not None:  # the whole file read at C speed, exactly as the element-wise path reads it
+            report.records += len(points)
+            for at in range(0, len(points), batch_size):
+                part = points[at:at + batch_size]
+                batch.samples.setdefault((SampleKind.HEART_RATE.value, SOURCE), []).extend(part)
+                batch.size += len(part)
+                if batch.size >= batch_size:
+                    yield Step(batch, index - 1, done_bytes, total)
+                    batch = Batch()
+        else:
+            try:
+                with opener() as raw:
+                    for item in iter_json_array(raw):
+                        report.records += 1
+                        try:
+                            handler(item, batch, dates, factor, height, report)
+                        except (KeyError, TypeError, AttributeError):
+                            report.error(E_VALUE, name)
+                        except ValueError:
+                            report.error(E_DATE, name)
+                        if batch.size >= batch_size:
+                            yield Step(batch, index - 1, done_bytes, total)
+                            batch = Batch()
+            except (ValueError, OSError, EOFError, zlib.error) as error:
+                report.error(E_JSON, f"{name}: {error}")
         done_bytes += size
         if batch.size >= batch_size // 4 or index == len(data_files):
             yield Step(batch, index, done_bytes, total)
@@ -274,6 +309,71 @@ def _read_members(
         else:
             yield Step(None, index - 1, done_bytes, total)
     yield Step(batch if batch else None, len(data_files), total, total)
+
+
+FAST_HR_MAX = 32 << 20  # a daily heart-rate file is a few MB; anything bigger takes the element-wise path
+# One element of heart_rate-*.json as Fitbit writes it (pretty-printed: ``"dateTime" : "01/01/25 00:00:05"``).
+_HR_ENTRY_TEXT = (
+    rb'\{\s*"dateTime"\s*:\s*"(\d\d/\d\d/\d\d) (\d\d:\d\d:\d\d)"\s*,\s*"value"\s*:\s*\{\s*"bpm"\s*:\s*(\d{1,3})'
+    rb'\s*,\s*"confidence"\s*:\s*-?\d{1,2}\s*\}\s*\}')
+_HR_ENTRY = re.compile(_HR_ENTRY_TEXT)
+_HR_PLAIN = _HR_ENTRY_TEXT.replace(b"(", b"(?:").replace(b"\\(?:", b"\\(")
+_HR_FILE = re.compile(rb"\[\s*(?:" + _HR_PLAIN + rb"(?:\s*,\s*" + _HR_PLAIN + rb")*)?\s*\]")  # the whole array
+_CLOCK: dict[bytes, int] = {}  # "HH:MM:SS" -> seconds of the day (at most 86,400 entries kept)
+
+
+def _fast_heart_rate(opener: Callable[[], BinaryIO], dates: _Dates) -> list[tuple[int, float]] | None:
+    """A heart-rate file read whole with one regular expression: 5-10x faster than element by element,
+    which dominated importing a year of 5-second heart rate (6.3 M samples).
+
+    It only answers when the file is exactly an array of such elements (the whole file matches) with
+    possible dates and heart rates; anything else, a truncated
+    or damaged file included, returns None and the element-wise reader takes the file, counting what it
+    refuses."""
+    try:
+        with opener() as raw:
+            data = raw.read(FAST_HR_MAX + 1)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
+    if len(data) > FAST_HR_MAX:
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if _HR_FILE.fullmatch(data) is None:  # not exactly an array of such elements
+        return None
+    found = _HR_ENTRY.findall(data)
+    days: dict[bytes, int] = {}
+    clock = _CLOCK
+    points: list[tuple[int, float]] = []
+    append = points.append
+    try:
+        for day, hms, bpm_text in found:
+            base = days.get(day)
+            if base is None:
+                base = days[day] = (dates.day(day.decode()).toordinal() - 719163) * 86400
+            seconds = clock.get(hms)
+            if seconds is None:
+                seconds = int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + int(hms[6:])
+                if len(clock) < 86400:
+                    clock[hms] = seconds
+            bpm = int(bpm_text)
+            if not 20 <= bpm <= 300:
+                return None  # the element-wise path counts it
+            append((base + seconds, float(bpm)))
+    except ValueError:  # an impossible date: the element-wise path counts it
+        return None
+    return points
+
+
+def _note_weighins(opener: Callable[[], BinaryIO], dates: _Dates) -> None:
+    try:
+        with opener() as raw:
+            for item in iter_json_array(raw):
+                try:
+                    dates.weighins.add(int(dates.local(item["date"], item.get("time", "00:00:00")).timestamp()))
+                except (KeyError, TypeError, AttributeError, ValueError):
+                    continue
+    except (ValueError, OSError):
+        return
 
 
 def _heart_rate(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
@@ -317,22 +417,31 @@ def _weight(item: dict[str, Any], batch: Batch, dates: _Dates, factor: float | N
         report.error(E_UNIT, item.get("date", ""))
         return
     fat = item.get("fat")
+    fields, refused = plausible_fields({"weight_kg": round(value * use, 3), "body_fat_pct": float(fat) if fat else None,
+                                        "bmi": float(bmi) if bmi else None})
+    if fields.get("weight_kg") is None:
+        report.error(E_VALUE, item.get("date", ""))
+        return
     try:
         batch.measurements.append(Measurement(
-            timestamp=when, source=MEASUREMENT_SOURCE, weight_kg=round(value * use, 3),
-            body_fat_pct=float(fat) if fat else None, bmi=float(bmi) if bmi else None,
-            device=str(item.get("source") or "Fitbit"), note=None))
+            timestamp=when, source=MEASUREMENT_SOURCE, device=str(item.get("source") or "Fitbit"), note=None,
+            **fields))  # type: ignore[arg-type]
     except InvalidMeasurement:
         report.error(E_VALUE, item.get("date", ""))
         return
+    for reason in refused:
+        report.refuse_field(reason, item.get("date", ""))
+    dates.weighins.add(int(when.timestamp()))
     batch.size += 1
 
 
 def _fat(item: dict[str, Any], batch: Batch, dates: _Dates, _factor: float | None, _height: float | None,
          report: ImportReport) -> None:
     """``fat-*.json``: body-fat logs on their own (the API's /body/log/fat shape); a weigh-in at the same second
-    already carries its fat value and wins (same timestamp and source: the store keeps the first)."""
+    already carries its fat value (Fitbit logs both for one Aria reading), so that log is not a reading of its own."""
     when = dates.local(item["date"], item.get("time", "00:00:00"))
+    if int(when.timestamp()) in dates.weighins:
+        return
     try:
         batch.measurements.append(Measurement(
             timestamp=when, source=MEASUREMENT_SOURCE, body_fat_pct=float(item["fat"]),
@@ -343,6 +452,42 @@ def _fat(item: dict[str, Any], batch: Batch, dates: _Dates, _factor: float | Non
     batch.size += 1
 
 
+def _stage_intervals(item: dict[str, Any], dates: _Dates) -> list[tuple[int, int, Stage, int]]:
+    """``levels.data`` as (start, end, stage, offset) with ``levels.shortData`` laid over it: a short wake
+    replaces the part of the stage it falls in (Fitbit's summary counts it that way)."""
+    levels = item.get("levels") or {}
+
+    def read(entries: Any) -> list[tuple[int, int, Stage, int]]:
+        out = []
+        for level in entries or []:
+            stage = _STAGES.get(level.get("level", ""))
+            if stage is None:
+                continue
+            at = dates.iso_local(level["dateTime"])
+            seconds = int(level["seconds"])
+            if seconds <= 0:
+                continue
+            ts = int(at.timestamp())
+            out.append((ts, ts + seconds, stage, _offset_min(at)))
+        return out
+
+    long, short = read(levels.get("data")), sorted(read(levels.get("shortData")))
+    if not short:
+        return long
+    merged: list[tuple[int, int, Stage, int]] = []
+    for start, end, stage, off in long:
+        pieces = [(start, end)]
+        for s_start, s_end, _stage, _off in short:
+            if s_end <= start or s_start >= end:
+                continue
+            pieces = [part for lo, hi in pieces for part in ((lo, min(hi, s_start)), (max(lo, s_end), hi))
+                      if part[1] > part[0]]
+        merged.extend((lo, hi, stage, off) for lo, hi in pieces)
+    merged.extend(short)
+    merged.sort()
+    return merged
+
+
 def _sleep(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
     start = dates.iso_local(item["startTime"])
     end = dates.iso_local(item["endTime"])
@@ -350,27 +495,24 @@ def _sleep(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
         raise KeyError("interval")
     off = _offset_min(start)
     main = bool(item.get("mainSleep", item.get("isMainSleep", True)))
+    intervals = _stage_intervals(item, dates)
     batch.sleep_sessions.append(SleepSession(
         SOURCE, int(start.timestamp()), int(end.timestamp()), off, str(item.get("type", "")), main,
         item.get("minutesAsleep"), item.get("timeInBed"), item.get("efficiency")))
     batch.size += 1
-    for level in (item.get("levels") or {}).get("data") or []:
-        stage = _STAGES.get(level.get("level", ""))
-        if stage is None:
-            continue
-        at = dates.iso_local(level["dateTime"])
-        seconds = int(level["seconds"])
-        if seconds <= 0:
-            continue
-        ts = int(at.timestamp())
-        batch.sleep_stages.append(SleepStage(SOURCE, ts, ts + seconds, stage, _offset_min(at)))
+    for ts, stop, stage, stage_off in intervals:
+        batch.sleep_stages.append(SleepStage(SOURCE, ts, stop, stage, stage_off))
         batch.size += 1
 
 
 def _exercise(item: dict[str, Any], batch: Batch, dates: _Dates, *_: Any) -> None:
-    text = item["startTime"]
-    day, _sep, time_text = text.partition(" ")
-    start = dates.local(day, time_text or "00:00:00")
+    text = str(item["startTime"])
+    if "T" in text:  # the Web API's shape: local time with its offset
+        parsed = datetime.fromisoformat(text)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=dates.zone)
+    else:  # Takeout / user-site-export: UTC, the heart rate's clock
+        start = datetime.fromtimestamp(dates.utc(text if len(text) > 8 else text + " 00:00:00"), UTC)
+        start = start.astimezone(dates.zone)
     duration = float(item.get("activeDuration") or item.get("duration") or 0) / 1000.0
     if duration < 0 or duration > 7 * 86400:
         raise KeyError("duration")

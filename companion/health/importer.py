@@ -247,6 +247,7 @@ class ChildReader:
             child: ImportReport = message[-1]
             report.records = child.records
             report.errors.update(child.errors)
+            report.refused_fields.update(child.refused_fields)
             report.skipped_types.update(child.skipped_types)
             for reason, where in child.examples.items():
                 report.examples.setdefault(reason, where)
@@ -319,6 +320,31 @@ def _threaded(steps: Iterator[Step], stop: threading.Event, depth: int = 2) -> I
         worker.join()
 
 
+def with_profile_bmi(batch: Batch, height_cm: float | None) -> None:
+    """Give every imported weigh-in the BMI of its weight at the profile's height, marked as computed here.
+
+    Sources write the BMI of the height the user once typed into that app (Mi Fit, Fitbit, Apple Health), which
+    need not be the profile's; a BMI without a weight is kept as the source gave it."""
+    if not height_cm or not batch.measurements:
+        return
+    from dataclasses import replace
+
+    from companion.domain.model import METRIC_INFO, Metric
+
+    low, high = METRIC_INFO[Metric.BMI].low, METRIC_INFO[Metric.BMI].high
+    square = (height_cm / 100.0) ** 2
+    out = []
+    for m in batch.measurements:
+        if m.weight_kg is not None:
+            bmi = round(m.weight_kg / square, 2)
+            if low <= bmi <= high:
+                m = replace(m, bmi=bmi, derived=m.derived | {Metric.BMI})
+            elif m.bmi is not None:
+                m = replace(m, bmi=None, derived=m.derived - {Metric.BMI})
+        out.append(m)
+    batch.measurements = out
+
+
 class Importer:
     """Import one file for one profile. ``progress(done, total)`` is called with bytes read on disk;
     ``cancel()`` is polled between chunks: when it returns True the import stops after the last whole batch."""
@@ -352,6 +378,8 @@ class Importer:
             raise UnreadableFile(_("{path} does not exist.").format(path=path))
         report = ImportReport(fmt)
         health = HealthData(self.store)
+        profile = self.store.profiles.get(self.profile_id)
+        height_cm = profile.height_cm if profile is not None else None
         try:
             print_ = fingerprint(path)
         except OSError as error:
@@ -393,6 +421,7 @@ class Importer:
                 if step.warning:
                     self.warnings.append(step.warning)
                 if step.batch:
+                    with_profile_bmi(step.batch, height_cm)
                     added, dupes = health.commit_batch(
                         self.profile_id, step.batch, entry.id, step.records_done, report.error_count)
                     report.added += added

@@ -13,6 +13,37 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from companion.domain.measurement import Measurement
+from companion.domain.model import IMPEDANCE_RANGE, METRIC_INFO, Metric
+from companion.i18n import N_
+
+#: Why one value of a reading was left out while the rest of the reading was kept (per Measurement field).
+FIELD_REFUSED: dict[str, str] = {
+    "weight_kg": N_("weight outside the possible range (left out)"),
+    "body_fat_pct": N_("body fat outside the possible range (left out)"),
+    "body_water_pct": N_("body water outside the possible range (left out)"),
+    "bone_mass_kg": N_("bone mass outside the possible range (left out)"),
+    "muscle_mass_kg": N_("muscle mass outside the possible range (left out)"),
+    "bmi": N_("BMI outside the possible range (left out)"),
+    "bmr_kcal": N_("basal metabolic rate outside the possible range (left out)"),
+    "visceral_fat": N_("visceral fat outside the possible range (left out)"),
+    "impedance_ohm": N_("impedance outside the possible range (left out)"),
+}
+_FIELD_RANGES: dict[str, tuple[float, float]] = {
+    **{m.value: (METRIC_INFO[m].low, METRIC_INFO[m].high) for m in Metric}, "impedance_ohm": IMPEDANCE_RANGE}
+
+
+def plausible_fields(values: dict[str, float | None]) -> tuple[dict[str, float | None], list[str]]:
+    """The values of one reading that are possible, and the reasons (``FIELD_REFUSED``) for those that are not:
+    one impossible value (a body water of 4 %) must not cost the weight next to it."""
+    kept: dict[str, float | None] = {}
+    refused: list[str] = []
+    for name, value in values.items():
+        limits = _FIELD_RANGES.get(name)
+        if value is not None and limits is not None and not (limits[0] <= value <= limits[1]):  # NaN too
+            refused.append(FIELD_REFUSED[name])
+            continue
+        kept[name] = value
+    return kept, refused
 
 
 class Stage(StrEnum):
@@ -135,12 +166,18 @@ class ImportReport:
     already_imported: bool = False
     cancelled: bool = False
     errors: Counter[str] = field(default_factory=Counter)
+    refused_fields: Counter[str] = field(default_factory=Counter)  # values left out of readings that were kept
     skipped_types: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # reason -> one example location
     fatal: str | None = None  # why the import stopped early (the valid part before it is kept)
 
     def error(self, reason: str, where: str = "") -> None:
         self.errors[reason] += 1
+        if where and reason not in self.examples:
+            self.examples[reason] = where
+
+    def refuse_field(self, reason: str, where: str = "") -> None:
+        self.refused_fields[reason] += 1
         if where and reason not in self.examples:
             self.examples[reason] = where
 
@@ -153,6 +190,7 @@ class ImportReport:
             "format": self.format, "records": self.records, "added": self.added, "duplicates": self.duplicates,
             "resumed_from": self.resumed_from, "already_imported": self.already_imported,
             "cancelled": self.cancelled, "errors": dict(self.errors), "error_count": self.error_count,
+            "refused_fields": dict(self.refused_fields),
             "skipped_types": dict(self.skipped_types), "examples": dict(self.examples), "fatal": self.fatal,
         }
 

@@ -11,18 +11,27 @@ def summary_lines(report: ImportReport, name: str) -> list[str]:
         return [_("{name} was imported before; nothing new to add (use --force to read it again).").format(name=name)]
     lines = []
     if report.cancelled:
-        lines.append(_("Import of {name} stopped; {added} new items are stored. Run the same import again to "
-                       "continue where it stopped.").format(name=name, added=f"{report.added:,}"))
-    else:
         lines.append(ngettext(
-            "Imported {added} new item from {name} ({records} records read).",
-            "Imported {added} new items from {name} ({records} records read).", report.added,
-        ).format(added=f"{report.added:,}", name=name, records=f"{report.records:,}"))
+            "Import of {name} stopped; {added} new item is stored. Run the same import again to continue where "
+            "it stopped.",
+            "Import of {name} stopped; {added} new items are stored. Run the same import again to continue where "
+            "it stopped.", report.added).format(name=name, added=f"{report.added:,}"))
+    else:
+        read = ngettext("{records} record read", "{records} records read", report.records).format(
+            records=f"{report.records:,}")
+        lines.append(ngettext(
+            "Imported {added} new item from {name} ({read}).",
+            "Imported {added} new items from {name} ({read}).", report.added,
+        ).format(added=f"{report.added:,}", name=name, read=read))
     if report.resumed_from:
-        lines.append(_("Continued after {count} records stored by an earlier, interrupted run.").format(
-            count=f"{report.resumed_from:,}"))
+        lines.append(ngettext(
+            "Continued after {count} record stored by an earlier, interrupted run.",
+            "Continued after {count} records stored by an earlier, interrupted run.", report.resumed_from,
+        ).format(count=f"{report.resumed_from:,}"))
     if report.duplicates:
-        lines.append(_("{count} items were already stored and were skipped.").format(count=f"{report.duplicates:,}"))
+        lines.append(ngettext(
+            "{count} item was already stored and was skipped.", "{count} items were already stored and were skipped.",
+            report.duplicates).format(count=f"{report.duplicates:,}"))
     if report.errors:
         lines.append(ngettext(
             "{count} record could not be imported:", "{count} records could not be imported:", report.error_count,
@@ -31,9 +40,21 @@ def summary_lines(report: ImportReport, name: str) -> list[str]:
             where = report.examples.get(reason)
             detail = _(" (first: {where})").format(where=where) if where else ""
             lines.append(f"  {count:>8,}  {_(reason)}{detail}")
+    if report.refused_fields:
+        total = sum(report.refused_fields.values())
+        lines.append(ngettext(
+            "{count} value was left out of readings that were otherwise imported:",
+            "{count} values were left out of readings that were otherwise imported:", total,
+        ).format(count=f"{total:,}"))
+        for reason, count in report.refused_fields.most_common():
+            where = report.examples.get(reason)
+            detail = _(" (first: {where})").format(where=where) if where else ""
+            lines.append(f"  {count:>8,}  {_(reason)}{detail}")
     if report.skipped_types:
         total = sum(report.skipped_types.values())
-        lines.append(_("{count} records of types Companion does not use were left out:").format(count=f"{total:,}"))
+        lines.append(ngettext(
+            "{count} record of a type Companion does not use was left out:",
+            "{count} records of types Companion does not use were left out:", total).format(count=f"{total:,}"))
         for kind, count in report.skipped_types.most_common(8):
             lines.append(f"  {count:>8,}  {kind}")
         if len(report.skipped_types) > 8:

@@ -67,6 +67,12 @@ SAMPLE_UNITS: dict[str, str] = {
     "resting_heart_rate": "bpm",
     "hrv_sdnn": "ms",
     "steps": "count",
+    "rr_interval": "ms",
+    "active_energy": "kcal",
+    "body_mass": "kg",
+    "lean_body_mass": "kg",
+    "height": "cm",
+    "walking_heart_rate": "bpm",
 }
 
 
@@ -447,6 +453,10 @@ class _Exporter:
                     uid = new_uid()
                     devices[source] = uid
                     emit(fhir.entry_text(uid, fhir.device(source, default_patient)))
+                elif isinstance(source, str) and source.startswith("import:"):
+                    uid = new_uid()
+                    devices[source] = uid
+                    emit(fhir.entry_text(uid, fhir.import_device(source, default_patient)))
             self._fhir_measurements(emit_many, new_uid, patients, default_patient, devices)
         if self.has_sample:
             self._fhir_samples(emit_many, new_uid, patients, default_patient)

@@ -11,7 +11,7 @@ the Physical Activity IG and the Taiwan long-term-care IG for body composition):
 
 * weight 29463-7 kg, BMI 39156-5 kg/m2, body fat 41982-0 %, body water 101684-9 %, bone mass 101685-6 kg,
   muscle mass 73964-9 kg (all ``vital-signs``); BMR has no LOINC code: SNOMED CT 165109007 in kcal/d; the
-  scale's visceral-fat rating has none either: a local code with ``valueInteger`` (both category ``exam``).
+  scale's visceral-fat rating has none either: a local code with a ``{rating}`` valueQuantity (both category ``exam``).
 * heart rate 8867-4, resting heart rate 40443-4 (/min), HRV SDNN 80404-7 (ms) as ``vital-signs``; steps in a
   sample interval 55423-8 "Number of steps in unspecified time Pedometer" ({steps}) as ``activity``.
 
@@ -45,11 +45,10 @@ class ObservationCode:
     system: str
     code: str
     display: str
-    unit: str  # UCUM code ("" with ``integer``)
+    unit: str  # UCUM code
     unit_display: str
     category: str
     profile: str | None = None
-    integer: bool = False  # valueInteger instead of valueQuantity
 
 
 MEASUREMENT_CODES: dict[str, ObservationCode] = {
@@ -66,8 +65,10 @@ MEASUREMENT_CODES: dict[str, ObservationCode] = {
         LOINC, "39156-5", "Body mass index (BMI) [Ratio]", "kg/m2", "kg/m2", "vital-signs", "bmi"
     ),
     "bmr_kcal": ObservationCode(SNOMED, "165109007", "Basal metabolic rate", "kcal/d", "kcal/d", "exam"),
+    # a rating (Tanita-style 1-59, some scales give halves): always a valueQuantity in the UCUM
+    # annotation {rating}, so one code never switches between valueInteger and valueQuantity
     "visceral_fat": ObservationCode(
-        LOCAL_CODES, "visceral-fat-rating", "Visceral fat rating (scale)", "", "", "exam", integer=True
+        LOCAL_CODES, "visceral-fat-rating", "Visceral fat rating (scale)", "{rating}", "rating", "exam"
     ),
 }
 
@@ -148,7 +149,6 @@ class ObservationTemplate:
         if device_uid is not None:
             tail = ',"device":' + _dumps(reference(device_uid))
         self._tail = tail + "}}"
-        self._integer = code.integer
         self._value = (
             '","valueQuantity":{"value":',
             ',"unit":'
@@ -162,18 +162,6 @@ class ObservationTemplate:
 
     def render(self, uid: str, when: str, value: float) -> str:
         start = '{"fullUrl":"urn:uuid:' + uid + self._head + when
-        if self._integer:
-            if float(value).is_integer():
-                return start + '","valueInteger":' + str(int(value)) + self._tail
-            return (
-                start
-                + '","valueQuantity":{"value":'
-                + repr(float(value))
-                + ',"unit":"rating","system":"'
-                + UCUM
-                + '","code":"{rating}"}'
-                + self._tail
-            )
         return start + self._value[0] + repr(float(value)) + self._value[1] + self._tail
 
 
@@ -199,13 +187,28 @@ def patient(profile: Any) -> dict[str, Any]:
     return resource
 
 
-def device(name: str, patient_uid: str) -> dict[str, Any]:
+#: The apps behind ``import:<id>`` measurement sources (companion.health's importers).
+IMPORT_APPS = {
+    "apple-health": "Apple Health", "fitbit": "Fitbit", "openscale": "openScale", "openscale-legacy": "openScale",
+    "openscale-1": "openScale", "withings": "Withings", "renpho": "Renpho", "mi-fit": "Mi Fit / Zepp Life",
+    "omron": "Omron",
+}
+
+
+def device(name: str, patient_uid: str, kind: str = "Body composition scale") -> dict[str, Any]:
     return {
         "resourceType": "Device",
         "deviceName": [{"name": name, "type": "user-friendly-name"}],
-        "type": {"text": "Body composition scale"},
+        "type": {"text": kind},
         "patient": reference(patient_uid),
     }
+
+
+def import_device(source: str, patient_uid: str) -> dict[str, Any]:
+    """The Device of measurements imported from another app (``import:omron``): that app, as the source."""
+    app_id = source.removeprefix("import:")
+    return device(f"{IMPORT_APPS.get(app_id, app_id)} (imported)", patient_uid,
+                  "Body composition scale, readings imported from its app")
 
 
 # ----- Consents --------------------------------------------------------------------------------------

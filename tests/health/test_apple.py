@@ -40,7 +40,7 @@ def test_zip_import_stores_every_type(store, pid, apple_zip) -> None:  # type: i
     assert [round(m.weight_kg, 2) for m in weighins] == [92.4, 92.31]  # 203.5 lb -> kg
     first = weighins[0]
     assert first.body_fat_pct == pytest.approx(35.2)  # 0.352 fraction -> percent
-    assert first.bmi == pytest.approx(32.7)
+    assert first.bmi == pytest.approx(92.4 / 1.68**2, abs=0.01)  # the profile's height, not the source's 32.7
     assert first.source == "import:apple-health" and first.device == SCALE_SOURCE
     assert first.timestamp.utcoffset().total_seconds() == 3600
     assert weighins[1].device == "iPhone van Zoë · iPhone (iPhone14,2)"

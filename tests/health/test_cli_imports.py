@@ -22,8 +22,8 @@ def test_import_then_again_then_export(onboarded, apple_zip, tmp_path, capsys) -
     target = tmp_path / "weights.csv"
     assert main(["export-scale", "--format", "openscale", "--output", str(target)]) == 0
     lines = target.read_text().splitlines()
-    assert lines[0] == "DATE,TIME,BMI,BMR,BODY_FAT,BONE,COMMENT,MUSCLE,VISCERAL_FAT,WATER,WEIGHT"
-    assert lines[1].startswith("2026-01-01,08:00:00,32.7,,35.2,") and lines[1].endswith(",92.4")
+    assert lines[0] == "DATE,TIME,BMI,BMR,BODY_FAT,BONE,COMMENT,IMPEDANCE,MUSCLE,VISCERAL_FAT,WATER,WEIGHT"
+    assert lines[1].startswith("2026-01-01,08:00:00,32.74,,35.2,") and lines[1].endswith(",92.4")
     fit = tmp_path / "weights.fit"
     assert main(["export-scale", "--format", "fit", "--output", str(fit)]) == 0
     messages, errors = Decoder(Stream.from_byte_array(bytearray(fit.read_bytes()))).read()
@@ -55,3 +55,15 @@ def test_takeout_with_units(onboarded, takeout, capsys) -> None:  # type: ignore
     report = json.loads(capsys.readouterr().out)
     assert report["errors"] == {"impossible or unreadable value": 1}
     assert report["skipped_types"] == {"distance (files)": 1}
+
+
+def test_cli_counts_values_left_out(onboarded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "BODY.csv"
+    path.write_text("time,weight,height,bmi,fatRate,bodyWaterRate,boneMass,metabolism,muscleRate,visceralFat,impedance\n"
+                    "2022-01-23 08:33:36+0000,88.3,168.0,31.3,33.5,4.1,2.9,1650,55.0,12,480\n", encoding="utf-8")
+    assert main(["import", "csv", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["refused_fields"] == {"body water outside the possible range (left out)": 1}
+    assert "Imported 1 new item from BODY.csv (1 record read)." in out.err
+    assert "1 value was left out of readings that were otherwise imported:" in out.err
+    assert "body water outside the possible range (left out) (first: line 2)" in out.err

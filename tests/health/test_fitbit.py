@@ -34,7 +34,8 @@ def test_takeout_folder(store, pid, takeout) -> None:  # type: ignore[no-untyped
     first = weights[0]
     # 09/12/25 09:13:26 in the account's zone (Europe/Amsterdam, summer time)
     assert first.timestamp == datetime(2025, 9, 12, 7, 13, 26, tzinfo=UTC)
-    assert first.body_fat_pct == 28.74 and first.bmi == 31.85 and first.device == "Aria"
+    assert first.body_fat_pct == 28.74 and first.device == "Aria"
+    assert first.bmi == pytest.approx(89.857 / 1.68**2, abs=0.01)  # from the profile's height
     fat_only = store.measurements.latest(pid)[0]  # fat-*.json: a log without a weigh-in at that time
     assert fat_only.body_fat_pct == 28.1 and fat_only.weight_kg is None
     samples = Samples(store)
@@ -49,7 +50,7 @@ def test_takeout_folder(store, pid, takeout) -> None:  # type: ignore[no-untyped
     nights = health.nights(pid, date(2025, 9, 1), date(2025, 9, 30))
     by_night = {n.night: n for n in nights}
     main = by_night[date(2025, 9, 13)]
-    assert main.minutes == {Stage.AWAKE: 10, Stage.LIGHT: 330, Stage.DEEP: 80, Stage.REM: 60}
+    assert main.minutes == {Stage.AWAKE: 11, Stage.LIGHT: 330, Stage.DEEP: 79, Stage.REM: 60}  # shortData merged
     nap = by_night[date(2025, 9, 14)]  # a nap after noon belongs to the next night, in classic stages
     assert nap.minutes == {Stage.RESTLESS: 5, Stage.ASLEEP: 45}
     walk = health.workouts(pid)[0]
@@ -126,3 +127,33 @@ def test_zip_members_are_streamed(tmp_path) -> None:  # type: ignore[no-untyped-
         with members[0][1]() as f:
             assert json.load(f)[0]["value"]["bpm"] == 60
     assert names == ["Takeout/Fitbit/Global Export Data/heart_rate-2025-01-01.json"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=st.lists(st.tuples(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2098, 12, 31)),
+                                  st.integers(20, 300), st.integers(-1, 3)), max_size=40),
+       indent=st.sampled_from([None, 1, 2]), separators=st.sampled_from([None, (",", " : "), (",", ":")]),
+       damage=st.none() | st.tuples(st.floats(0, 1), st.integers(0, 255)))
+def test_heart_rate_fast_path_reads_exactly_what_the_element_reader_reads(entries, indent, separators,
+                                                                          damage) -> None:  # type: ignore[no-untyped-def]
+    from companion.health.fitbit import _Dates, _fast_heart_rate, _heart_rate
+    from companion.health.model import Batch
+
+    items = [{"dateTime": when.strftime("%m/%d/%y %H:%M:%S"), "value": {"bpm": bpm, "confidence": confidence}}
+             for when, bpm, confidence in entries]
+    raw = bytearray(json.dumps(items, indent=indent, separators=separators).encode())
+    if damage is not None and raw:
+        raw[min(int(damage[0] * len(raw)), len(raw) - 1)] = damage[1]
+    dates = _Dates(UTC)
+    fast = _fast_heart_rate(lambda: io.BytesIO(bytes(raw)), dates)
+    if fast is None:
+        assert damage is not None  # an undamaged file always takes the fast path
+        return  # the element reader takes the file (and counts what it refuses)
+    batch, refused = Batch(), 0
+    for item in iter_json_array(io.BytesIO(bytes(raw))):
+        try:
+            _heart_rate(item, batch, dates)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            refused += 1
+    assert refused == 0
+    assert fast == batch.samples.get(("heart_rate", "fitbit"), [])

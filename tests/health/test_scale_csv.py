@@ -37,7 +37,7 @@ def test_openscale_current(store, pid, tmp_path) -> None:  # type: ignore[no-unt
     # local time in the user's zone (tests run in Europe/Amsterdam): winter +1 is not used in April (+2)
     assert first.timestamp == datetime(2025, 4, 7, 6, 30, tzinfo=UTC)
     assert (first.weight_kg, first.body_fat_pct, first.body_water_pct, first.bone_mass_kg, first.bmi,
-            first.bmr_kcal, first.visceral_fat) == (92.5, 35.2, 48.2, 3.1, 30.1, 1712, 11)
+            first.bmr_kcal, first.visceral_fat) == (92.5, 35.2, 48.2, 3.1, 32.77, 1712, 11)  # BMI: profile height
     assert first.muscle_mass_kg == pytest.approx(92.5 * 0.385, abs=0.001)
     assert first.note == "na het ontbijt, koffie" and first.source == "import:openscale"
     assert second.timestamp == datetime(2025, 7, 7, 6, 30, 15, tzinfo=UTC)

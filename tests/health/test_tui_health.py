@@ -84,3 +84,32 @@ async def test_cancel_from_the_panel_keeps_whole_batches(onboarded, clock, tmp_p
         entry = HealthData(store).imports(profile.id)[0]
         assert entry.status == "cancelled"
         assert screen.query_one("#health-import-start", Button).disabled is False
+
+
+async def test_panel_counts_values_left_out(onboarded, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Zepp Life reading with an impossible body water: the weight is imported, the value counted."""
+    from textual.widgets import Select
+
+    from companion.store import Store
+
+    path = tmp_path / "BODY.csv"
+    path.write_text("time,weight,height,bmi,fatRate,bodyWaterRate,boneMass,metabolism,muscleRate,visceralFat,impedance\n"
+                    "2022-01-23 08:33:36+0000,88.3,168.0,31.3,33.5,4.1,2.9,1650,55.0,12,480\n", encoding="utf-8")
+    store = Store.open(onboarded, clock=clock)
+    app = make_app(home=onboarded, clock=clock, store=store)
+    app.context.extras["no_services"] = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_health(app, pilot)
+        screen = app.screen
+        screen.query_one("#health-tabs").active = "health-tab-import"
+        await pilot.pause()
+        screen.query_one("#health-import-format", Select).value = "csv"
+        screen.query_one("#health-import-path", Input).value = str(path)
+        screen.query_one("#health-import-start", Button).press()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(screen.query_one("#health-import-status", Static).render())
+        assert "Imported 1 new item from BODY.csv (1 record read)." in status
+        assert "1 value was left out of readings that were otherwise imported:" in status
+        assert "body water outside the possible range (left out)" in status

@@ -113,7 +113,7 @@ class ImportPanel(Vertical):
             report = importer.run(fmt, path, height_cm=profile.height_cm)
             lines = [*importer.warnings, *summary_lines(report, path.name)]
             added = report.added
-            if report.error_count or report.fatal:
+            if report.error_count or report.refused_fields or report.fatal:
                 style = "yellow"
         except (UnreadableFile, ProcessingNotAllowed) as error:
             lines = [str(error)]
