@@ -13,7 +13,7 @@ import asyncio
 from companion.ble.emulator.air import VirtualAir
 from companion.ble.emulator.broadcast import BroadcastScale, ad
 
-EUFY_C20_ADDRESS = "C0:5C:A1:E0:00:12"
+EUFY_C20_ADDRESS = "C0:5C:A1:E0:00:23"
 COMPANY_ID = 0xBC64
 
 

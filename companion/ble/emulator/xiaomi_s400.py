@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 from companion.ble.emulator.air import VirtualAir
 from companion.ble.emulator.broadcast import BroadcastScale, ad, mac_octets
 
-S400_ADDRESS = "C0:5C:A1:E0:00:10"
+S400_ADDRESS = "C0:5C:A1:E0:00:21"
 #: The emulated scale's bind key (what a person would copy from the Xiaomi cloud for a real one).
 DEMO_BIND_KEY = bytes.fromhex("5ca1ab1e0ddba11c0ffee15600d5ca1e")
 PRODUCT_ID = 0x3BD5  # MJTZC01YM

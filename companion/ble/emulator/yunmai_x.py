@@ -13,7 +13,7 @@ import asyncio
 from companion.ble.emulator.air import VirtualAir
 from companion.ble.emulator.broadcast import BroadcastScale, ad, mac_octets
 
-YUNMAI_X_ADDRESS = "C0:5C:A1:E0:00:11"
+YUNMAI_X_ADDRESS = "C0:5C:A1:E0:00:22"
 
 
 class YunmaiXScale(BroadcastScale):
