@@ -68,6 +68,13 @@ _TOP_LEVEL = frozenset({"Record", "Correlation", "Workout", "ActivitySummary", "
                         "VisionPrescription"})
 _RESYNC = re.compile(
     rb"<(?:Record|Workout|Correlation|ActivitySummary|ClinicalRecord|Audiogram|VisionPrescription)[\s>/]")
+# Children of records that Companion never reads, in exactly the form Apple writes them: a MetadataEntry on
+# its own line, indented by two spaces (that literal prefix keeps the search cheap), its two attribute values
+# printable ASCII without quotes, markup or references. Such an element is well-formed on its own, so dropping
+# it leaves a well-formed document well-formed, and no imported value changes (the handlers ignore
+# MetadataEntry). Each is replaced by its newline, which keeps expat's line numbers. Measured on the benchmark
+# export (70 % heart rate, each with its motion context): 9 % fewer instructions for the whole parse.
+_IGNORED_CHILD = re.compile(rb'\n  <MetadataEntry key="[ !#-%\'-;=-~]*" value="[ !#-%\'-;=-~]*"/>')
 _DURATION = {"min": 60.0, "s": 1.0, "sec": 1.0, "hr": 3600.0, "h": 3600.0, "ms": 0.001}
 _DISTANCE_M = {"km": 1000.0, "m": 1.0, "mi": 1609.344, "ft": 0.3048, "yd": 0.9144, "cm": 0.01}
 
@@ -176,6 +183,7 @@ class AppleHealthParser:
         self._closed = False
         self._saw_root = False
         self._layout = _NO_LAYOUT
+        self._layout_names: list[str] = []  # the attribute names of the record the layout was learnt from
         self._hours: dict[str, int] = {}  # "YYYY-MM-DD HH" -> Unix seconds at the start of that hour ...
         self._tail = ""  # ... for dates with this offset (" +0100")
         self._last_source: str | None = None  # the sample list the previous record went into
@@ -201,6 +209,7 @@ class AppleHealthParser:
 
     def feed(self, data: bytes) -> None:
         """Parse the next chunk; malformed records are counted and skipped."""
+        data = _IGNORED_CHILD.sub(b"\n", data)
         while data:
             if self._skipping:
                 data = self._carry + data
@@ -364,18 +373,16 @@ class AppleHealthParser:
 
     # ----- element handlers ---------------------------------------------------------------------------
     def _start(self, name: str, ordered: list[str]) -> None:
-        if name == _RECORD:
+        if name is _RECORD:  # interned (see _new_parser)
             if self._nested:
                 return  # correlation members are also exported as top-level records
             self.records += 1
             # The hot path: a record laid out like the previous one (an export writes each type with the same
-            # attributes in the same order). Names are checked by identity (see _new_parser), positions by the
-            # list's length; anything else takes the general path below.
-            n, it, iv, ist, ien, isr, iu = self._layout
-            if len(ordered) == n and ordered[it] is _TYPE and ordered[iv] is _VALUE and ordered[ist] is _START \
-                    and ordered[ien] is _END and ordered[isr] is _SOURCE and ordered[iu] is _UNIT \
-                    or self._learn_layout(ordered):
-                n, it, iv, ist, ien, isr, iu = self._layout
+            # attributes in the same order). The attribute names, in order, are the same objects as the
+            # previous record's (expat interns them, see _new_parser: the list comparison is one identity check
+            # per name, in C); anything else takes the general path below.
+            if ordered[::2] == self._layout_names or self._learn_layout(ordered):
+                _n, it, iv, ist, ien, isr, iu = self._layout
                 spec = _SAMPLE_TYPES.get(ordered[it + 1])
                 if spec is None:
                     self._other_record(_as_dict(ordered))
@@ -477,6 +484,7 @@ class AppleHealthParser:
                                                         strict=True)):
             return False  # names not interned by our dict: the general path
         self._layout = layout
+        self._layout_names = ordered[::2]
         return True
 
     def _points_for(self, kind: str, source: str) -> list[tuple[int, float]]:
