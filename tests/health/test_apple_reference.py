@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 from generate import APPLE_FOOTER, APPLE_HEADER, PHONE, PHONE_SOURCE, SCALE_SOURCE, WATCH_SOURCE, apple_date, record
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from companion.health import apple
 from companion.health.importer import Importer
+from companion.health.model import UnreadableFile
 
 T = 1_767_250_800  # 2026-01-01 08:00 +0100
 Q = "HKQuantityTypeIdentifier"
@@ -40,10 +43,10 @@ STAGES = {"HKCategoryValueSleepAnalysisInBed": "in_bed", "HKCategoryValueSleepAn
 OFFSETS = (60, -300, 330, 0)  # +0100, -0500, +0530, +0000
 
 
-def export_text(seed: int = 3) -> str:
+def export_text(seed: int = 3, records: int = 2400) -> str:
     rng = random.Random(seed)
     out = [APPLE_HEADER]
-    for i in range(2400):  # watch heart rate with its motion context, all four offsets, now and then twice
+    for i in range(records):  # watch heart rate with its motion context, all four offsets, now and then twice
         t, off = T + 37 * i, OFFSETS[i // 600]
         meta = {"HKMetadataKeyHeartRateMotionContext": str(i % 3)}
         if i % 250 == 7:  # values the pre-filter must leave to expat: a reference, non-ASCII text
@@ -234,3 +237,74 @@ def test_stored_rows_are_those_of_a_reference_reading(store, pid, export, how) -
             assert math.isclose(total, math.fsum(values), rel_tol=1e-12)
     again = Importer(store, pid, force=True, **how).run("apple-health", path)
     assert again.added == 0 and dict(again.errors) == expected["errors"]
+
+
+SMALL = export_text(seed=5, records=900)  # ~1,100 records, about 0.5 MB
+REASONS = {apple.E_DATE, apple.E_VALUE, apple.E_UNIT, apple.E_MISSING, apple.E_XML, apple.E_TRUNCATED, apple.E_SLEEP,
+           apple.E_INTERVAL}
+_TOP = ("\n <Record", "\n <Workout", "\n <Correlation", "\n <ActivitySummary")
+
+
+def _profile(store) -> int:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from companion.domain import Profile, Sex
+
+    return int(store.profiles.add(Profile(f"P{len(store.profiles.all())}", Sex.FEMALE, date(1980, 1, 1), 168.0)).id)
+
+
+def _stored_samples(store, pid: int) -> dict[tuple[str, int, str], float]:  # type: ignore[no-untyped-def]
+    rows = store.query("SELECT kind, ts, source, value FROM sample WHERE profile_id = ?", (pid,))
+    return {(k, ts, s): v for k, ts, s, v in rows}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(len(APPLE_HEADER) + 200, len(SMALL.encode()) - 1), split_at=st.sampled_from([0.24, 0.6]))
+def test_a_file_cut_anywhere_imports_every_whole_record_before_the_cut(store, tmp_path, cut, split_at) -> None:  # type: ignore[no-untyped-def]
+    data = SMALL.encode()[:cut]
+    path = tmp_path / f"cut-{cut}.xml"
+    path.write_bytes(data)
+    pid = _profile(store)
+    report = Importer(store, pid, parallel=True, split_at=split_at, batch_size=300).run("apple-health", path)
+    text = data.decode("utf-8", errors="ignore")
+    # The last top-level element may be cut short. A record counts once its start tag is whole (a record is
+    # read from its attributes; its children are never needed); a workout only when it is closed.
+    last = max(text.rfind(tag) for tag in _TOP) + 1
+    head, tail = text[:last], text[last:]
+    end = tail.find(">")
+    if tail.startswith(" <Record") and end >= 0 and "</HealthData>" not in tail:
+        head += tail[:end + 1].removesuffix("/>").removesuffix(">") + "/>\n"
+    elif "</HealthData>" in tail:
+        head = text
+    expected = reference(head if "</HealthData>" in head else head + APPLE_FOOTER)
+    assert _stored_samples(store, pid) == expected["samples"]
+    assert set(report.errors) <= REASONS
+    assert report.errors[apple.E_TRUNCATED] == (0 if "</HealthData>" in text else 1)
+    assert Importer(store, pid, force=True, parallel=True, split_at=split_at).run("apple-health", path).added == 0
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_flipped_bytes_and_a_cut_never_crash_and_a_rerun_adds_nothing(store, tmp_path, data) -> None:  # type: ignore[no-untyped-def]
+    raw = bytearray(SMALL.encode())
+    start = len(APPLE_HEADER.encode())
+    for _ in range(data.draw(st.integers(1, 8))):
+        raw[data.draw(st.integers(start, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    path = tmp_path / "damaged.xml"
+    path.write_bytes(bytes(raw[:data.draw(st.integers(start, len(raw)))]))
+    pid = _profile(store)
+    importer = Importer(store, pid, parallel=True, split_at=data.draw(st.sampled_from([0.24, 0.6])), batch_size=300)
+    try:
+        report = importer.run("apple-health", path)
+    except UnreadableFile as error:  # a clear message (the CLI prints it as one line), nothing stored
+        assert str(error) and not _stored_samples(store, pid)
+        return
+    assert set(report.errors) <= REASONS and all(n > 0 for n in report.errors.values())
+    stored = _stored_samples(store, pid)
+    assert report.added >= len(stored) and report.records >= len(stored)
+    for (_kind, ts, source), value in stored.items():
+        assert isinstance(ts, int) and source.startswith("apple-health:") and math.isfinite(value)
+    again = Importer(store, pid, force=True, parallel=True).run("apple-health", path)
+    assert again.added == 0 and _stored_samples(store, pid) == stored
