@@ -102,8 +102,9 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[
-        float, float, int]:
-    """(wall seconds, peak memory MB, exit code) of one command, start-up included.
+        float, float, int, float]:
+    """(wall seconds, peak memory MB, exit code, CPU seconds) of one command, start-up included; the CPU time
+    counts the command's reaped child processes too (Linux wait4 reports both).
 
     Peak memory is the larger of the process's ru_maxrss (os.wait4) and the sampled sum of the RSS of the
     process and all its descendants (Companion's reader runs in a child process; both count)."""
@@ -123,7 +124,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = subpr
         proc.stderr.close()
         if proc.returncode:
             print(err[-2000:], file=sys.stderr)
-    return wall, max(usage.ru_maxrss, tree_peak) / 1024, proc.returncode
+    return wall, max(usage.ru_maxrss, tree_peak) / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def companion_home(tag: str) -> dict[str, str]:
@@ -208,8 +209,9 @@ def run_apple() -> dict[str, Any]:
     hk2 = ensure_hk2sqlite()
     _compile_companion()
     companion = str(Path(sys.executable).with_name("companion"))
-    runs: dict[int, dict[str, list[Any]]] = {n: {"ours": [], "theirs": [], "expat": [], "peak": [], "load": []}
-                                             for n in sizes}
+    runs: dict[int, dict[str, list[Any]]] = {
+        n: {"ours": [], "theirs": [], "expat": [], "peak": [], "load": [], "ours_cpu": [], "theirs_cpu": []}
+        for n in sizes}
     checks: dict[int, Any] = {}
     for _round in range(rounds):
         for n in sizes:
@@ -229,9 +231,12 @@ def run_apple() -> dict[str, Any]:
             run["expat"].append(expat_s)
             run["peak"].append(ours[1])
             run["load"].append(os.getloadavg()[0])
+            run["ours_cpu"].append(ours[3])
+            run["theirs_cpu"].append(theirs[3])
             checks[n] = {"exit": (ours[2], theirs[2]), "added": report["added"], "errors": report["error_count"]}
             print(f"{n:>9,} records: companion {ours[0]:6.2f} s ({ours[1]:.1f} MB), healthkit-to-sqlite "
-                  f"{theirs[0]:6.2f} s, ratio {theirs[0] / ours[0]:5.2f}x, bare expat {n / expat_s:,.0f} records/s, "
+                  f"{theirs[0]:6.2f} s, ratio {theirs[0] / ours[0]:5.2f}x (CPU {ours[3]:.1f} s vs {theirs[3]:.1f} s), "
+                  f"bare expat {n / expat_s:,.0f} records/s, "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     result: dict[str, Any] = {"rounds": rounds}
     for n in sizes:
@@ -245,6 +250,8 @@ def run_apple() -> dict[str, Any]:
             "speedup": round(theirs_s / ours_s, 2),
             "speedup_per_round": [round(t / o, 2) for o, t in zip(run["ours"], run["theirs"], strict=True)],
             "bare_expat_records_per_s": round(n / expat_s),
+            "cpu_s": {"companion": [round(x, 1) for x in run["ours_cpu"]],
+                      "healthkit_to_sqlite": [round(x, 1) for x in run["theirs_cpu"]]},
             "load_average": [round(x, 1) for x in run["load"]],
             **checks[n],
         }
@@ -258,7 +265,7 @@ def run_takeout() -> dict[str, Any]:
     companion = str(Path(sys.executable).with_name("companion"))
     summary = Path(tempfile.mkdtemp(prefix="companion-bench-")) / "summary.json"
     with summary.open("wb") as out:
-        wall, peak, code = timed([companion, "import", "fitbit-takeout", str(root), "--json"], env, out)
+        wall, peak, code, _cpu = timed([companion, "import", "fitbit-takeout", str(root), "--json"], env, out)
     report = json.loads(summary.read_text())
     result = {"samples": 365 * 17280, "seconds": round(wall, 1), "samples_per_s": round(365 * 17280 / wall),
               "peak_mb": round(peak, 1), "exit": code, "added": report["added"], "errors": report["error_count"]}
