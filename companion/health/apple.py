@@ -210,6 +210,12 @@ class AppleHealthParser:
     def feed(self, data: bytes) -> None:
         """Parse the next chunk; malformed records are counted and skipped."""
         data = _IGNORED_CHILD.sub(b"\n", data)
+        try:
+            self._feed(data)
+        finally:
+            self._count()
+
+    def _feed(self, data: bytes) -> None:
         while data:
             if self._skipping:
                 data = self._carry + data
@@ -315,7 +321,13 @@ class AppleHealthParser:
         if chunk:
             yield chunk
 
+    def _count(self) -> None:
+        """Set the batch's size: counting once per chunk saves the hot path an attribute update per record."""
+        batch = self.batch
+        batch.size = sum(map(len, batch.samples.values())) + len(batch.sleep_stages) + len(batch.workouts)
+
     def take(self) -> Batch:
+        self._count()
         batch, self.batch = self.batch, Batch()
         self._points.clear()
         self._last_source = None
@@ -414,14 +426,13 @@ class AppleHealthParser:
                     except ValueError:
                         self.report.error(E_DATE, f"record {self.records}: {when!r}")
                         return
-                if self.records <= self._skip:
+                if self._skip and self.records <= self._skip:
                     return
                 source = ordered[isr + 1]
                 if source == self._last_source and kind is self._last_kind:
                     self._last_points.append((ts, value))
                 else:
                     self._points_for(kind, source).append((ts, value))
-                self.batch.size += 1
                 return
             try:
                 t = ordered.index("type")
@@ -557,7 +568,6 @@ class AppleHealthParser:
         if points is None:
             points = self._points[key] = self.batch.samples.setdefault((kind, self._source(source)), [])
         points.append((ts, value))
-        self.batch.size += 1
 
     def _other_record(self, attrs: dict[str, str]) -> None:
         kind = attrs.get("type", "")
@@ -630,7 +640,6 @@ class AppleHealthParser:
         if self.records <= self._skip:
             return
         self.batch.sleep_stages.append(SleepStage(self._source(source), start_ts, end_ts, stage, off))
-        self.batch.size += 1
 
     def _workout_child(self, name: str, attrs: dict[str, str]) -> None:
         if name == "WorkoutStatistics" and self._workout is not None:
@@ -677,7 +686,6 @@ class AppleHealthParser:
         self.batch.workouts.append(Workout(
             self._source(source), activity, start_ts, end_ts, off, self._device(attrs), duration, distance, energy,
             avg_hr, steps))
-        self.batch.size += 1
 
 
 def _scaled(raw: str | None, unit: str, table: dict[str, float]) -> float | None:
