@@ -68,6 +68,13 @@ _TOP_LEVEL = frozenset({"Record", "Correlation", "Workout", "ActivitySummary", "
                         "VisionPrescription"})
 _RESYNC = re.compile(
     rb"<(?:Record|Workout|Correlation|ActivitySummary|ClinicalRecord|Audiogram|VisionPrescription)[\s>/]")
+# Children of records that Companion never reads, in exactly the form Apple writes them: a MetadataEntry on
+# its own line, indented by two spaces (that literal prefix keeps the search cheap), its two attribute values
+# printable ASCII without quotes, markup or references. Such an element is well-formed on its own, so dropping
+# it leaves a well-formed document well-formed, and no imported value changes (the handlers ignore
+# MetadataEntry). Each is replaced by its newline, which keeps expat's line numbers. Measured on the benchmark
+# export (70 % heart rate, each with its motion context): 9 % fewer instructions for the whole parse.
+_IGNORED_CHILD = re.compile(rb'\n  <MetadataEntry key="[ !#-%\'-;=-~]*" value="[ !#-%\'-;=-~]*"/>')
 _DURATION = {"min": 60.0, "s": 1.0, "sec": 1.0, "hr": 3600.0, "h": 3600.0, "ms": 0.001}
 _DISTANCE_M = {"km": 1000.0, "m": 1.0, "mi": 1609.344, "ft": 0.3048, "yd": 0.9144, "cm": 0.01}
 
@@ -176,6 +183,7 @@ class AppleHealthParser:
         self._closed = False
         self._saw_root = False
         self._layout = _NO_LAYOUT
+        self._layout_names: list[str] = []  # the attribute names of the record the layout was learnt from
         self._hours: dict[str, int] = {}  # "YYYY-MM-DD HH" -> Unix seconds at the start of that hour ...
         self._tail = ""  # ... for dates with this offset (" +0100")
         self._last_source: str | None = None  # the sample list the previous record went into
@@ -201,6 +209,13 @@ class AppleHealthParser:
 
     def feed(self, data: bytes) -> None:
         """Parse the next chunk; malformed records are counted and skipped."""
+        data = _IGNORED_CHILD.sub(b"\n", data)
+        try:
+            self._feed(data)
+        finally:
+            self._count()
+
+    def _feed(self, data: bytes) -> None:
         while data:
             if self._skipping:
                 data = self._carry + data
@@ -306,7 +321,13 @@ class AppleHealthParser:
         if chunk:
             yield chunk
 
+    def _count(self) -> None:
+        """Set the batch's size: counting once per chunk saves the hot path an attribute update per record."""
+        batch = self.batch
+        batch.size = sum(map(len, batch.samples.values())) + len(batch.sleep_stages) + len(batch.workouts)
+
     def take(self) -> Batch:
+        self._count()
         batch, self.batch = self.batch, Batch()
         self._points.clear()
         self._last_source = None
@@ -364,18 +385,16 @@ class AppleHealthParser:
 
     # ----- element handlers ---------------------------------------------------------------------------
     def _start(self, name: str, ordered: list[str]) -> None:
-        if name == _RECORD:
+        if name is _RECORD:  # interned (see _new_parser)
             if self._nested:
                 return  # correlation members are also exported as top-level records
             self.records += 1
             # The hot path: a record laid out like the previous one (an export writes each type with the same
-            # attributes in the same order). Names are checked by identity (see _new_parser), positions by the
-            # list's length; anything else takes the general path below.
-            n, it, iv, ist, ien, isr, iu = self._layout
-            if len(ordered) == n and ordered[it] is _TYPE and ordered[iv] is _VALUE and ordered[ist] is _START \
-                    and ordered[ien] is _END and ordered[isr] is _SOURCE and ordered[iu] is _UNIT \
-                    or self._learn_layout(ordered):
-                n, it, iv, ist, ien, isr, iu = self._layout
+            # attributes in the same order). The attribute names, in order, are the same objects as the
+            # previous record's (expat interns them, see _new_parser: the list comparison is one identity check
+            # per name, in C); anything else takes the general path below.
+            if ordered[::2] == self._layout_names or self._learn_layout(ordered):
+                _n, it, iv, ist, ien, isr, iu = self._layout
                 spec = _SAMPLE_TYPES.get(ordered[it + 1])
                 if spec is None:
                     self._other_record(_as_dict(ordered))
@@ -407,14 +426,13 @@ class AppleHealthParser:
                     except ValueError:
                         self.report.error(E_DATE, f"record {self.records}: {when!r}")
                         return
-                if self.records <= self._skip:
+                if self._skip and self.records <= self._skip:
                     return
                 source = ordered[isr + 1]
                 if source == self._last_source and kind is self._last_kind:
                     self._last_points.append((ts, value))
                 else:
                     self._points_for(kind, source).append((ts, value))
-                self.batch.size += 1
                 return
             try:
                 t = ordered.index("type")
@@ -477,6 +495,7 @@ class AppleHealthParser:
                                                         strict=True)):
             return False  # names not interned by our dict: the general path
         self._layout = layout
+        self._layout_names = ordered[::2]
         return True
 
     def _points_for(self, kind: str, source: str) -> list[tuple[int, float]]:
@@ -549,7 +568,6 @@ class AppleHealthParser:
         if points is None:
             points = self._points[key] = self.batch.samples.setdefault((kind, self._source(source)), [])
         points.append((ts, value))
-        self.batch.size += 1
 
     def _other_record(self, attrs: dict[str, str]) -> None:
         kind = attrs.get("type", "")
@@ -622,7 +640,6 @@ class AppleHealthParser:
         if self.records <= self._skip:
             return
         self.batch.sleep_stages.append(SleepStage(self._source(source), start_ts, end_ts, stage, off))
-        self.batch.size += 1
 
     def _workout_child(self, name: str, attrs: dict[str, str]) -> None:
         if name == "WorkoutStatistics" and self._workout is not None:
@@ -669,7 +686,6 @@ class AppleHealthParser:
         self.batch.workouts.append(Workout(
             self._source(source), activity, start_ts, end_ts, off, self._device(attrs), duration, distance, energy,
             avg_hr, steps))
-        self.batch.size += 1
 
 
 def _scaled(raw: str | None, unit: str, table: dict[str, float]) -> float | None:
