@@ -216,7 +216,10 @@ def test_stored_rows_are_those_of_a_reference_reading(store, pid, export, how) -
     got = {(ts, off, source, device, round(kg, 9), round(fat, 6), round(bmi, 9)) for ts, off, source, device, kg,
            fat, bmi in store.query("SELECT ts, tz_offset, source, device, weight_kg, body_fat_pct, bmi FROM "
                                    "measurement WHERE profile_id = ?", (pid,))}
-    assert got == expected["measurements"]
+    # The BMI is the weight's at the profile's height (issue #17: not the height the source app used).
+    (height_cm,), = store.query("SELECT height_cm FROM profile WHERE id = ?", (pid,))
+    square = (height_cm / 100.0) ** 2
+    assert got == {(*m[:6], round(round(m[4] / square, 2), 9)) for m in expected["measurements"]}
     sleep = store.query("SELECT source, start_ts, stage, end_ts, tz_offset, night FROM sleep_stage "
                         "WHERE profile_id = ?", (pid,))
     assert {(s, a, st): (e, o, n) for s, a, st, e, o, n in sleep} == expected["sleep"]
