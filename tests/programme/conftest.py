@@ -11,8 +11,10 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
 
 
 def weigh_ins(store: Any, profile: Any, days: int = 120, start_kg: float = 110.0, per_day: float = 0.05,
-              end: date = NOW.date()) -> None:
+              end: date | None = None) -> None:
     from companion.domain.measurement import Measurement
+
+    end = end or NOW.date()
 
     items = [Measurement(timestamp=datetime.combine(end - timedelta(days=days - 1 - i), datetime.min.time(), UTC)
                          + timedelta(hours=7), source="ble:test", weight_kg=round(start_kg - per_day * i, 2))

@@ -114,7 +114,7 @@ def test_tbwl_goal_is_a_weight_target_from_the_reference() -> None:
     ts, trend = _line(60, 100.0, 0.1)
     result = goals.assess(goals.Goal(goals.GoalKind.TBWL, 10.0), ts, trend, date(2026, 1, 1), reference_kg=100.0)
     assert result.target_value == pytest.approx(90.0)
-    assert result.current == pytest.approx((100.0 - trend[-1]))  # % lost = kg lost from 100 kg
+    assert result.current == pytest.approx(100.0 - trend[-1])  # % lost = kg lost from 100 kg
 
 
 def test_goal_validation() -> None:
