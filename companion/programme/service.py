@@ -4,6 +4,7 @@ other with the same message, and nothing is stored)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,7 @@ def summarise(profile: Profile, values: dict[body.Site, float], copied: tuple[bo
     )
 
 
-def record_measurement(store: Store, profile: Profile, raw: dict[body.Site, str | float | None],
+def record_measurement(store: Store, profile: Profile, raw: Mapping[body.Site, str | float | None],
                        unit: body.LengthUnit, *, copy_previous: bool, when: datetime, note: str = "") -> BodySummary:
     """Validate every value first (nothing is stored when one is refused), fill the sites left empty from the
     latest entry when ``copy_previous``, then store one entry."""

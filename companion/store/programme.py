@@ -81,8 +81,9 @@ class NoteEntry:
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
     when: datetime
-    kind: str  # "weigh-in" | "checkin" | "note" | "medication" | "measurement" | "water"
+    kind: str  # "weigh-in" | "checkin" | "note" | "medication" | "measurement"
     text: str  # untrusted where it carries what the person typed
+    value: float | None = None  # a weigh-in's weight in kg (shown in the person's unit)
 
 
 class Programme:
@@ -399,6 +400,13 @@ class Programme:
             dose = f" {r[3]:g} {r[4]}" if r[3] is not None else ""
             site = f" @ {r[6]}" if r[6] else ""
             items.append(TimelineItem(_local(r[0], r[1]), "medication", f"{r[2]}{dose} {r[5]}{site}"))
+        tz = self._store.clock.now().tzinfo
+        start = int(datetime.combine(first_day, time(0), tz).timestamp())
+        end = int(datetime.combine(last_day + timedelta(days=1), time(0), tz).timestamp())
+        for r in self._store.query("SELECT ts, tz_offset, weight_kg FROM measurement WHERE profile_id = ? AND ts >= ? "
+                                   "AND ts < ? AND weight_kg IS NOT NULL ORDER BY ts DESC LIMIT ?",
+                                   (profile_id, start, end, limit)):
+            items.append(TimelineItem(_local(r[0], r[1]), "weigh-in", f"{r[2]:.1f} kg", float(r[2])))
         for entry in self.body_entries(profile_id, limit):
             if first_day <= entry.when.date() <= last_day:
                 text = ", ".join(f"{s.value} {v:g} cm" for s, v in entry.values.items())

@@ -41,3 +41,24 @@ def onboarded_cli(cli):  # type: ignore[no-untyped-def]
                           "female", "--height-cm", "168", "--goal-weight-kg", "80")
     assert code == 0, err
     return cli
+
+
+@pytest.fixture
+def app_factory(home):  # type: ignore[no-untyped-def]
+    """An app on ``store`` with a fixed clock and background services off."""
+    from companion.clock import FixedClock
+    from companion.tui.app import make_app
+
+    def build(store: Any) -> Any:
+        app = make_app(home=store.home, clock=FixedClock(NOW), store=store)
+        app.context.extras["no_services"] = True
+        return app
+
+    return build
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
