@@ -119,6 +119,13 @@ class _Member:
         if self._pending >= FLUSH_BYTES:
             self.flush()
 
+    def write_bytes(self, data: bytes) -> None:
+        """Binary content (a photo) after what was written so far."""
+        self.flush()
+        self.sha.update(data)
+        self.size += len(data)
+        self._raw.write(data)
+
     def flush(self) -> None:
         if not self._buffer:
             return
@@ -265,6 +272,7 @@ class _Exporter:
         )
         self.has_message = "message" in self.tables and {"ts", "body"} <= set(self.repo.columns("message"))
         self.counts = {t: self.repo.count(t) for t in self.tables}
+        self.photo_files = False  # in a ZIP: photos as files under photos/, not base64 inside data.json
         self.sample_kinds: list[str] = (
             [str(k) for k in self.repo.distinct("sample", "kind") if k is not None] if self.has_sample else []
         )
@@ -308,6 +316,9 @@ class _Exporter:
 
     def _table_rows(self, out: _Member, table: str) -> None:
         columns = [c for c in self.repo.columns(table) if not _is_secret(c)]
+        photo_files = table == "progress_photo" and self.photo_files
+        if table == "progress_photo":  # the thumbnail is derived; in a ZIP the photo itself is a file of its own
+            columns = [c for c in columns if c != "thumbnail" and not (photo_files and c == "image")]
         if not columns:
             return
         index = {name: i for i, name in enumerate(columns)}
@@ -342,6 +353,8 @@ class _Exporter:
                 if time_of is not None:
                     when = time_of(row)
                     body += ',"time":' + ("null" if when is None else '"' + when + '"')
+                if photo_files:
+                    body += ',"file":' + _encode(photo_file_name(row[index["day"]], row[index["id"]]))
                 parts.append("{" + body + "}")
             if parts:
                 out.write(("" if first else ",") + ",".join(parts))
@@ -661,6 +674,10 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+def photo_file_name(day: str, photo_id: int) -> str:
+    return f"photos/{_safe_name(str(day))}-{int(photo_id)}.jpg"
+
+
 def _safe_name(kind: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in kind)
     return cleaned or "unnamed"
@@ -770,11 +787,18 @@ def _write(exporter: _Exporter, sink: _Sink, fmt: str) -> None:
         return
     names: list[str] = []
     if fmt == "zip":
+        exporter.photo_files = True
         with sink.member("data.json") as out:
             exporter.write_data_json(out)
     for name, writer in exporter.csv_members():
         with sink.member(name) as out:
             writer(out)
+    if fmt == "zip" and "progress_photo" in exporter.tables:
+        for batch in exporter.repo.batches("progress_photo", ("id", "day", "image"), size=20):
+            for _rowid, photo_id, day, image in batch:
+                with sink.member(photo_file_name(day, photo_id)) as out:
+                    out.write_bytes(bytes(image))
+                    out.records = 1
     if fmt == "zip":
         with sink.member("fhir/bundle.json") as out:
             exporter.write_fhir(out)

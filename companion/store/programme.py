@@ -17,6 +17,7 @@ from companion.programme.reminders import Reminder, ReminderKind
 
 if TYPE_CHECKING:
     from companion.domain.model import Profile
+    from companion.programme.photos import PreparedPhoto
     from companion.store.db import Store
 
 WATER_TARGET_SETTING = "programme.water_target_ml.{profile}"
@@ -76,6 +77,17 @@ class NoteEntry:
     id: int
     when: datetime
     body: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoInfo:
+    id: int
+    when: datetime
+    day: date
+    width: int
+    height: int
+    note: str
+    shared: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +425,61 @@ class Programme:
                 items.append(TimelineItem(entry.when, "measurement", text))
         items.sort(key=lambda i: i.when, reverse=True)
         return items[:limit]
+
+    # ----- progress photos (blobs only inside the encrypted database) -----------------------------------
+    def add_photo(self, profile_id: int, photo: PreparedPhoto, when: datetime, note: str = "",
+                  shared: bool = False) -> int | None:
+        """Stores the photo and its thumbnail; ``None`` when the same photo is already stored."""
+        self._may_store()
+        ts, off, day = _when(when)
+        with self._store.transaction() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO progress_photo (profile_id, ts, tz_offset, day, mime, width, height, sha256, "
+                "note, shared, image, thumbnail, thumb_mime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (profile_id, ts, off, day, photo.mime, photo.width, photo.height, photo.sha256, note, int(shared),
+                 photo.image, photo.thumbnail, photo.thumb_mime))
+            return int(cur.lastrowid) if cur.rowcount else None
+
+    def photos(self, profile_id: int, offset: int = 0, limit: int = 500) -> list[PhotoInfo]:
+        """By date, oldest first (no image data)."""
+        rows = self._store.query(
+            "SELECT id, ts, tz_offset, day, width, height, note, shared FROM progress_photo WHERE profile_id = ? "
+            "ORDER BY day, ts, id LIMIT ? OFFSET ?", (profile_id, limit, offset))
+        return [PhotoInfo(int(r[0]), _local(r[1], r[2]), date.fromisoformat(r[3]), int(r[4]), int(r[5]), r[6],
+                          bool(r[7])) for r in rows]
+
+    def photo_count(self, profile_id: int) -> int:
+        return int(self._store.query_one("SELECT count(*) FROM progress_photo WHERE profile_id = ?",
+                                         (profile_id,))[0])
+
+    def thumbnails(self, photo_ids: list[int]) -> dict[int, bytes]:
+        if not photo_ids:
+            return {}
+        marks = ", ".join("?" * len(photo_ids))
+        rows = self._store.query(f"SELECT id, thumbnail FROM progress_photo WHERE id IN ({marks})", photo_ids)
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
+    def photo_image(self, profile_id: int, photo_id: int) -> bytes | None:
+        row = self._store.query_one("SELECT image FROM progress_photo WHERE id = ? AND profile_id = ?",
+                                    (photo_id, profile_id))
+        return None if row is None else bytes(row[0])
+
+    def delete_photo(self, profile_id: int, photo_id: int) -> bool:
+        with self._store.transaction() as db:
+            removed = bool(db.execute("DELETE FROM progress_photo WHERE id = ? AND profile_id = ?",
+                                      (photo_id, profile_id)).rowcount)
+        if removed:
+            self._store.checkpoint()  # the freed pages (secure_delete) leave the WAL too
+        return removed
+
+    def set_photo_shared(self, profile_id: int, photo_id: int, shared: bool) -> bool:
+        with self._store.transaction() as db:
+            return bool(db.execute("UPDATE progress_photo SET shared = ? WHERE id = ? AND profile_id = ?",
+                                   (int(shared), photo_id, profile_id)).rowcount)
+
+    def shareable_photos(self, profile_id: int) -> list[PhotoInfo]:
+        """Only the photos the person chose to share: what care-team sharing may send (never the others)."""
+        return [p for p in self.photos(profile_id) if p.shared]
 
     # ----- counts (overview, export) -------------------------------------------------------------------
     def counts(self, profile_id: int) -> dict[str, int]:

@@ -128,10 +128,10 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
         "Keys: **w** a glass of water (250 ml), **W** another amount, **u** undo the last water, **m** tape "
         "measurements (your previous values are filled in: change what changed), **d** a dose taken or "
         "skipped, **c** the daily check-in, **n** a note, **g** a goal, **r** a reminder, **t** your water "
-        "target. In a form, **enter** or **ctrl+s** saves, **escape** cancels; a value that cannot be right is "
-        "explained under its field and nothing is saved. Everything is also in the command palette (ctrl+p) "
-        "under \"Programme:\", and on the command line as `companion log`, `companion goals` and "
-        "`companion remind`."
+        "target, **p** progress photos. In a form, **enter** or **ctrl+s** saves, **escape** cancels; a value "
+        "that cannot be right is explained under its field and nothing is saved. Everything is also in the "
+        "command palette (ctrl+p) under \"Programme:\", and on the command line as `companion log`, "
+        "`companion goals` and `companion remind`."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "water", _("Water +250"), id="programme-water", tooltip=_("Log a glass of water (250 ml)")),
@@ -148,6 +148,8 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
         Binding("r", "reminder", _("Reminder"), id="programme-reminder", tooltip=_("Add a reminder"), show=False),
         Binding("t", "water_target", _("Water target"), id="programme-water-target", show=False,
                 tooltip=_("Set your daily water target")),
+        Binding("p", "photos", _("Photos"), id="programme-photos", show=False,
+                tooltip=_("Progress photos by date, side by side")),
     ]
     DEFAULT_CSS = """
     ProgrammeScreen #prog { height: 1fr; padding: 0 1; }
@@ -543,8 +545,14 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
                                            note=_("A reminder stays quiet on days you already did it.")),
                              self._done(""))
 
+    def action_photos(self) -> None:
+        from companion.tui.screens.photos import PhotosScreen
+
+        self.app.push_screen(PhotosScreen())
+
     def palette_entries(self) -> list[PaletteCommand]:
         return [
+            (_("Programme: progress photos"), _("By date, side by side"), self.action_photos),
             (_("Programme: log a glass of water"), _("250 ml"), self.action_water),
             (_("Programme: log water"), _("Another amount"), self.action_water_amount),
             (_("Programme: undo water"), _("Remove today's last water entry"), self.action_undo_water),
