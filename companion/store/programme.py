@@ -481,6 +481,27 @@ class Programme:
         """Only the photos the person chose to share: what care-team sharing may send (never the others)."""
         return [p for p in self.photos(profile_id) if p.shared]
 
+    # ----- bulk (demo data, benchmarks) ----------------------------------------------------------------
+    def add_many(self, profile_id: int, *, bodies: list[tuple[datetime, dict[Site, float]]] = (),  # type: ignore[assignment]
+                 doses: list[tuple[datetime, str, float, str, str, InjectionSite | None, str]] = (),  # type: ignore[assignment]
+                 water: list[tuple[datetime, int]] = ()) -> None:  # type: ignore[assignment]
+        """Many records in one transaction (``executemany``): tape measurements, doses
+        (when, medicine, dose, unit, route, site, status) and water (when, ml)."""
+        self._may_store()
+        columns = [s.column for s in SITES]
+        with self._store.transaction() as db:
+            db.executemany(
+                f"INSERT INTO body_measurement (profile_id, ts, tz_offset, day, {', '.join(columns)}) "
+                f"VALUES (?, ?, ?, ?, {', '.join('?' * len(columns))})",
+                [(profile_id, *_when(when), *(values.get(s) for s in SITES)) for when, values in bodies])
+            db.executemany(
+                "INSERT INTO medication_log (profile_id, ts, tz_offset, day, medicine, dose, dose_unit, route, site, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(profile_id, *_when(when), medicine, dose, unit, route, site.value if site else None, status)
+                 for when, medicine, dose, unit, route, site, status in doses])
+            db.executemany("INSERT INTO water_intake (profile_id, ts, tz_offset, day, ml) VALUES (?, ?, ?, ?, ?)",
+                           [(profile_id, *_when(when), ml) for when, ml in water])
+
     # ----- counts (overview, export) -------------------------------------------------------------------
     def counts(self, profile_id: int) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from companion.programme import photos
@@ -155,10 +157,12 @@ async def test_photo_grid_and_side_by_side(app_factory, store, profile, tmp_path
         screen = app.screen
         assert isinstance(screen, PhotosScreen)
         assert "Photos 1-8 of 10" in str(screen.query_one("#photos-title").render())
-        assert len(screen.query(".photo-cell")) == 8 and "▀" in str(screen.query(".picture").first().render())
+        sheet = str(screen.query_one("#photos-sheet").content)
+        assert screen.cells() == 8 and "▀" in sheet and "▶ " in sheet
+        assert sheet.count("2026-") + sheet.count("2025-") == 8
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert len(screen.query(".photo-cell")) == 2
+        assert screen.cells() == 2
         await pilot.press("right")
         await pilot.press("enter")
         await pilot.pause()
@@ -171,3 +175,20 @@ async def test_photo_grid_and_side_by_side(app_factory, store, profile, tmp_path
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, PhotosScreen)
+
+
+def test_rotated_photos_are_turned_upright(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    picture = Image.new("RGB", (64, 32), (1, 2, 3))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    exif[0x010F] = "CameraMaker"
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=exif)
+    prepared = photos.prepare(out.getvalue())
+    assert (prepared.width, prepared.height) == (32, 64) and b"CameraMaker" not in prepared.image
+
+
+@given(st.binary(max_size=300))
+def test_jpeg_segment_stripper_never_raises(data: bytes) -> None:
+    result = photos.strip_jpeg_metadata(b"\xff\xd8" + data)
+    assert result is None or (result.startswith(b"\xff\xd8") and b"\xff\xda" in result)

@@ -25,14 +25,32 @@ CELL_COLUMNS, CELL_ROWS = 22, 10
 
 def half_block_text(data: bytes, columns: int, rows: int) -> Text:
     """A picture as half blocks: each cell "▀" in the upper pixel's colour on the lower pixel's colour."""
+    from rich.color import Color
+    from rich.style import Style
+
     from companion.programme.photos import half_blocks
 
     text = Text()
+    styles: dict[tuple[Any, Any], Style] = {}
     for index, line in enumerate(half_blocks(data, columns, rows)):
         if index:
             text.append("\n")
+        run: tuple[Any, Any] | None = None
+        length = 0
         for (r1, g1, b1), (r2, g2, b2) in line:
-            text.append("▀", f"rgb({r1},{g1},{b1}) on rgb({r2},{g2},{b2})")
+            # 32 levels a channel: neighbouring cells often share a colour, and runs of one style draw faster
+            pair = (r1 & 0xF8, g1 & 0xF8, b1 & 0xF8), (r2 & 0xF8, g2 & 0xF8, b2 & 0xF8)
+            if pair == run:
+                length += 1
+                continue
+            if run is not None:
+                text.append("▀" * length, styles[run])
+            if pair not in styles:
+                (u1, v1, w1), (u2, v2, w2) = pair
+                styles[pair] = Style(color=Color.from_rgb(u1, v1, w1), bgcolor=Color.from_rgb(u2, v2, w2))
+            run, length = pair, 1
+        if run is not None:
+            text.append("▀" * length, styles[run])
     return text
 
 
@@ -82,12 +100,14 @@ class PhotosScreen(ScreenPalette, CompanionScreen):
     DEFAULT_CSS = """
     PhotosScreen #photos-title { height: 1; padding: 0 1; text-style: bold; color: $primary; }
     PhotosScreen #photos-grid { grid-size: 4 2; grid-gutter: 0 1; height: auto; padding: 0 1; }
+    PhotosScreen #photos-grid.-sheet { layout: vertical; }
+    PhotosScreen #photos-sheet { width: auto; height: auto; }
     PhotosScreen .photo-cell { height: auto; border: round $foreground 20%; }
     PhotosScreen .photo-cell.-chosen { border: round $accent; }
     PhotosScreen .caption { height: 1; }
     PhotosScreen #photos-compare { height: 1fr; padding: 0 1; }
     PhotosScreen #photos-compare > Vertical { width: 1fr; height: auto; }
-    PhotosScreen #photos-empty { padding: 1 1; color: $foreground-muted; }
+    PhotosScreen .photos-empty { padding: 1 1; color: $foreground-muted; }
     """
 
     def __init__(self) -> None:
@@ -96,19 +116,28 @@ class PhotosScreen(ScreenPalette, CompanionScreen):
         self.chosen = 0
         self.items: list[Any] = []
         self.total = 0
+        self.thumbs: dict[int, bytes] = {}
+        self._pictures: dict[int, Text] = {}  # half-block pictures made for this screen, by photo id
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="photos-title")
-        yield Grid(id="photos-grid")
+        # The first page is read and drawn as the screen is composed (half blocks: one text for the page), so
+        # the screen's first frame already shows it
+        self._load_page()
+        sheet = bool(self.items) and not graphics_available()
+        yield Static(self._title(), id="photos-title")
+        with Grid(id="photos-grid", classes="-sheet" if sheet else ""):
+            if sheet:
+                yield Static(self._sheet(), id="photos-sheet")
         yield Horizontal(id="photos-compare")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.title = _("Progress photos")
-        self.show_page()
+        if not self.query("#photos-sheet"):
+            self._draw()
 
-    def show_page(self) -> None:
-        """One page of thumbnails (the count and the page's rows and thumbnails only: fast with 500 photos)."""
+    def _load_page(self) -> None:
+        """The count and one page's rows and thumbnails (never a full photo): as fast with 500 photos as with 5."""
         profile = self.profile
         if profile is None or profile.id is None:
             return
@@ -117,33 +146,97 @@ class PhotosScreen(ScreenPalette, CompanionScreen):
         pages = max(1, -(-self.total // PAGE))
         self.page = min(max(self.page, 0), pages - 1)
         self.items = repo.photos(profile.id, self.page * PAGE, PAGE)
-        thumbs = repo.thumbnails([p.id for p in self.items])
+        self.thumbs = repo.thumbnails([p.id for p in self.items])
+        self.chosen = min(self.chosen, max(len(self.items) - 1, 0))
+
+    def _title(self) -> str:
+        if not self.items:
+            return _("No photos yet")
+        return _("Photos {first}-{last} of {total}, by date").format(
+            first=self.page * PAGE + 1, last=self.page * PAGE + len(self.items), total=self.total)
+
+    def show_page(self) -> None:
+        self._load_page()
+        self._draw()
+
+    def _draw(self) -> None:
         grid = self.query_one("#photos-grid", Grid)
         grid.display = True
-        grid.remove_children()
         self.query_one("#photos-compare", Horizontal).remove_children()
-        title = self.query_one("#photos-title", Static)
-        if not self.items:
-            title.update(_("No photos yet"))
-            grid.mount(Static(_("Add a photo with `companion photos import PATH` (turn photos on in config.toml "
-                                "first: `photos = true` under [programme])."), id="photos-empty"))
+        self.query_one("#photos-title", Static).update(self._title())
+        existing = self.query("#photos-sheet")
+        if self.items and not graphics_available():
+            # Half blocks: one widget for the whole page (eight widgets with a picture each took longer to lay
+            # out and draw than the pictures took to make)
+            grid.set_class(True, "-sheet")
+            if existing:
+                existing.first(Static).update(self._sheet())
+            else:
+                grid.remove_children()
+                grid.mount(Static(self._sheet(), id="photos-sheet"))
             return
-        title.update(_("Photos {first}-{last} of {total}, by date").format(
-            first=self.page * PAGE + 1, last=self.page * PAGE + len(self.items), total=self.total))
-        self.chosen = min(self.chosen, len(self.items) - 1)
+        grid.remove_children()
+        if not self.items:
+            grid.mount(Static(_("Add a photo with `companion photos import PATH` (turn photos on in config.toml "
+                                "first: `photos = true` under [programme])."), classes="photos-empty"))
+            return
+        grid.set_class(False, "-sheet")
         cells = []
         for index, item in enumerate(self.items):
-            caption = Text(item.day.isoformat(), style="bold")
-            if item.shared:
-                caption.append(" · " + _("shared"), "dim")
-            cell = Vertical(picture(thumbs[item.id], CELL_COLUMNS, CELL_ROWS), Static(caption, classes="caption"),
+            cell = Vertical(picture(self.thumbs[item.id], CELL_COLUMNS, CELL_ROWS),
+                            Static(self._caption(item, index == self.chosen), classes="caption"),
                             classes="photo-cell" + (" -chosen" if index == self.chosen else ""))
             cells.append(cell)
         grid.mount_all(cells)
 
+    def _caption(self, item: Any, chosen: bool) -> Text:
+        caption = Text(("▶ " if chosen else "  ") + item.day.isoformat(), style="bold reverse" if chosen else "bold")
+        if item.shared:
+            caption.append(" · " + _("shared"), "dim")
+        return caption
+
+    def _sheet(self) -> Text:
+        """The page as one text: four pictures a row, line by line, each with its date under it."""
+        sheet = Text()
+        gap = " " * 2
+        for start in range(0, len(self.items), 4):
+            row = self.items[start:start + 4]
+            pictures = [self._picture_text(item).split("\n") for item in row]
+            for y in range(max(len(lines) for lines in pictures)):
+                for k, lines in enumerate(pictures):
+                    if k:
+                        sheet.append(gap)
+                    line = lines[y] if y < len(lines) else Text()
+                    sheet.append_text(line)
+                    sheet.append(" " * (CELL_COLUMNS - line.cell_len))
+                sheet.append("\n")
+            for k, item in enumerate(row):
+                if k:
+                    sheet.append(gap)
+                caption = self._caption(item, start + k == self.chosen)
+                caption.truncate(CELL_COLUMNS, pad=True)
+                sheet.append_text(caption)
+            sheet.append("\n\n")
+        return sheet
+
+    def _picture_text(self, item: Any) -> Text:
+        cached = self._pictures.get(item.id)
+        if cached is None:
+            cached = self._pictures[item.id] = half_block_text(self.thumbs[item.id], CELL_COLUMNS, CELL_ROWS)
+        return cached
+
+    def cells(self) -> int:
+        """Photos on show in the grid (the sheet's or the widgets')."""
+        return len(self.items) if self.query("#photos-sheet") else len(self.query(".photo-cell"))
+
     def _mark(self) -> None:
+        sheet = self.query("#photos-sheet")
+        if sheet:
+            sheet.first(Static).update(self._sheet())
+            return
         for index, cell in enumerate(self.query(".photo-cell")):
             cell.set_class(index == self.chosen, "-chosen")
+            cell.query_one(".caption", Static).update(self._caption(self.items[index], index == self.chosen))
 
     def action_move(self, delta: int) -> None:
         if not self.items:
