@@ -68,6 +68,14 @@ async def test_measurement_form_refuses_and_copies_forward(app_factory, store, p
         entry = store.programme.latest_body(profile.id)
         assert entry is not None and entry.values == {body.Site.WAIST: 92.0, body.Site.HIPS: 104.0}
         assert "WHR 0.88 ≥ 0.85" in str(app.screen.query_one("#prog-today").render())
+        from companion.tui.widgets.trends_chart import TrendChart
+
+        chart = app.screen.query_one("#prog-chart", TrendChart)
+        assert chart.display and chart.input is not None and chart.input.title == "Waist"
+        assert list(chart.input.layers.values) == [92.0]
+        await pilot.press("v")  # the next body measurement: hips
+        await settle(pilot)
+        assert chart.input is not None and chart.input.title == "Hips"
         await pilot.press("m")  # quick entry: the previous values are filled in
         await pilot.pause()
         again = app.screen

@@ -18,6 +18,7 @@ from companion.i18n import N_, _
 from companion.tui.safe import safe_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.programme_forms import FormField, ProgrammeForm
+from companion.tui.widgets.trends_chart import TrendChart
 from companion.tui.widgets.trends_commands import PaletteCommand, ScreenPalette
 
 if TYPE_CHECKING:
@@ -128,7 +129,8 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
         "Keys: **w** a glass of water (250 ml), **W** another amount, **u** undo the last water, **m** tape "
         "measurements (your previous values are filled in: change what changed), **d** a dose taken or "
         "skipped, **c** the daily check-in, **n** a note, **g** a goal, **r** a reminder, **t** your water "
-        "target, **p** progress photos. In a form, **enter** or **ctrl+s** saves, **escape** cancels; a value "
+        "target, **p** progress photos, **v** chart the next body measurement. In a form, **enter** or "
+        "**ctrl+s** saves, **escape** cancels; a value "
         "that cannot be right is explained under its field and nothing is saved. Everything is also in the "
         "command palette (ctrl+p) under \"Programme:\", and on the command line as `companion log`, "
         "`companion goals` and `companion remind`."
@@ -150,6 +152,8 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
                 tooltip=_("Set your daily water target")),
         Binding("p", "photos", _("Photos"), id="programme-photos", show=False,
                 tooltip=_("Progress photos by date, side by side")),
+        Binding("v", "next_site", _("Chart"), id="programme-chart-site", show=False,
+                tooltip=_("Chart the next body measurement (waist, hips, ...)")),
     ]
     DEFAULT_CSS = """
     ProgrammeScreen #prog { height: 1fr; padding: 0 1; }
@@ -161,12 +165,16 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
     ProgrammeScreen #prog-goals { width: 2fr; height: auto; }
     ProgrammeScreen #prog-reminders { width: 1fr; height: auto; padding: 0 0 0 2; }
     ProgrammeScreen .section-title { text-style: bold; color: $primary; margin-top: 1; }
+    ProgrammeScreen #prog-bottom { height: 1fr; }
+    ProgrammeScreen #prog-left { width: 1fr; height: 1fr; }
     ProgrammeScreen #prog-timeline { height: 1fr; min-height: 5; }
+    ProgrammeScreen #prog-chart { width: 1fr; height: 1fr; min-height: 6; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.today: Today | None = None
+        self.chart_site = 0  # which body measurement the chart shows (index in companion.programme.body.SITES)
         self.settings: ProgrammeSettings | None = None
         self.content_ready = False
 
@@ -178,8 +186,11 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
                 with Horizontal(id="prog-lists"):
                     yield Static("", id="prog-goals")
                     yield Static("", id="prog-reminders")
-            yield Static(_("Timeline (14 days)"), classes="section-title")
-            yield DataTable(id="prog-timeline", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="prog-bottom"):
+                with Vertical(id="prog-left"):
+                    yield Static(_("Timeline (14 days)"), classes="section-title")
+                    yield DataTable(id="prog-timeline", cursor_type="row", zebra_stripes=True)
+                yield TrendChart(id="prog-chart", show_legend=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -228,7 +239,43 @@ class ProgrammeScreen(ScreenPalette, CompanionScreen):
         today = today_overview(self.store, profile, settings, now)
         assert profile.id is not None
         timeline = self.store.programme.timeline(profile.id, now.date() - timedelta(days=13), now.date())
+        chart = self._body_chart(profile, today)
         self.app.call_from_thread(self._show, profile, settings, today, timeline)
+        self.app.call_from_thread(self._show_chart, chart)
+
+    def _body_chart(self, profile: Profile, today: Today) -> Any:
+        """The chosen body measurement over time: readings, trend (the same smoothing as weight) and the waist
+        goal line, in the person's length unit."""
+        from companion.domain.units import HeightUnit
+        from companion.programme.body import SITES, LengthUnit, from_cm
+        from companion.trends.chart import ChartInput, ChartKey, Layers
+        from companion.trends.series import prepare
+
+        assert profile.id is not None
+        site = SITES[self.chart_site % len(SITES)]
+        ts, values = self.store.programme.body_series(profile.id, site)
+        if not ts:
+            return None
+        unit = LengthUnit.IN if profile.height_unit is HeightUnit.FT_IN else LengthUnit.CM
+        prepared = prepare(ts, values)
+        goal = next((g.goal.target for g in today.goals if g.goal.kind == "waist"), None) if site.value == "waist" \
+            else None
+        layers = Layers(prepared.ts, [from_cm(v, unit) for v in prepared.values], prepared.flagged,
+                        [from_cm(v, unit) for v in prepared.trend], goal=from_cm(goal, unit) if goal else None)
+        return ChartInput(ChartKey(sample_kind=f"body:{site.value}"), site.label, unit.value, layers, prepared.extent,
+                          profile.placement_date)
+
+    def _show_chart(self, chart: Any) -> None:
+        from companion.trends.ranges import RangeKey
+
+        widget = self.query_one("#prog-chart", TrendChart)
+        widget.display = chart is not None
+        if chart is not None:
+            widget.show(None, chart, RangeKey.ALL)
+
+    def action_next_site(self) -> None:
+        self.chart_site += 1
+        self.reload()
 
     def _blocked(self, message: str) -> None:
         self.query_one("#prog-today", Static).update(safe_text(message))
