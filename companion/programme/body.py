@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 CM_PER_INCH = 2.54
 
@@ -73,13 +74,8 @@ SITE_RANGES_CM: dict[Site, tuple[float, float]] = {
 }
 
 
-class MeasurementError(ValueError):
+class MeasurementError(EntryError):
     """A refused value; ``field`` names the site (or ``"unit"``), ``message`` says why, for people."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def to_cm(value: float, unit: LengthUnit) -> float:

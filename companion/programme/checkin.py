@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 SYMPTOMS: tuple[str, ...] = ("nausea", "vomiting", "reflux", "pain")
 WELLBEING: tuple[str, ...] = ("energy", "mood")
@@ -33,11 +34,8 @@ WELLBEING_WORDS = (N_("very low"), N_("low"), N_("okay"), N_("good"), N_("very g
 NOTE_MAX = 2000
 
 
-class CheckinError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class CheckinError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 WATER_RANGE_ML = (1, 5000)  # one entry
 WATER_TARGET_RANGE_ML = (500, 6000)
@@ -20,11 +21,8 @@ DEFAULT_WATER_TARGET_ML = 2000
 GLASS_ML = 250
 
 
-class DailyError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class DailyError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 def parse_ml(text: str | int, field: str = "ml") -> int:

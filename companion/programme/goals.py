@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 DAY = 86400
 WEEK_DAYS = 7.0
@@ -55,11 +56,8 @@ GOAL_RANGES: dict[GoalKind, tuple[float, float]] = {
 }
 
 
-class GoalError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class GoalError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 NAME_MAX = 80
 DOSE_MAX = 10_000.0
 
 
-class MedicationError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class MedicationError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 class Route(StrEnum):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from companion.i18n import _
+from companion.programme.errors import EntryError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # 60 MP: larger than any phone camera's photo
@@ -31,11 +32,8 @@ ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "TIFF", "HEIF", "AVI
 NOTE_MAX = 500
 
 
-class PhotoError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class PhotoError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 @dataclass(frozen=True, slots=True)

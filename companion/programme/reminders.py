@@ -12,16 +12,14 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from companion.i18n import N_, _
+from companion.programme.errors import EntryError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = 0b1111111
 
 
-class ReminderError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ReminderError(EntryError):
+    """A refused value (see ``EntryError``)."""
 
 
 class ReminderKind(StrEnum):
