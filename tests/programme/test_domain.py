@@ -264,3 +264,21 @@ def test_due_reminders_are_suppressed_when_done_and_shown_once() -> None:
     assert reminders.due([weigh], monday_morning, frozenset(), frozenset({1})) == []
     assert reminders.due([weigh], datetime(2026, 11, 29, 8, 0), frozenset(), frozenset()) == []  # a Sunday
     assert reminders.due([weigh], datetime(2026, 11, 23, 7, 0), frozenset(), frozenset()) == []  # not yet
+
+
+@given(st.text(max_size=12))
+def test_time_and_weekday_parsers_only_raise_their_own_error(text: str) -> None:
+    for parse in (reminders.parse_time, reminders.parse_weekdays):
+        try:
+            parse(text)
+        except reminders.ReminderError:
+            pass
+
+
+@given(st.text(max_size=12))
+def test_water_parser_only_raises_its_own_error(text: str) -> None:
+    try:
+        value = daily.parse_ml(text)
+    except daily.DailyError:
+        return
+    assert 1 <= value <= 5000
