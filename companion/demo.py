@@ -14,7 +14,7 @@ import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from companion.domain.measurement import Measurement
 from companion.domain.model import Metric, Profile, Sex
@@ -171,3 +171,59 @@ def create_demo_store(home: Path, *, years: float = 2.0, today: date | None = No
             impedance=series.impedance, tz_offset_min=series.tz_offset_min, derived=series.derived,
         )
     return store
+
+
+def add_programme_demo(store: Store, profile: Profile, *, years: float, today: date, photos: int = 0) -> None:
+    """The programme for the demo person: goals with dates, weekly tape measurements, a weekly GLP-1 pen (sites
+    rotating) and a daily PPI, a few glasses of water a day, and ``photos`` progress photos (small generated
+    pictures, so the demo stays quick)."""
+    from companion.programme.body import Site
+    from companion.programme.goals import GoalKind
+    from companion.programme.medication import ROTATION, Schedule
+
+    assert profile.id is not None
+    repo = store.programme
+    days = int(years * 365.25)
+    start = today - timedelta(days=days - 1)
+    waist, hips = 112.0, 124.0
+    bodies: list[tuple[datetime, dict[Site, float]]] = []
+    doses: list[tuple[datetime, str, float, str, str, Any, str]] = []
+    water: list[tuple[datetime, int]] = []
+    for i in range(days):
+        day = start + timedelta(days=i)
+        morning = datetime.combine(day, time(8, 5), DEMO_TZ)
+        if i % 7 == 0:
+            waist = max(86.0, waist - 0.35 + 0.2 * ((i * 37) % 5 - 2) / 2)
+            hips = max(100.0, hips - 0.2)
+            bodies.append((morning, {Site.WAIST: round(waist, 1), Site.HIPS: round(hips, 1),
+                                     Site.THIGH_L: round(hips * 0.5, 1), Site.THIGH_R: round(hips * 0.5 + 0.4, 1)}))
+            doses.append((morning, "semaglutide (Wegovy, Ozempic)", 2.4, "mg", "subcutaneous",
+                          ROTATION[(i // 7) % len(ROTATION)], "taken"))
+        doses.append((morning, "omeprazole", 20.0, "mg", "oral", None, "taken" if i % 23 else "skipped"))
+        for hour in (9, 12, 15, 18):
+            water.append((datetime.combine(day, time(hour, 30), DEMO_TZ), 250 if (i + hour) % 5 else 330))
+    repo.add_plan(profile.id, "semaglutide (Wegovy, Ozempic)", 2.4, "mg", "subcutaneous", Schedule.WEEKLY,
+                  today.weekday())
+    repo.add_plan(profile.id, "omeprazole", 20.0, "mg", "oral", Schedule.DAILY, None)
+    repo.add_goal(profile, GoalKind.WAIST, 88.0, today + timedelta(days=180))
+    repo.add_many(profile.id, bodies=bodies, doses=doses, water=water)
+    if photos:
+        _demo_photos(store, profile.id, photos, start, days)
+
+
+def _demo_photos(store: Store, profile_id: int, count: int, start: date, days: int) -> None:
+    import io
+    from dataclasses import replace
+
+    from PIL import Image
+
+    from companion.programme.photos import prepare
+
+    picture = Image.new("RGB", (120, 160), (180, 140, 120))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG")
+    base = prepare(buffer.getvalue())
+    step = max(days // count, 1)
+    for k in range(count):
+        when = datetime.combine(start + timedelta(days=k * step), datetime.min.time(), DEMO_TZ)
+        store.programme.add_photo(profile_id, replace(base, sha256=f"{base.sha256}-{k}"), when)

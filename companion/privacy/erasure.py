@@ -38,7 +38,8 @@ ERASE_CATEGORIES: tuple[str, ...] = (
 )
 CATEGORY_LABELS: dict[str, str] = {
     "measurements": N_("Measurements (weigh-ins)"),
-    "health-data": N_("Imported health data (heart rate, steps, sleep)"),
+    "health-data": N_("Health data: imported (heart rate, steps, sleep), medication, water, check-ins, notes, "
+                      "reminders, photos"),
     "messages": N_("Messages with your clinic"),
     "location": N_("Location"),
     "diagnostics": N_("Diagnostic logs"),

@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from companion import __version__
 from companion.i18n import _, current_language
+from companion.privacy import export_programme as programme_export
 from companion.privacy import fhir
 from companion.store.categories import CATEGORY_TABLES
 from companion.store.privacy import PrivacyRepo
@@ -48,6 +49,9 @@ EXPORT_FORMAT_VERSION = 1
 BATCH = 5000
 FLUSH_BYTES = 1 << 20
 _SECRET_WORDS = ("token", "password", "secret", "private_key", "passphrase")
+#: Programme tables whose ``ts`` is Unix seconds with ``tz_offset`` minutes east of UTC, as in measurements.
+_LOCAL_TIME_TABLES = frozenset({"body_measurement", "medication_log", "water_intake", "symptom_checkin",
+                                "programme_note", "progress_photo"})
 
 Progress = Callable[[int, int], None]
 
@@ -120,6 +124,13 @@ class _Member:
         self._pending += len(text)
         if self._pending >= FLUSH_BYTES:
             self.flush()
+
+    def write_bytes(self, data: bytes) -> None:
+        """Binary content (a photo) after what was written so far."""
+        self.flush()
+        self.sha.update(data)
+        self.size += len(data)
+        self._raw.write(data)
 
     def flush(self) -> None:
         if not self._buffer:
@@ -267,6 +278,7 @@ class _Exporter:
         )
         self.has_message = "message" in self.tables and {"ts", "body"} <= set(self.repo.columns("message"))
         self.counts = {t: self.repo.count(t) for t in self.tables}
+        self.photo_files = False  # in a ZIP: photos as files under photos/, not base64 inside data.json
         self.sample_kinds: list[str] = (
             [str(k) for k in self.repo.distinct("sample", "kind") if k is not None] if self.has_sample else []
         )
@@ -277,8 +289,9 @@ class _Exporter:
         samples = self.counts.get("sample", 0) if self.has_sample else 0
         messages = self.counts.get("message", 0) if self.has_message else 0
         json_rows = sum(self.counts.values())
-        csv_rows = measurements * len(MEASUREMENT_CSV) + samples
-        fhir_rows = measurements + samples + messages
+        programme = programme_export.rows(self.repo) if programme_export.present(self.tables) else 0
+        csv_rows = measurements * len(MEASUREMENT_CSV) + samples + programme
+        fhir_rows = measurements + samples + messages + programme
         self.total = {
             "zip": json_rows + csv_rows + fhir_rows,
             "json": json_rows,
@@ -309,11 +322,14 @@ class _Exporter:
 
     def _table_rows(self, out: _Member, table: str) -> None:
         columns = [c for c in self.repo.columns(table) if not _is_secret(c)]
+        photo_files = table == "progress_photo" and self.photo_files
+        if table == "progress_photo":  # the thumbnail is derived; in a ZIP the photo itself is a file of its own
+            columns = [c for c in columns if c != "thumbnail" and not (photo_files and c == "image")]
         if not columns:
             return
         index = {name: i for i, name in enumerate(columns)}
         time_of: Callable[[Any], str | None] | None = None
-        if table == "measurement" and {"ts", "tz_offset"} <= set(columns):
+        if (table == "measurement" or table in _LOCAL_TIME_TABLES) and {"ts", "tz_offset"} <= set(columns):
             ts_i, off_i = index["ts"], index["tz_offset"]
 
             def time_of(row: Any) -> str | None:
@@ -343,6 +359,8 @@ class _Exporter:
                 if time_of is not None:
                     when = time_of(row)
                     body += ',"time":' + ("null" if when is None else '"' + when + '"')
+                if photo_files:
+                    body += ',"file":' + _encode(photo_file_name(row[index["day"]], row[index["id"]]))
                 parts.append("{" + body + "}")
             if parts:
                 out.write(("" if first else ",") + ",".join(parts))
@@ -368,7 +386,14 @@ class _Exporter:
                     partial(self.write_sample_csv, kind=kind),
                 )
             )
+        for name, kind in programme_export.csv_members(self.tables):
+            members.append((name, partial(self.write_programme_csv, kind=kind)))
         return members
+
+    def write_programme_csv(self, out: _Member, kind: str) -> None:
+        heights = {p.id: p.height_cm for p in self.store.profiles.all() if p.id is not None}
+        out.records += programme_export.write_csv(self.repo, kind, out.write, _csv, heights)
+        self.tick(out.records)
 
     def write_measurement_csv(self, out: _Member, column: str, *, long: bool = False) -> None:
         name, unit = MEASUREMENT_CSV[column]
@@ -460,6 +485,8 @@ class _Exporter:
             self._fhir_measurements(emit_many, new_uid, patients, default_patient, devices)
         if self.has_sample:
             self._fhir_samples(emit_many, new_uid, patients, default_patient)
+        if programme_export.present(self.tables):
+            programme_export.write_fhir(self.repo, emit_many, new_uid, patients, default_patient, self.tick)
         from companion.privacy.purposes import PURPOSES
 
         titles = {p.id: p.title for p in PURPOSES}
@@ -657,6 +684,10 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+def photo_file_name(day: str, photo_id: int) -> str:
+    return f"photos/{_safe_name(str(day))}-{int(photo_id)}.jpg"
+
+
 def _safe_name(kind: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in kind)
     return cleaned or "unnamed"
@@ -677,8 +708,12 @@ Created {created}. Every file is listed with its SHA-256 checksum in `manifest.j
   the unit
   is in the column header; `derived` says whether Companion calculated the value instead of the scale.
 - `csv/health/*.csv`: one file per kind of health sample (heart rate, steps, ...), times in UTC.
+- `csv/programme/*.csv`: your programme: tape measurements (openScale's column names such as WAIST and HIPS,
+  in cm, with the waist-to-hip and waist-to-height ratios), medication doses, water, check-ins and notes.
+- `photos/`: your progress photos (only if you added any), named by date.
 - `fhir/bundle.json`: the same data as an HL7 FHIR R4 Bundle (type collection): Patient, Device,
-  Observations (LOINC codes, UCUM units), Consents and Communications (your clinic messages). Clinics and
+  Observations (LOINC codes, UCUM units; also your tape measurements), MedicationStatements and
+  MedicationAdministrations (your medicines and doses), Consents and Communications (your clinic messages). Clinics and
   health apps that speak FHIR can read it.
 - `consents.json`: every consent you gave, withdrew or objected to, with the notice version and how you
   gave it, plus when you restricted processing.
@@ -700,8 +735,12 @@ Gemaakt op {created}. Elk bestand staat met zijn SHA-256-controlegetal in `manif
   botmassa, spiermassa, BMI, basaal metabolisme, visceraal vet). Tijden in ISO 8601 met het UTC-verschil
   waar je mat; de eenheid staat in de kolomkop; `derived` zegt of Companion de waarde berekende.
 - `csv/health/*.csv`: één bestand per soort gezondheidsmeting (hartslag, stappen, ...), tijden in UTC.
+- `csv/programme/*.csv`: je programma: lichaamsmaten (de kolomnamen van openScale zoals WAIST en HIPS, in cm,
+  met de taille-heup- en taille-lengteverhouding), medicijndoses, water, check-ins en notities.
+- `photos/`: je voortgangsfoto's (alleen als je die toevoegde), genoemd naar datum.
 - `fhir/bundle.json`: dezelfde gegevens als HL7 FHIR R4-bundel (type collection): Patient, Device,
-  Observations (LOINC-codes, UCUM-eenheden), Consents en Communications (je berichten met de kliniek).
+  Observations (LOINC-codes, UCUM-eenheden; ook je lichaamsmaten), MedicationStatements en
+  MedicationAdministrations (je medicijnen en doses), Consents en Communications (je berichten met de kliniek).
 - `consents.json`: elke toestemming die je gaf, introk of waartegen je bezwaar maakte, met de versie van de
   verklaring en hoe je die gaf, en wanneer je de verwerking liet beperken.
 - `manifest.json`: exportformaat en schemaversie, appversie, aanmaaktijd, controlegetallen.
@@ -758,11 +797,18 @@ def _write(exporter: _Exporter, sink: _Sink, fmt: str) -> None:
         return
     names: list[str] = []
     if fmt == "zip":
+        exporter.photo_files = True
         with sink.member("data.json") as out:
             exporter.write_data_json(out)
     for name, writer in exporter.csv_members():
         with sink.member(name) as out:
             writer(out)
+    if fmt == "zip" and "progress_photo" in exporter.tables:
+        for batch in exporter.repo.batches("progress_photo", ("id", "day", "image"), size=20):
+            for _rowid, photo_id, day, image in batch:
+                with sink.member(photo_file_name(day, photo_id)) as out:
+                    out.write_bytes(bytes(image))
+                    out.records = 1
     if fmt == "zip":
         with sink.member("fhir/bundle.json") as out:
             exporter.write_fhir(out)

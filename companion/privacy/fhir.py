@@ -314,3 +314,114 @@ def bundle_head(timestamp: datetime, bundle_uid: str) -> str:
 
 
 BUNDLE_TAIL = "]}\n"
+
+
+# ----- Programme: body measurements, medication ------------------------------------------------------
+LOCAL_BODY_CODES = "http://companion.invalid/fhir/CodeSystem/body-measurement"
+LOCAL_MEDICATION_SITES = "http://companion.invalid/fhir/CodeSystem/injection-site"
+
+#: Tape measurements (cm). LOINC codes as used by FHIR IGs for these vital signs: waist 8280-0 (HL7 LT vital
+#: signs IG, ValueSet waist-circumference-observation-loinc), hip 62409-8, neck 56074-8 and right mid upper arm
+#: 56072-2 (the ABDM India IG's BodyMeasurement value set), chest 8279-2 (Thai core IG examples). LOINC has no
+#: code Companion could verify for the left upper arm and the thighs: local codes.
+BODY_CODES: dict[str, ObservationCode] = {
+    "waist_cm": ObservationCode(LOINC, "8280-0", "Waist Circumference at umbilicus by Tape measure", "cm", "cm",
+                                "vital-signs"),
+    "hips_cm": ObservationCode(LOINC, "62409-8", "Hip circumference", "cm", "cm", "vital-signs"),
+    "chest_cm": ObservationCode(LOINC, "8279-2", "Chest Circumference at nipple line", "cm", "cm", "vital-signs"),
+    "neck_cm": ObservationCode(LOINC, "56074-8", "Circumference Neck", "cm", "cm", "vital-signs"),
+    "upper_arm_r_cm": ObservationCode(LOINC, "56072-2", "Circumference Mid upper arm - right", "cm", "cm",
+                                      "vital-signs"),
+    "upper_arm_l_cm": ObservationCode(LOCAL_BODY_CODES, "upper-arm-left", "Circumference upper arm - left", "cm",
+                                      "cm", "exam"),
+    "thigh_l_cm": ObservationCode(LOCAL_BODY_CODES, "thigh-left", "Circumference thigh - left", "cm", "cm", "exam"),
+    "thigh_r_cm": ObservationCode(LOCAL_BODY_CODES, "thigh-right", "Circumference thigh - right", "cm", "cm",
+                                  "exam"),
+}
+
+#: SNOMED CT routes of administration (hl7.org/fhir/R4/valueset-route-codes.html).
+ROUTE_CODES: dict[str, tuple[str, str]] = {
+    "subcutaneous": ("34206005", "Subcutaneous route"), "oral": ("26643006", "Oral route"),
+    "intramuscular": ("78421000", "Intramuscular route"), "sublingual": ("37839007", "Sublingual route"),
+    "rectal": ("37161004", "Rectal route"), "topical": ("6064005", "Topical route"),
+}
+#: SNOMED CT body structures for injection sites (hl7.org/fhir/R4/valueset-approach-site-codes.html), with the
+#: side in the text.
+SITE_CODES: dict[str, tuple[str, str, str]] = {
+    "abdomen-left": ("113345001", "Abdominal structure", "Abdomen, left"),
+    "abdomen-right": ("113345001", "Abdominal structure", "Abdomen, right"),
+    "thigh-left": ("68367000", "Thigh structure", "Thigh, left"),
+    "thigh-right": ("68367000", "Thigh structure", "Thigh, right"),
+    "upper-arm-left": ("40983000", "Upper arm structure", "Upper arm, left"),
+    "upper-arm-right": ("40983000", "Upper arm structure", "Upper arm, right"),
+}
+_UCUM_DOSE = {"mg": "mg", "mcg": "ug", "g": "g", "ml": "mL", "IU": "[iU]", "units": "[U]"}
+
+
+def _route(route: str) -> dict[str, Any]:
+    found = ROUTE_CODES.get(route)
+    if found is None:
+        return {"text": route}
+    return {"coding": [{"system": SNOMED, "code": found[0], "display": found[1]}], "text": found[1]}
+
+
+def _dose_quantity(value: float, unit: str) -> dict[str, Any]:
+    quantity: dict[str, Any] = {"value": value, "unit": unit}
+    code = _UCUM_DOSE.get(unit)
+    if code is not None:
+        quantity["system"] = UCUM
+        quantity["code"] = code
+    return quantity
+
+
+def medication_statement(plan: Any, patient_uid: str) -> dict[str, Any]:
+    """A medicine on the person's schedule (R4 MedicationStatement: status, medication, subject)."""
+    timing: dict[str, Any] = {}
+    if plan.schedule == "daily":
+        timing = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+    elif plan.schedule == "weekly":
+        timing = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}
+        if plan.weekday is not None:
+            timing["repeat"]["dayOfWeek"] = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[plan.weekday]]
+    dosage: dict[str, Any] = {"text": f"{plan.dose:g} {plan.dose_unit} {plan.schedule}", "route": _route(plan.route),
+                              "doseAndRate": [{"doseQuantity": _dose_quantity(plan.dose, plan.dose_unit)}]}
+    if timing:
+        dosage["timing"] = timing
+    if plan.schedule == "as-needed":
+        dosage["asNeededBoolean"] = True
+    return {
+        "resourceType": "MedicationStatement",
+        "status": "active" if plan.active else "stopped",
+        "medicationCodeableConcept": {"text": plan.medicine},
+        "subject": reference(patient_uid),
+        "effectivePeriod": {"start": plan.started_on.isoformat()},
+        "dateAsserted": plan.started_on.isoformat(),
+        "dosage": [dosage],
+    }
+
+
+def medication_administration(dose: Any, patient_uid: str, statement_uid: str | None) -> dict[str, Any]:
+    """One dose taken (``completed``) or skipped (``not-done``), with route, injection site and side effects
+    (R4 MedicationAdministration has no reaction element: they go in ``note``)."""
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationAdministration",
+        "status": "completed" if dose.status == "taken" else "not-done",
+        "medicationCodeableConcept": {"text": dose.medicine},
+        "subject": reference(patient_uid),
+        "effectiveDateTime": dose.when.isoformat(),
+    }
+    if statement_uid is not None:
+        resource["supportingInformation"] = [reference(statement_uid)]
+    dosage: dict[str, Any] = {"route": _route(dose.route)}
+    if dose.site is not None:
+        code, display, text = SITE_CODES[str(getattr(dose.site, "value", dose.site))]
+        dosage["site"] = {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": text}
+    if dose.dose is not None and dose.dose_unit:
+        dosage["dose"] = _dose_quantity(dose.dose, dose.dose_unit)
+    resource["dosage"] = dosage
+    notes = [f"Side effect: {e.effect} ({getattr(e.severity, 'value', e.severity)})" for e in dose.side_effects]
+    if dose.note:
+        notes.append(dose.note)
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
+    return resource

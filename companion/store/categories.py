@@ -7,8 +7,12 @@ Erase categories are the DESIGN.md contract: measurements, health-data, messages
 from __future__ import annotations
 
 CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
-    "measurements": ("measurement", "milestone", "metric_goal", "ble_reading_seen", "ble_user_slot", "ble_device"),
-    "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file"),
+    "measurements": ("measurement", "milestone", "metric_goal", "ble_reading_seen", "ble_user_slot", "ble_device",
+                     "body_measurement", "programme_goal"),
+    # the programme's day-to-day health records (companion.store.programme) go with the imported health data
+    "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file",
+                    "medication_log", "medication_plan", "water_intake", "symptom_checkin", "programme_note",
+                    "reminder_fired", "reminder", "progress_photo"),
     "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account"),
     "location": ("geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from companion.store.audit import AuditLog
     from companion.store.consents import ConsentLedger
     from companion.store.measurements import Measurements
+    from companion.store.programme import Programme
 
 DB_FILE = "companion.db"
 
@@ -111,6 +112,12 @@ class Store:
         from companion.store.measurements import Measurements
 
         return Measurements(self)
+
+    @cached_property
+    def programme(self) -> Programme:
+        from companion.store.programme import Programme
+
+        return Programme(self)
 
     @cached_property
     def consents(self) -> ConsentLedger:

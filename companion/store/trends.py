@@ -23,16 +23,17 @@ class MilestoneKind(StrEnum):
     VISIT = "visit"
     CUSTOM = "custom"
     FOLLOW_UP = "follow-up"  # derived: removal + 6 and + 12 months (never stored)
+    GOAL = "goal"  # derived: a goal's target date (programme_goal, never stored here)
 
 
 MILESTONE_LABELS: dict[MilestoneKind, str] = {
     MilestoneKind.PLACEMENT: N_("Balloon placed"), MilestoneKind.REMOVAL: N_("Balloon removed"),
     MilestoneKind.VISIT: N_("Clinic visit"), MilestoneKind.CUSTOM: N_("Milestone"),
-    MilestoneKind.FOLLOW_UP: N_("Follow-up after removal"),
+    MilestoneKind.FOLLOW_UP: N_("Follow-up after removal"), MilestoneKind.GOAL: N_("Goal target date"),
 }
 MILESTONE_TAGS: dict[MilestoneKind, str] = {
     MilestoneKind.PLACEMENT: "P", MilestoneKind.REMOVAL: "R", MilestoneKind.VISIT: "V", MilestoneKind.CUSTOM: "*",
-    MilestoneKind.FOLLOW_UP: "F",
+    MilestoneKind.FOLLOW_UP: "F", MilestoneKind.GOAL: "G",
 }
 # Regain after removal is the worry, so clinics look again 6 and 12 months later (health_data.md 6.3).
 FOLLOW_UP_MONTHS = (6, 12)
@@ -90,7 +91,14 @@ class Trends:
                                        FOLLOW_UP_LABELS[months]))
         if profile.id is not None:
             found += self.stored_milestones(profile.id)
+            found += self.goal_dates(profile.id)
         return sorted(found, key=lambda m: (m.day, m.kind.value))
+
+    def goal_dates(self, profile_id: int) -> list[Milestone]:
+        """The target dates of the programme's goals (``companion.store.programme``), as chart markers."""
+        rows = self._store.query("SELECT target_date FROM programme_goal WHERE profile_id = ? AND target_date IS NOT "
+                                 "NULL GROUP BY target_date ORDER BY target_date", (profile_id,))
+        return [Milestone(date.fromisoformat(r[0]), MilestoneKind.GOAL) for r in rows]
 
     # ----- goals ---------------------------------------------------------------------------------------
     def goal(self, profile: Profile, metric: Metric) -> float | None:

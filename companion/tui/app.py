@@ -330,6 +330,25 @@ def make_app(
     return CompanionApp(context)
 
 
+def prepare_graphics(home: Path) -> None:
+    """Progress photos (when turned on in config.toml) are drawn with the terminal's own graphics (Kitty, Sixel)
+    through textual-image, which has to ask the terminal what it supports before Textual takes the terminal
+    over. Only then is it loaded: for everyone else this costs one failed file read or a byte search."""
+    try:
+        raw = (home / "config.toml").read_bytes()
+    except OSError:
+        return
+    if b"photos" not in raw:
+        return
+    try:
+        import tomllib
+
+        if tomllib.loads(raw.decode("utf-8")).get("programme", {}).get("photos") is True:
+            import textual_image.renderable  # noqa: F401  (queries the terminal once)
+    except Exception:  # a malformed file is reported where it is used; the half-block fallback is always there
+        return
+
+
 def run_app(*, demo: bool = False, demo_workspace: DemoWorkspace | None = None) -> int:
     """Run the TUI; problems before the first screen become one line on stderr and exit code 1."""
     try:
@@ -337,6 +356,7 @@ def run_app(*, demo: bool = False, demo_workspace: DemoWorkspace | None = None) 
     except (StoreError, OSError) as exc:
         print(f"companion: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
+    prepare_graphics(app.context.home)
     app.run()
     if os.environ.get(EXIT_AFTER_FIRST_PAINT) and app.first_paint_ms is not None:
         print(f"first paint after {app.first_paint_ms:.0f} ms (at {app.first_paint_at:.6f})", file=sys.stderr)

@@ -42,6 +42,8 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
                N_("Consents, your data rights, export and deletion")),
     ScreenSpec("profile", N_("Profile"), "f9", "companion.tui.screens.profile", "ProfileScreen",
                N_("Your details and preferences")),
+    ScreenSpec("programme", N_("Programme"), "f11", "companion.tui.screens.programme", "ProgrammeScreen",
+               N_("Goals, measurements, medication, water, check-ins and reminders")),
     ScreenSpec("help", N_("Help"), "f10", "companion.tui.screens.help", "HelpScreen",
                N_("Keys, screens and where to get help")),
 )

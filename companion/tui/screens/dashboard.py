@@ -90,7 +90,15 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
     DashboardScreen.-wide #dash-top { layout: horizontal; }
     DashboardScreen.-wide #dash-outcome { width: 1fr; padding: 0 0 0 2; }
     DashboardScreen #dash-chart { height: 1fr; min-height: 5; }
+    DashboardScreen #dash-programme { height: auto; margin-top: 1; }
     """
+    #: Appended to the help: the programme lines (goals with dates, diet stage, water).
+    PROGRAMME_HELP = N_(
+        "**Programme** lines (under the figures, once the dashboard is drawn): each goal with a target date with the "
+        "weekly rate it needs against the actual rate of your trend and the projected date (*unrealistic* when it "
+        "needs more than programmes aim for), today's diet stage and your water. **G** on the chart's time axis "
+        "marks a goal's target date. The Programme screen (F11) has the details and the entry forms."
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -136,6 +144,8 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         if profile is None or profile.id is None:
             self.content_shown()
             return
+        if self.companion.first_paint_ms is not None:  # (before the first paint, after_first_paint loads them)
+            self._load_programme()
         # Demo mode: the DemoWorkspace computes the first data while the UI is still starting
         workspace = self.companion.context.extras.pop("dashboard_prefetch", None)
         prefetched = workspace.dashboard_snapshot if workspace is not None else None
@@ -158,7 +168,8 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
 
     def after_first_paint(self) -> None:
         """Called by the app once the first frame is on the terminal: load the figures behind a prepared view
-        (the chart's data, what the actions and the Trends screen work from)."""
+        (the chart's data, what the actions and the Trends screen work from), and the programme lines."""
+        self._load_programme()
         pending, self._complete_first_view = self._complete_first_view, None
         if pending is None:
             return
@@ -195,6 +206,21 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         if snapshot is None:
             snapshot = load_snapshot(self.store, profile, self.companion.clock.now())
         self.app.call_from_thread(self._present, snapshot)
+
+    @work(exclusive=True, group="dashboard-programme", thread=True, exit_on_error=False)
+    def _load_programme(self) -> None:
+        """The programme's lines (goals with dates, diet stage, water): loaded after the first paint, so the
+        programme's modules are never on the way to the first frame."""
+        from companion.tui.screens.programme import dashboard_lines
+
+        profile = self.profile
+        if profile is None or profile.id is None:
+            return
+        text = dashboard_lines(self.store, profile, self.companion.clock.now())
+        self.app.call_from_thread(self._note, "dash-programme", text)
+
+    def help_markdown(self) -> str:
+        return super().help_markdown() + "\n\n" + _(self.PROGRAMME_HELP)
 
     def _note(self, widget_id: str, text: Text | str | None) -> None:
         """Show ``text`` in the line ``widget_id`` (``dash-empty`` under the title, ``dash-inbox`` above the
