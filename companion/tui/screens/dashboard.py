@@ -71,6 +71,8 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         Binding("m", "add_milestone", _("Milestone"), id="trends-milestone",
                 tooltip=_("Add a clinic visit or another milestone"), show=False),
         Binding("r", "report", _("Report"), id="trends-report", tooltip=_("Save a progress report (SVG and Markdown)")),
+        Binding("c", "report_to_clinic", _("Report to clinic"), id="care-report-clinic", show=False,
+                tooltip=_("Send the progress report (PDF) to your clinic")),
         *(Binding(str(i + 1), f"chart_range('{key.value}')", _(RANGE_LABELS[key]), show=False,
                   id=f"dashboard-range-{key.value}", tooltip=_("Show {range}").format(range=_(RANGE_LABELS[key])))
           for i, key in enumerate(RangeKey)),
@@ -312,10 +314,17 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
     def action_report(self) -> None:
         save_report(self)
 
+    def action_report_to_clinic(self) -> None:
+        from companion.tui.screens.care import send_report_to_clinic
+
+        send_report_to_clinic(self)
+
     def palette_entries(self) -> list[PaletteCommand]:
         return trends_palette(self) + [
             (_("Trends: open chart"), _("The chart of the selected metric"), self.action_open_trends),
             (_("Trends: switch BMI classes"), _("WHO or Asian cut-offs"), self.action_toggle_bmi),
+            (_("Report: send to clinic"), _("The progress report as a PDF in your clinic conversation (c)"),
+             self.action_report_to_clinic),
         ]
 
 
