@@ -105,3 +105,123 @@ def _queued(screen: Any, path: Any) -> None:
     matrix_sync.send_now(screen.companion)
     screen.notify(_("Progress report queued for your clinic ({name}); it is sent with the next sync.").format(
         name=path.name))
+
+
+# ----- Support: describe a problem ---------------------------------------------------------------------
+class SupportDialog(ModalScreen[None]):
+    """Describe a problem; optionally attach the diagnostics bundle, shown in full before it is sent."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="support-cancel", tooltip=_("Close without sending")),
+        Binding("ctrl+s", "send", _("Send"), id="support-send", tooltip=_("Send the request")),
+    ]
+    DEFAULT_CSS = """
+    SupportDialog { align: center middle; }
+    SupportDialog > Vertical { width: 90; max-width: 100%; height: auto; max-height: 100%; padding: 1 2;
+                               border: thick $primary; background: $surface; }
+    SupportDialog #support-text { height: 8; }
+    SupportDialog #support-bundle { height: auto; max-height: 12; color: $foreground-muted; }
+    SupportDialog .-hidden { display: none; }
+    SupportDialog Horizontal { height: auto; margin-top: 1; }
+    SupportDialog Button { margin-right: 2; }
+    """
+
+    def __init__(self, store: Any, destination: str, channel: str, bundle: str | None, consent_note: str) -> None:
+        super().__init__()
+        self.store = store
+        self.destination = destination
+        self.channel = channel
+        self.bundle = bundle
+        self.consent_note = consent_note
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+        from textual.widgets import Checkbox, TextArea
+
+        with Vertical():
+            yield Label(_("Describe the problem"), classes="section-title")
+            where = (_("It is sent to {address} in your clinic conversation.") if self.channel == "message" else
+                     _("It is saved as a file for you to send to {address} (Companion can only message your "
+                       "clinic's account)."))
+            yield Static(safe_text(where.format(address=self.destination), max_length=400))
+            yield TextArea(id="support-text")
+            yield Checkbox(_("Attach diagnostics (app version, platform, recent errors; no health data)"),
+                           id="support-diagnostics", disabled=self.bundle is None)
+            if self.bundle is None:
+                yield Static(safe_text(self.consent_note, max_length=400), id="support-consent-note")
+            with VerticalScroll(id="support-bundle", classes="-hidden"):
+                yield Static(safe_text(self.bundle or "", max_length=8000), id="support-bundle-text")
+            with Horizontal():
+                yield Button(_("Send"), id="support-send-button", variant="primary")
+                yield Button(_("Cancel"), id="support-cancel-button")
+
+    def on_mount(self) -> None:
+        from textual.widgets import TextArea
+
+        self.query_one("#support-text", TextArea).focus()
+
+    @on(Button.Pressed, "#support-cancel-button")
+    def _cancel_button(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_checkbox_changed(self, event: Any) -> None:
+        # the bundle is shown in full as soon as it is chosen: nothing leaves that the person has not seen
+        self.query_one("#support-bundle").set_class(not event.value, "-hidden")
+
+    @on(Button.Pressed, "#support-send-button")
+    def _send_button(self) -> None:
+        self.action_send()
+
+    def action_send(self) -> None:
+        from textual.widgets import Checkbox, TextArea
+
+        text = self.query_one("#support-text", TextArea).text
+        if not text.strip():
+            self.notify(_("Describe the problem first."), severity="warning")
+            return
+        attach = self.query_one("#support-diagnostics", Checkbox).value
+        self._submit(text, self.bundle if attach else None)
+
+    @work(thread=True, group="care-support", exit_on_error=False)
+    def _submit(self, text: str, bundle: str | None) -> None:
+        from companion.care import support
+
+        try:
+            sent = support.send(self.store, text, diagnostics=bundle)
+        except Exception as exc:  # consent withdrawn, disk full...: shown, the text stays in the box
+            self.app.call_from_thread(self.notify, str(exc), title=_("Not sent"), severity="error")
+            return
+        self.app.call_from_thread(self._done, sent)
+
+    def _done(self, sent: Any) -> None:
+        from companion.care.support import outcome_text
+
+        if sent.destination.channel == "message":
+            from companion.tui.services import matrix_sync
+
+            matrix_sync.send_now(self.app)
+        self.app.notify(outcome_text(sent), title=_("Support request"), timeout=12)
+        self.dismiss(None)
+
+
+def open_support(screen: Any) -> None:
+    """The Support dialog (the diagnostics bundle is prepared only when the consent is given)."""
+    from companion.care.support import bundle_text, destination, diagnostics_bundle
+    from companion.config import ConfigError
+    from companion.privacy import ProcessingNotAllowed
+
+    store = screen.store
+    try:
+        where = destination(store)
+    except ConfigError as exc:
+        screen.notify(str(exc), severity="error")
+        return
+    bundle, note = None, ""
+    try:
+        bundle = bundle_text(diagnostics_bundle(store))
+    except ProcessingNotAllowed as exc:
+        note = str(exc)
+    screen.app.push_screen(SupportDialog(store, where.address, where.channel, bundle, note))

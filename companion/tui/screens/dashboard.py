@@ -319,12 +319,19 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
 
         send_report_to_clinic(self)
 
+    def action_support(self) -> None:
+        from companion.tui.screens.care import open_support
+
+        open_support(self)
+
     def palette_entries(self) -> list[PaletteCommand]:
         return trends_palette(self) + [
             (_("Trends: open chart"), _("The chart of the selected metric"), self.action_open_trends),
             (_("Trends: switch BMI classes"), _("WHO or Asian cut-offs"), self.action_toggle_bmi),
             (_("Report: send to clinic"), _("The progress report as a PDF in your clinic conversation (c)"),
              self.action_report_to_clinic),
+            (_("Support: describe a problem"), _("Ask your clinic's or provider's support for help"),
+             self.action_support),
         ]
 
 
