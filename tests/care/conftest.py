@@ -49,3 +49,18 @@ async def settle(pilot: Any) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def deliver(store: Any) -> int:
+    """Sync with the real homeserver (joining the clinic's room) and send the outbox; how many were sent."""
+    import asyncio
+
+    from companion.messaging.service import Messenger
+
+    async def run() -> int:
+        async with Messenger(store) as m:
+            await m.sync_once()
+            await m.sync_once()
+            return (await m.flush(deadline_s=30)).sent
+
+    return asyncio.run(run())

@@ -3,8 +3,6 @@ and says clearly why not when there is no login or no share-clinic consent."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from pypdf import PdfReader
 
@@ -12,13 +10,11 @@ from companion.care.clinic_report import NotLoggedIn, check_ready, queue_report
 from companion.privacy import ProcessingNotAllowed
 from companion.store.messages import Messages
 
-from .conftest import NOW, add_person, settle
+from .conftest import NOW, add_person, deliver, settle
 
 
 def test_the_pdf_reaches_the_clinic_room(logged_in, clinic, patient, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import io
-
-    from companion.messaging.service import Messenger
 
     profile = add_person(logged_in)
     clinic.join(patient.room_id)
@@ -27,13 +23,7 @@ def test_the_pdf_reaches_the_clinic_room(logged_in, clinic, patient, tmp_path) -
     item = next(i for i in Messages(logged_in).outbox() if i.txn_id == queued.txn_id)
     assert item.content["msgtype"] == "m.file" and item.content["info"]["mimetype"] == "application/pdf"
 
-    async def deliver() -> int:
-        async with Messenger(logged_in) as m:
-            await m.sync_once()
-            await m.sync_once()
-            return (await m.flush(deadline_s=30)).sent
-
-    assert asyncio.run(deliver()) == 1
+    assert deliver(logged_in) == 1
     row = Messages(logged_in).by_txn(queued.txn_id)
     assert row is not None and row.status == "sent"
     event = next(e for e in clinic.messages(patient.room_id) if e["content"].get("msgtype") == "m.file")
@@ -58,28 +48,19 @@ def test_refused_without_consent_or_login(store) -> None:  # type: ignore[no-unt
     assert Messages(store).outbox() == [] and not (store.home / "reports").exists()
 
 
-async def test_dashboard_key_without_consent(store, care_app) -> None:  # type: ignore[no-untyped-def]
-    add_person(store, share_clinic=False)
+@pytest.mark.parametrize(("share_clinic", "notice"), [
+    (False, "needs your consent for: Sharing with your clinic"),
+    (True, "Messaging with your clinic is not set up"),  # consent given, but no login
+])
+async def test_dashboard_key_refused(store, care_app, share_clinic, notice) -> None:  # type: ignore[no-untyped-def]
+    add_person(store, share_clinic=share_clinic)
     app = care_app(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        messages = [str(n.message) for n in app._notifications]
-        assert any("needs your consent for: Sharing with your clinic" in m for m in messages)
+        assert any(notice in str(n.message) for n in app._notifications)
         assert type(app.screen).__name__ == "DashboardScreen"  # no dialog, nothing queued
-        assert Messages(store).outbox() == []
-
-
-async def test_dashboard_key_without_login(store, care_app) -> None:  # type: ignore[no-untyped-def]
-    add_person(store)
-    app = care_app(store)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        assert any("Messaging with your clinic is not set up" in str(n.message) for n in app._notifications)
-        assert type(app.screen).__name__ == "DashboardScreen"
         assert Messages(store).outbox() == []
 
 

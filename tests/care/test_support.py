@@ -4,7 +4,6 @@ and after confirmation; kept in the store, exported and erased like other data."
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 
@@ -17,7 +16,7 @@ from companion.privacy.erasure import erase_category
 from companion.privacy.export import export
 from companion.store.support import SupportRepo
 
-from .conftest import add_person, settle
+from .conftest import add_person, deliver, settle
 
 
 def _config(home, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -82,21 +81,13 @@ def test_exported_and_erased_like_other_data(store) -> None:  # type: ignore[no-
 
 
 def test_sent_in_the_clinic_conversation(logged_in, clinic, patient) -> None:  # type: ignore[no-untyped-def]
-    from companion.messaging.service import Messenger
-
     add_person(logged_in)
     clinic.join(patient.room_id)
     _config(logged_in.home, f'[support]\nmatrix_id = "{clinic.user_id}"\n')
     sent = support.send(logged_in, "I cannot see my goal line")
     assert sent.destination.channel == "message" and sent.txn_id and sent.file is None
 
-    async def deliver() -> int:
-        async with Messenger(logged_in) as m:
-            await m.sync_once()
-            await m.sync_once()
-            return (await m.flush(deadline_s=30)).sent
-
-    assert asyncio.run(deliver()) == 1
+    assert deliver(logged_in) == 1
     bodies = [e["content"]["body"] for e in clinic.messages(patient.room_id)]
     assert any(b.startswith("Support request from Companion") and "I cannot see my goal line" in b
                for b in bodies)

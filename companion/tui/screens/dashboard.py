@@ -56,8 +56,9 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         "Keys: **enter** or **t** open the chart of the selected metric, **1**–**7** change the chart range "
         "(7 d, 30 d, 90 d, 1 y, all, since placement, custom), **+**/**-** zoom, **←**/**→** move, **g** set "
         "your goal weight, **b** switch BMI classes (WHO / Asian cut-offs), **p** switch profile, **n** add a "
-        "family member, **m** add a milestone, **r** save a progress report. Every action is also in the "
-        "command palette (ctrl+p) under \"Trends:\"."
+        "family member, **m** add a milestone, **r** save a progress report, **c** send it to your clinic as "
+        "a PDF. Every action is also in the command palette (ctrl+p) under \"Trends:\" (and \"Report:\", "
+        "\"Support:\" to ask for help)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "open_trends", _("Chart"), id="trends-open", tooltip=_("Open the chart of the selected metric")),
