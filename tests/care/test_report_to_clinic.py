@@ -59,7 +59,7 @@ async def test_dashboard_key_refused(store, care_app, share_clinic, notice) -> N
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        assert any(notice in str(n.message) for n in app._notifications)
+        assert any(notice in str(n.message) and n.markup is False for n in app._notifications)
         assert type(app.screen).__name__ == "DashboardScreen"  # no dialog, nothing queued
         assert Messages(store).outbox() == []
 

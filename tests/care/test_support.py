@@ -146,6 +146,7 @@ async def test_support_dialog_shows_the_bundle_then_saves(store, care_app) -> No
 
     add_person(store)
     store.consents.record("diagnostics", "grant", "1.0", "test")
+    _config(store.home, '[support]\nmatrix_id = "@help:[red]x[/red]"\n')
     app = care_app(store)
     async with app.run_test(size=(110, 40)) as pilot:
         await settle(pilot)
@@ -168,7 +169,8 @@ async def test_support_dialog_shows_the_bundle_then_saves(store, care_app) -> No
         assert not isinstance(app.screen, SupportDialog)
         [row] = SupportRepo(store).all()
         assert row.body == "The [b]scale[/b] stopped pairing" and row.diagnostics and "app_version" in row.diagnostics
-        assert any("saved to" in str(n.message) for n in app._notifications)
+        [note] = [n for n in app._notifications if "saved to" in str(n.message)]
+        assert "[red]x[/red]" in note.message and note.markup is False  # the configured address is plain text
 
 
 async def test_support_dialog_without_diagnostics_consent(store, care_app) -> None:  # type: ignore[no-untyped-def]

@@ -67,12 +67,12 @@ def send_report_to_clinic(screen: Any) -> None:
 
     profile = screen.profile
     if profile is None:
-        screen.notify(_("There is no profile to report on yet."), severity="warning")
+        screen.notify(_("There is no profile to report on yet."), severity="warning", markup=False)
         return
     try:
         clinic = check_ready(screen.store)
     except (NotLoggedIn, ProcessingNotAllowed) as exc:
-        screen.notify(str(exc), title=_("Report not sent"), severity="warning", timeout=10)
+        screen.notify(str(exc), title=_("Report not sent"), severity="warning", timeout=10, markup=False)
         return
 
     def answered(yes: bool | None) -> None:
@@ -94,7 +94,8 @@ def _queue_report(screen: Any, profile: Any) -> None:
     try:
         queued = queue_report(screen.store, profile, screen.companion.clock.now())
     except Exception as exc:  # consent withdrawn meanwhile, disk full...: shown, never a traceback
-        screen.app.call_from_thread(screen.notify, str(exc), title=_("Report not sent"), severity="error")
+        screen.app.call_from_thread(screen.notify, str(exc), title=_("Report not sent"), severity="error",
+                                    markup=False)
         return
     screen.app.call_from_thread(_queued, screen, queued.path)
 
@@ -104,7 +105,7 @@ def _queued(screen: Any, path: Any) -> None:
 
     matrix_sync.send_now(screen.companion)
     screen.notify(_("Progress report queued for your clinic ({name}); it is sent with the next sync.").format(
-        name=path.name))
+        name=path.name), markup=False)
 
 
 # ----- Support: describe a problem ---------------------------------------------------------------------
@@ -180,7 +181,7 @@ class SupportDialog(ModalScreen[None]):
 
         text = self.query_one("#support-text", TextArea).text
         if not text.strip():
-            self.notify(_("Describe the problem first."), severity="warning")
+            self.notify(_("Describe the problem first."), severity="warning", markup=False)
             return
         attach = self.query_one("#support-diagnostics", Checkbox).value
         self._submit(text, self.bundle if attach else None)
@@ -192,7 +193,7 @@ class SupportDialog(ModalScreen[None]):
         try:
             sent = support.send(self.store, text, diagnostics=bundle)
         except Exception as exc:  # consent withdrawn, disk full...: shown, the text stays in the box
-            self.app.call_from_thread(self.notify, str(exc), title=_("Not sent"), severity="error")
+            self.app.call_from_thread(self.notify, str(exc), title=_("Not sent"), severity="error", markup=False)
             return
         self.app.call_from_thread(self._done, sent)
 
@@ -203,7 +204,7 @@ class SupportDialog(ModalScreen[None]):
             from companion.tui.services import matrix_sync
 
             matrix_sync.send_now(self.app)
-        self.app.notify(outcome_text(sent), title=_("Support request"), timeout=12)
+        self.app.notify(outcome_text(sent), title=_("Support request"), timeout=12, markup=False)
         self.dismiss(None)
 
 
@@ -217,7 +218,7 @@ def open_support(screen: Any) -> None:
     try:
         where = destination(store)
     except ConfigError as exc:
-        screen.notify(str(exc), severity="error")
+        screen.notify(str(exc), severity="error", markup=False)
         return
     bundle, note = None, ""
     try:
