@@ -1,4 +1,4 @@
-"""``companion report [--format svg|md] [--output PATH|-]``: the one-page progress report."""
+"""``companion report [--format svg|md|pdf] [--output PATH|-]``: the one-page progress report."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from companion.i18n import _
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("report", help=_("save a one-page progress report (SVG or Markdown)"))
-    parser.add_argument("--format", choices=["svg", "md"], default="svg", help=_("svg (default) or md"))
+    parser = subparsers.add_parser("report", help=_("save a one-page progress report (SVG, Markdown or PDF)"))
+    parser.add_argument("--format", choices=["svg", "md", "pdf"], default="svg", help=_("svg (default), md or pdf"))
     parser.add_argument("--output", metavar="PATH", default=None,
                         help=_("file to write, or - for standard output (default: the reports folder)"))
     parser.add_argument("--json", action="store_true", help=_("print where the report went as JSON"))
@@ -24,7 +24,7 @@ def _report(args: argparse.Namespace) -> int:
     from companion.cli._common import CliError, open_store, print_json, require_profile
     from companion.clock import SYSTEM_CLOCK
     from companion.privacy import ProcessingNotAllowed
-    from companion.trends.report import report_bytes
+    from companion.trends.report import report_bytes, save_atomically
 
     with open_store() as store:
         profile = require_profile(store)
@@ -42,9 +42,7 @@ def _report(args: argparse.Namespace) -> int:
             f"progress-{now.strftime('%Y-%m-%d')}.{args.format}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(content)
-            tmp.replace(path)
+            save_atomically(path, content)
         except OSError as exc:
             raise CliError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
         store.audit.record("export", "progress-report", f"progress report ({args.format})")

@@ -13,7 +13,8 @@ CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file",
                     "medication_log", "medication_plan", "water_intake", "symptom_checkin", "programme_note",
                     "reminder_fired", "reminder", "progress_photo"),
-    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account"),
+    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account",
+                 "support_answer", "support_request"),
     "location": ("geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),
 }

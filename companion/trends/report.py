@@ -1,8 +1,9 @@
 """The one-page progress report: key figures plus the weight chart, as a self-contained SVG and as Markdown.
 
-``render_svg`` / ``render_markdown`` are pure (data in, text out, deterministic for snapshot tests);
-``collect`` reads through the store's repositories and ``write_reports`` saves both files.
-The messaging capability can attach the bytes of ``report_bytes(store, profile, now, "svg")``.
+``render_svg`` / ``render_markdown`` (and ``report_pdf.render_pdf``, the same content as a one-page PDF) are
+pure (data in, text out, deterministic for snapshot tests); ``collect`` reads through the store's repositories
+and ``write_reports`` saves the files.
+The messaging capability can attach the bytes of ``report_bytes(store, profile, now, "pdf")``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from companion.store import Store
 
 PAGE_W, PAGE_H = 794, 1123  # A4 at 96 dpi
-FORMATS = ("svg", "md")
+FORMATS = ("svg", "md")  # what the dashboard's **r** writes
+ALL_FORMATS = ("svg", "md", "pdf")  # ``report_bytes`` / ``companion report --format``
 
 SVG_NS = "http://www.w3.org/2000/svg"  # the SVG namespace (a name, never fetched)
 
@@ -313,12 +315,31 @@ def _svg_chart(r: ReportData, x0: int, y0: int, w: int, h: int) -> list[str]:
     return out
 
 
+def render(r: ReportData, fmt: str) -> bytes:
+    """The report in ``fmt`` (svg, md or pdf) as bytes."""
+    if fmt == "pdf":
+        from companion.trends.report_pdf import render_pdf
+
+        return render_pdf(r)
+    return (render_svg(r) if fmt == "svg" else render_markdown(r)).encode("utf-8")
+
+
 def report_bytes(store: Store, profile: Profile, now: datetime, fmt: str = "svg") -> bytes:
-    if fmt not in FORMATS:
-        raise ValueError(_("Unknown report format {fmt}; use svg or md.").format(fmt=fmt))
-    data = collect(store, profile, now)
-    text = render_svg(data) if fmt == "svg" else render_markdown(data)
-    return text.encode("utf-8")
+    if fmt not in ALL_FORMATS:
+        raise ValueError(_("Unknown report format {fmt}; use svg, md or pdf.").format(fmt=fmt))
+    return render(collect(store, profile, now), fmt)
+
+
+def save_atomically(path: Path, content: bytes) -> Path:
+    """Write ``content`` under a temporary name next to ``path``, then rename (never a half file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(content)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_reports(store: Store, profile: Profile, now: datetime, directory: Path | None = None,
@@ -330,10 +351,6 @@ def write_reports(store: Store, profile: Profile, now: datetime, directory: Path
     paths = []
     for fmt in formats:
         path = folder / f"progress-{now.strftime('%Y-%m-%d')}.{fmt}"
-        text = render_svg(data) if fmt == "svg" else render_markdown(data)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        paths.append(path)
+        paths.append(save_atomically(path, render(data, fmt)))
     store.audit.record("export", "progress-report", f"progress report ({', '.join(formats)})")
     return paths

@@ -56,8 +56,9 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         "Keys: **enter** or **t** open the chart of the selected metric, **1**–**7** change the chart range "
         "(7 d, 30 d, 90 d, 1 y, all, since placement, custom), **+**/**-** zoom, **←**/**→** move, **g** set "
         "your goal weight, **b** switch BMI classes (WHO / Asian cut-offs), **p** switch profile, **n** add a "
-        "family member, **m** add a milestone, **r** save a progress report. Every action is also in the "
-        "command palette (ctrl+p) under \"Trends:\"."
+        "family member, **m** add a milestone, **r** save a progress report, **c** send it to your clinic as "
+        "a PDF. Every action is also in the command palette (ctrl+p) under \"Trends:\" (and \"Report:\", "
+        "\"Support:\" to ask for help)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "open_trends", _("Chart"), id="trends-open", tooltip=_("Open the chart of the selected metric")),
@@ -71,6 +72,8 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
         Binding("m", "add_milestone", _("Milestone"), id="trends-milestone",
                 tooltip=_("Add a clinic visit or another milestone"), show=False),
         Binding("r", "report", _("Report"), id="trends-report", tooltip=_("Save a progress report (SVG and Markdown)")),
+        Binding("c", "report_to_clinic", _("Report to clinic"), id="care-report-clinic", show=False,
+                tooltip=_("Send the progress report (PDF) to your clinic")),
         *(Binding(str(i + 1), f"chart_range('{key.value}')", _(RANGE_LABELS[key]), show=False,
                   id=f"dashboard-range-{key.value}", tooltip=_("Show {range}").format(range=_(RANGE_LABELS[key])))
           for i, key in enumerate(RangeKey)),
@@ -338,10 +341,24 @@ class DashboardScreen(ScreenPalette, CompanionScreen):
     def action_report(self) -> None:
         save_report(self)
 
+    def action_report_to_clinic(self) -> None:
+        from companion.tui.screens.care import send_report_to_clinic
+
+        send_report_to_clinic(self)
+
+    def action_support(self) -> None:
+        from companion.tui.screens.care import open_support
+
+        open_support(self)
+
     def palette_entries(self) -> list[PaletteCommand]:
         return trends_palette(self) + [
             (_("Trends: open chart"), _("The chart of the selected metric"), self.action_open_trends),
             (_("Trends: switch BMI classes"), _("WHO or Asian cut-offs"), self.action_toggle_bmi),
+            (_("Report: send to clinic"), _("The progress report as a PDF in your clinic conversation (c)"),
+             self.action_report_to_clinic),
+            (_("Support: describe a problem"), _("Ask your clinic's or provider's support for help"),
+             self.action_support),
         ]
 
 
