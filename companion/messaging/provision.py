@@ -64,8 +64,11 @@ class ProvisionResult:
         }
 
 
-def room_payload(patient: str, clinic: str, retention_ms: int = TWO_YEARS_MS) -> dict[str, Any]:
-    """The ``createRoom`` body for a patient's clinic room."""
+def room_payload(
+    patient: str, clinic: str, retention_ms: int = TWO_YEARS_MS, *, encrypted: bool = True
+) -> dict[str, Any]:
+    """The ``createRoom`` body for a patient's clinic room: end-to-end encrypted (Megolm) by default, so
+    only the patient's and the staff's devices can read it; retention and power levels stay locked."""
     locked = {
         "m.room.retention": 100,
         "m.room.power_levels": 100,
@@ -86,6 +89,11 @@ def room_payload(patient: str, clinic: str, retention_ms: int = TWO_YEARS_MS) ->
         "initial_state": [
             {"type": "m.room.retention", "state_key": "", "content": {"max_lifetime": retention_ms}},
             {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+            *(
+                [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]
+                if encrypted
+                else []
+            ),
         ],
         "power_level_content_override": {
             "users_default": 0,
@@ -119,6 +127,7 @@ async def provision_patient(
     transport: httpx.AsyncBaseTransport | None = None,
     registration_token: bool = False,
     token_valid_days: int = 14,
+    encrypted: bool = True,
 ) -> ProvisionResult:
     """Create or reuse the patient's account (or, with ``registration_token``, a one-time token the patient
     registers with themselves, so the clinic never knows their password) and their room; idempotent."""
@@ -157,14 +166,14 @@ async def provision_patient(
                 json_body={"password": password, "admin": False, "deactivated": False},
             )
             created = True
-        room_id, reused = await _room_for(clinic, clinic_mxid, mxid, retention_ms)
+        room_id, reused = await _room_for(clinic, clinic_mxid, mxid, retention_ms, encrypted)
         return ProvisionResult(
             clinic.homeserver, clinic_mxid, mxid, room_id, created, password, token, reused
         )
 
 
 async def _room_for(
-    clinic: MatrixClient, clinic_mxid: str, patient: str, retention_ms: int
+    clinic: MatrixClient, clinic_mxid: str, patient: str, retention_ms: int, encrypted: bool = True
 ) -> tuple[str, bool]:
     try:
         direct = await clinic.request("GET", f"{CLIENT}/user/{q(clinic_mxid)}/account_data/m.direct")
@@ -180,7 +189,7 @@ async def _room_for(
             continue
         if clinic_mxid in (members.get("joined") or {}) and state.get("membership") in ("invite", "join"):
             return room_id, True
-    room_id = await clinic.create_room(room_payload(patient, clinic_mxid, retention_ms))
+    room_id = await clinic.create_room(room_payload(patient, clinic_mxid, retention_ms, encrypted=encrypted))
     rooms = direct.get(patient) if isinstance(direct.get(patient), list) else []
     direct[patient] = [*rooms, room_id]
     await clinic.put_account_data("m.direct", direct)

@@ -59,6 +59,7 @@ class SyncReport:
     encrypted: bool = False
     typing: list[str] = field(default_factory=list)
     read_by_clinic: str | None = None
+    e2ee_warnings: list[str] = field(default_factory=list)  # e2ee hook: plain sentences (changed keys, ...)
 
     def notices(self) -> list[str]:
         out = [
@@ -67,6 +68,7 @@ class SyncReport:
         ]
         if self.encrypted:
             out.append(str(EncryptedRoomUnsupported()))
+        out.extend(self.e2ee_warnings)
         return out
 
 
@@ -88,6 +90,19 @@ class Messenger:
         self.account, self.client = open_client(store, transport=transport, password=password)
         self.rate_limited = 0
         self._send_lock: asyncio.Lock | None = None
+        self._crypto: Any = None  # e2ee hook: companion.messaging.crypto.engine.Encryption, made when first used
+
+    # ----- e2ee hook (companion/messaging/crypto) ------------------------------------------------------
+    def e2ee(self) -> Any:
+        """This device's end-to-end encryption (vodozemac), created on first use (keeps start-up light)."""
+        if self._crypto is None:
+            from companion.messaging.crypto.engine import Encryption
+
+            self._crypto = Encryption(
+                self.store, self.client, self.account.user_id, self.account.device_id, self._now
+            )
+        return self._crypto
+    # ----- end of e2ee hook ----------------------------------------------------------------------------
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -139,6 +154,7 @@ class Messenger:
             if exc.status in (400, 404) and "filter" in exc.error.lower():  # e.g. the server forgot it
                 self.repo.set_filter_id(None)
             raise
+        await self.e2ee().process_sync(body)  # e2ee hook: keys, to-device, timelines decrypted in place
         try:
             batch = parse_sync(body, self.account.user_id)
         except ValueError as exc:
@@ -148,7 +164,7 @@ class Messenger:
         clinic = self.account.clinic_mxid
         for invite in batch.invites:
             known = self.repo.room(invite.room_id)
-            if invite.inviter == clinic and not invite.encrypted:
+            if invite.inviter == clinic:  # encrypted rooms too (e2ee)
                 await self.client.join(invite.room_id)
                 self.repo.upsert_room(invite.room_id, now, clinic_mxid=clinic, membership="join")
                 report.joined.append(invite.room_id)
@@ -177,8 +193,6 @@ class Messenger:
             fields: dict[str, Any] = {"membership": "join"}
             if update.encrypted and not room.encrypted:
                 fields["encrypted"] = True
-            if update.encrypted or room.encrypted:
-                report.encrypted = True
             if update.retention_ms is not None:
                 fields["retention_ms"] = update.retention_ms
             if update.name is not None:
@@ -202,6 +216,7 @@ class Messenger:
             if known is not None and known.membership == "join":
                 self.repo.upsert_room(room_id, now, membership="leave")
         report.new_messages = self.repo.apply_sync(batch.next_batch, messages)
+        report.e2ee_warnings = self.e2ee().take_warnings()
         return report
 
     async def _clinic_is_member(self, room_id: str) -> bool:
@@ -215,6 +230,7 @@ class Messenger:
         """A limited incremental sync skipped events: page back until we meet what we have (bounded)."""
         for _page in range(20):
             body = await self.client.messages(room_id, start=token, limit=HISTORY_PAGE)
+            await self._decrypt_page(room_id, body)
             messages, end, _enc = parse_history(body, room_id, self.account.user_id)
             added = self.repo.apply_sync(None, messages)
             if end is None or added < len(messages) or not messages:
@@ -231,6 +247,7 @@ class Messenger:
         total, pages = 0, 0
         while token is not None and (max_pages is None or pages < max_pages):
             body = await self.client.messages(room.room_id, start=token, limit=HISTORY_PAGE)
+            await self._decrypt_page(room.room_id, body)
             messages, end, encrypted = parse_history(body, room.room_id, self.account.user_id)
             if encrypted:
                 self.repo.upsert_room(room.room_id, self._now(), encrypted=True)
@@ -240,6 +257,13 @@ class Messenger:
             token = None if done else end
             pages += 1
         return total
+
+    async def _decrypt_page(self, room_id: str, body: dict[str, Any]) -> None:
+        """e2ee hook: a ``/messages`` page's encrypted events are decrypted in place before parsing."""
+        chunk = body.get("chunk")
+        if isinstance(chunk, list):
+            await self.e2ee().decrypt_events(room_id, chunk)
+            await self.e2ee().send_key_requests()
 
     # ----- sending -------------------------------------------------------------------------------------
     def _room_for(self, item: OutboxItem) -> RoomInfo | None:
@@ -289,16 +313,17 @@ class Messenger:
                 waiting += 1
                 last_error = str(NoClinicRoom())
                 continue
-            if room.encrypted:
-                self.repo.mark_outbox_state(item.txn_id, "failed", str(EncryptedRoomUnsupported()))
-                failed += 1
-                continue
             try:
                 content = item.content
-                if content.get("msgtype") == "m.file" and "url" not in content:
-                    content = await self._upload(item)
+                if content.get("msgtype") == "m.file" and "url" not in content and "file" not in content:
+                    content = await self._upload(item, encrypted=room.encrypted)
                 self.repo.set_outbox_content(item.txn_id, content, room.room_id)
-                event_id = await self.client.send(room.room_id, item.txn_id, content)
+                if room.encrypted:  # e2ee hook: Megolm-encrypt for the room's devices
+                    wire = await self.e2ee().encrypt(room.room_id, content)
+                    event_id = await self.client.send(room.room_id, item.txn_id, wire, "m.room.encrypted")
+                    self.e2ee().mark_own(event_id)
+                else:
+                    event_id = await self.client.send(room.room_id, item.txn_id, content)
             except MatrixError as exc:
                 last_error = str(exc)
                 if exc.status == 429:
@@ -336,7 +361,7 @@ class Messenger:
     def _retry_later(self, item: OutboxItem, now: int, error: str) -> None:
         self.repo.mark_retry(item.txn_id, now + int(backoff_s(item.attempts) * 1000), error)
 
-    async def _upload(self, item: OutboxItem) -> dict[str, Any]:
+    async def _upload(self, item: OutboxItem, *, encrypted: bool = False) -> dict[str, Any]:
         if not item.file_path:
             raise AttachmentError(_("The file to send is missing."))
         path = Path(item.file_path)
@@ -356,8 +381,17 @@ class Messenger:
             ) from None
         info = dict(item.content.get("info") or {})
         mimetype = str(info.get("mimetype") or "application/octet-stream")
-        uri = await self.client.upload(data, path.name, mimetype)
         info["size"] = len(data)
+        if encrypted:  # e2ee hook: AES-256-CTR, the key travels inside the (Megolm-encrypted) event
+            from companion.messaging.crypto.attachments import encrypt_attachment
+
+            ciphertext, file = encrypt_attachment(data)
+            uri = await self.client.upload(ciphertext, "encrypted", "application/octet-stream")
+            file["url"] = uri
+            self.e2ee().repo.save_attachment_key(uri, file)
+            content = {k: v for k, v in item.content.items() if k != "url"}
+            return {**content, "file": file, "info": info}
+        uri = await self.client.upload(data, path.name, mimetype)
         return {**item.content, "url": uri, "info": info}
 
     async def flush(self, *, deadline_s: float = 60.0) -> SendReport:
@@ -409,6 +443,14 @@ class Messenger:
             raise AttachmentError(_("{folder} is not a folder.").format(folder=folder))
         limit = await self.media_limit()
         data, _ctype = await self.client.download(item["mxc_uri"], max_bytes=limit + 1)
+        file_key = self.e2ee().repo.attachment_key(item["mxc_uri"])  # e2ee hook: encrypted attachment
+        if file_key is not None:
+            from companion.messaging.crypto.attachments import AttachmentKeyError, decrypt_attachment
+
+            try:
+                data = decrypt_attachment(data, file_key)
+            except AttachmentKeyError as exc:
+                raise AttachmentError(str(exc)) from None
         name = safe_filename(item["filename"])
         target = folder / name
         stem, suffix = target.stem, target.suffix

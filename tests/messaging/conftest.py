@@ -110,7 +110,9 @@ def patient(clinic: Clinic) -> Patient:
     from companion.messaging.provision import provision_patient
 
     name = unique("pat")
-    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name))
+    # A plain room: these tests read the conversation as a raw HTTP client. Encrypted rooms (the default)
+    # are tested with an end-to-end capable clinic client in test_e2ee_*.py.
+    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name, encrypted=False))
     assert result.password
     return Patient(name, result.patient_mxid, result.password, result.room_id)
 

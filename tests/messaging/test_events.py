@@ -177,7 +177,9 @@ def test_synapse_module_policy() -> None:
             self.kwargs = kwargs
 
     policy = CompanionRoomPolicy(CompanionRoomPolicy.parse_config({"staff_users": [CLINIC]}), Api())
-    assert not policy.decide("m.room.encryption", CLINIC, True)
+    assert policy.decide("m.room.encryption", CLINIC, True)  # encryption allowed by default (issue #18)
+    strict = CompanionRoomPolicy({"staff_users": [CLINIC], "block_encryption": True}, Api())
+    assert not strict.decide("m.room.encryption", CLINIC, True)
     assert not policy.decide("m.room.retention", ME, True)
     assert policy.decide("m.room.retention", CLINIC, True)
     assert policy.decide("m.room.message", ME, False)
