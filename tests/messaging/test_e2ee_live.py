@@ -7,8 +7,6 @@ Synapse's own database holds no plaintext of what was said.
 from __future__ import annotations
 
 import asyncio
-import base64
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
