@@ -7,6 +7,8 @@ Synapse's own database holds no plaintext of what was said.
 from __future__ import annotations
 
 import asyncio
+import base64
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +96,71 @@ def test_companion_and_nio_read_each_other(patient_store, staff, enc_patient) ->
             assert E2eeRepo(store).trust_for([own.event_id])[own.event_id].verified
 
     asyncio.run(scenario())
+
+
+def synapse_event_bodies(synapse: Any) -> list[str]:
+    """Every event JSON Synapse stored (its own SQLite database), for the no-plaintext checks."""
+    with sqlite3.connect(f"file:{synapse.directory / 'homeserver.db'}?mode=ro", uri=True) as db:
+        return [row[0] for row in db.execute("SELECT json FROM event_json")]
+
+
+def test_attachments_rotation_and_nothing_readable_on_the_server(  # type: ignore[no-untyped-def]
+    patient_store, staff, enc_patient, clinic, synapse, nio_py, tmp_path
+) -> None:
+    store = patient_store
+    room = enc_patient.room_id
+    secret_text = f"Mijn bloeddruk is 150/95 {unique('bp')}"
+    report = tmp_path / "weegverslag.csv"
+    report_bytes = b"date,kg\n2026-12-01,81.4\n" + unique("csv").encode()
+    report.write_bytes(report_bytes)
+    scan_bytes = b"%PDF-1.4 lab results " + unique("pdf").encode()
+
+    async def scenario() -> None:
+        async with Messenger(store) as m:
+            await m.sync_once()
+            await m.sync_once()
+            # Companion → clinic: text and an encrypted file.
+            queue_message(store, secret_text)
+            from companion.messaging.outbox import queue_file
+
+            queue_file(store, report)
+            assert (await m.send_pending()).sent == 2
+            assert staff.call("wait_for", body=secret_text, seconds=20).get("decrypted")
+            got = staff.call("wait_for", body="weegverslag.csv", seconds=20)
+            assert got.get("kind") == "file", got
+            data = staff.call("download", url=got["url"], key=got["key"], hashes=got["hashes"], iv=got["iv"])
+            assert base64.b64decode(data["data"]) == report_bytes
+            first_session = E2eeRepo(store).outbound(room)
+            assert first_session is not None
+            # Clinic → Companion: an encrypted file (defect 7: content.file with the key in the event).
+            staff.call("send_file", room_id=room, data_b64=base64.b64encode(scan_bytes).decode(), name="lab.pdf")
+            await sync_until(m, lambda: "lab.pdf" in bodies(store))
+            saved = await m.download(bodies(store)["lab.pdf"].id, tmp_path)
+            assert saved.read_bytes() == scan_bytes
+            # A second staff member joins: the next message goes out under a new session they can read.
+            second = synapse.register(unique("clinicnurse"), "nurse-pass")
+            clinic.call("POST", f"/_matrix/client/v3/rooms/{room}/invite", json={"user_id": second["user_id"]})
+            nurse = NioClinic(nio_py, tmp_path / "nio-nurse")
+            try:
+                nurse.login(synapse.url, second["user_id"], "nurse-pass")
+                nurse.call("sync")
+                await sync_until(m, lambda: second["user_id"] in (E2eeRepo(store).tracked_users()))
+                queue_message(store, "Welkom aan de nieuwe verpleegkundige")
+                assert (await m.send_pending()).sent == 1
+                rotated = E2eeRepo(store).outbound(room)
+                assert rotated is not None and rotated.pickle != first_session.pickle
+                assert any(s.startswith(second["user_id"] + "|") for s in rotated.shared_with)
+                seen = nurse.call("wait_for", body="Welkom aan de nieuwe verpleegkundige", seconds=20)
+                assert seen.get("decrypted") is True, seen
+                seen = staff.call("wait_for", body="Welkom aan de nieuwe verpleegkundige", seconds=20)
+                assert seen.get("decrypted") is True, seen
+            finally:
+                nurse.close()
+
+    asyncio.run(scenario())
+    stored = "\n".join(synapse_event_bodies(synapse))
+    assert room in stored  # the query did read this room's events
+    for plaintext in (secret_text, "weegverslag.csv", "lab.pdf", "Welkom aan de nieuwe verpleegkundige"):
+        assert plaintext not in stored
+    media = b"".join(p.read_bytes() for p in (synapse.directory / "media_store").rglob("*") if p.is_file())
+    assert report_bytes not in media and scan_bytes not in media
