@@ -164,3 +164,69 @@ def test_attachments_rotation_and_nothing_readable_on_the_server(  # type: ignor
         assert plaintext not in stored
     media = b"".join(p.read_bytes() for p in (synapse.directory / "media_store").rglob("*") if p.is_file())
     assert report_bytes not in media and scan_bytes not in media
+
+
+def test_second_device_reads_history_from_the_key_backup(  # type: ignore[no-untyped-def]
+    patient_store, staff, enc_patient, clinic, synapse, tmp_path
+) -> None:
+    from companion.clock import SYSTEM_CLOCK
+    from companion.messaging.crypto.backup import BackupError, KeyBackup, restore
+    from companion.messaging.session import login
+    from companion.store import Store
+
+    first = patient_store
+    room = enc_patient.room_id
+    earlier = f"Vorige week: 82,0 kg {unique('hist')}"
+
+    async def on_first_device() -> str:
+        async with Messenger(first) as m:
+            await m.sync_once()
+            await m.sync_once()
+            _backup, recovery_key = await KeyBackup.create(m.e2ee())
+            staff.call("send", room_id=room, content={"msgtype": "m.text", "body": earlier})
+            await sync_until(m, lambda: earlier in bodies(first))
+            queue_message(first, "Dank je, tot volgende week")
+            assert (await m.send_pending()).sent == 1
+            await m.sync_once()  # uploads the new sessions to the backup
+            assert not E2eeRepo(first).inbound_not_backed_up()
+            return recovery_key
+
+    recovery_key = asyncio.run(on_first_device())
+    assert len(recovery_key.replace(" ", "")) in (48, 49)
+    second = Store.create(tmp_path / "second-device", passphrase="another passphrase 5678", clock=SYSTEM_CLOCK)
+    try:
+        account = asyncio.run(login(second, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id))
+        assert account.device_id != Messages(first).account().device_id  # type: ignore[union-attr]
+
+        async def on_second_device() -> None:
+            async with Messenger(second) as m:
+                await m.sync_once()
+                await m.sync_once()
+                await m.load_history()
+                waiting = [msg for msg in Messages(second).all() if "could not be decrypted yet" in msg.body]
+                assert waiting, [msg.body for msg in Messages(second).all()]
+                wrong = "EsTc " + recovery_key[5:]
+                with pytest.raises(BackupError):
+                    await restore(m.e2ee(), wrong)
+                with pytest.raises(BackupError, match="does not open"):
+                    from companion.messaging.crypto.backup import encode_recovery_key
+
+                    await restore(m.e2ee(), encode_recovery_key(b"\x01" * 32))
+                # A damaged entry on the server is counted, not fatal.
+                version = (await m.client.request("GET", "/_matrix/client/v3/room_keys/version"))["version"]
+                await m.client.request(
+                    "PUT", "/_matrix/client/v3/room_keys/keys", params={"version": version},
+                    json_body={"rooms": {room: {"sessions": {"bogus": {
+                        "first_message_index": 0, "forwarded_count": 0, "is_verified": False,
+                        "session_data": {"ciphertext": "AAAA", "mac": "AAAA", "ephemeral": "AAAA"}}}}}},
+                )
+                report = await restore(m.e2ee(), recovery_key)
+                assert report.imported >= 1 and report.damaged == 1
+                texts = bodies(second)
+                assert earlier in texts and "Dank je, tot volgende week" in texts
+                trust = E2eeRepo(second).trust_for([texts[earlier].event_id])[texts[earlier].event_id]
+                assert trust.encrypted and trust.warning is None or "forwarded" in (trust.warning or "")
+
+        asyncio.run(on_second_device())
+    finally:
+        second.close()

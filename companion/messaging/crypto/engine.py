@@ -62,6 +62,11 @@ class Encryption:
         self._new_sessions: list[tuple[str, str]] = []
         self._pending_requests: list[dict[str, Any]] = []
         self.backup: Any = None  # companion.messaging.crypto.backup.KeyBackup, when one is set up
+        account = self.repo.account()
+        if account is not None and account.backup_version and account.backup_key:
+            from companion.messaging.crypto.backup import KeyBackup
+
+            self.backup = KeyBackup(self, account.backup_version, account.backup_key)
 
     # ----- keys on the server --------------------------------------------------------------------------
     async def ensure_uploaded(self) -> None:
@@ -232,6 +237,7 @@ class Encryption:
         assert isinstance(rooms, dict)
         joined = rooms.get("join") if isinstance(rooms.get("join"), dict) else {}
         assert isinstance(joined, dict)
+        timelines: list[tuple[str, list[Any]]] = []
         for room_id, room in joined.items():
             if not isinstance(room, dict):
                 continue
@@ -244,8 +250,14 @@ class Encryption:
                         self._state(room_id, event)
             events = timeline.get("events")
             if isinstance(events, list):
-                await self.decrypt_events(room_id, events)
-        await self._retry_pending()
+                timelines.append((room_id, events))
+        try:  # device lists of the people we share encrypted rooms with, before judging their messages
+            await self.query(self.repo.outdated_users())
+        except (MatrixError, BadResponse, HomeserverUnreachable) as exc:
+            log.warning("device keys not fetched: %s", exc)
+        for room_id, events in timelines:
+            await self.decrypt_events(room_id, events)
+        await self.retry_pending()
         await self.send_key_requests()
         if self.backup is not None and self._new_sessions:
             try:
@@ -327,7 +339,7 @@ class Encryption:
         if isinstance(event_id, str):
             self.repo.set_trust_for(event_id, Trust(True, False, text))
 
-    async def _retry_pending(self) -> None:
+    async def retry_pending(self) -> None:
         """Late keys: events stored as undecryptable are decrypted once their session arrived."""
         for room_id, session_id in self.repo.pending_sessions():
             if self.machine.first_known_index(room_id, session_id) is None:
