@@ -230,3 +230,42 @@ def test_second_device_reads_history_from_the_key_backup(  # type: ignore[no-unt
         asyncio.run(on_second_device())
     finally:
         second.close()
+
+
+def test_late_key_forwarded_by_the_patients_verified_device(  # type: ignore[no-untyped-def]
+    patient_store, staff, enc_patient, clinic, synapse, tmp_path
+) -> None:
+    """m.room_key_request from a new device, answered with m.forwarded_room_key by the verified first one."""
+    from companion.clock import SYSTEM_CLOCK
+    from companion.messaging.session import login
+    from companion.store import Store
+
+    first = patient_store
+    room = enc_patient.room_id
+    text = f"Uitslag bloedonderzoek volgt {unique('lab')}"
+    second = Store.create(tmp_path / "second", passphrase="another passphrase 5678", clock=SYSTEM_CLOCK)
+
+    async def scenario() -> None:
+        async with Messenger(first) as a:
+            await a.sync_once()
+            await a.sync_once()
+            staff.call("send", room_id=room, content={"msgtype": "m.text", "body": text})
+            await sync_until(a, lambda: text in bodies(first))
+            account = await login(second, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id)
+            async with Messenger(second) as b:
+                await b.sync_once()
+                await b.sync_once()  # the staff's message arrives without its key: a request goes out
+                assert text not in bodies(second)
+                await a.e2ee().query([enc_patient.mxid])
+                E2eeRepo(first).set_trust(enc_patient.mxid, account.device_id, "verified")  # as after SAS
+                await a.sync_once(timeout_ms=2000)  # answers the request with a forwarded key
+                await b.e2ee().query([enc_patient.mxid])
+                E2eeRepo(second).set_trust(enc_patient.mxid, a.account.device_id, "verified")
+                await sync_until(b, lambda: text in bodies(second))
+                event_id = bodies(second)[text].event_id
+                assert "forwarded" in (E2eeRepo(second).trust_for([event_id])[event_id].warning or "")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        second.close()
