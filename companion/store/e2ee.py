@@ -178,6 +178,16 @@ class E2eeRepo:
         rows = self._store.query(f"SELECT {_DEVICE} FROM e2ee_device ORDER BY user_id, device_id")
         return [_device(r) for r in rows]
 
+    def unverified_devices(self, own_user: str, own_device: str) -> list[DeviceRow]:
+        """Current devices of the people we share encrypted rooms with that nobody verified yet."""
+        rows = self._store.query(
+            f"SELECT {_DEVICE} FROM e2ee_device WHERE deleted = 0 AND trust = 'unverified' AND user_id IN "
+            "(SELECT user_id FROM e2ee_tracked_user) AND NOT (user_id = ? AND device_id = ?) "
+            "ORDER BY user_id, device_id",
+            (own_user, own_device),
+        )
+        return [_device(r) for r in rows]
+
     def save_device(self, device: DeviceRow) -> None:
         with self._store.transaction() as db:
             db.execute(

@@ -269,3 +269,32 @@ def test_late_key_forwarded_by_the_patients_verified_device(  # type: ignore[no-
         asyncio.run(scenario())
     finally:
         second.close()
+
+
+def test_cli_status_backup_create_and_restore(onboarded, synapse, clinic, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from companion.cli import main
+    from companion.messaging.provision import provision_patient
+
+    name = unique("cliencpat")
+    provisioned = asyncio.run(provision_patient(synapse.url, clinic.token, name))
+    monkeypatch.setenv("COMPANION_MATRIX_PASSWORD", str(provisioned.password))
+    assert main(["messages", "login", "--homeserver", synapse.url, "--user", name, "--clinic", clinic.user_id]) == 0
+    assert main(["messages", "send", "Versleuteld via de opdrachtregel", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["status"] == "sent"
+    assert main(["encryption", "backup", "create"]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("Es")
+    assert main(["encryption", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["backup_version"] and status["device_id"] and status["ed25519"]
+    monkeypatch.setenv("COMPANION_RECOVERY_KEY", "Es" + key[2:-1] + ("A" if key[-1] != "A" else "B"))
+    assert main(["encryption", "backup", "restore"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "recovery key" in err
+    monkeypatch.setenv("COMPANION_RECOVERY_KEY", key)
+    assert main(["encryption", "backup", "restore"]) == 0
+    assert "Restored" in capsys.readouterr().out
+    assert main(["encryption", "status"]) == 0
+    assert "fingerprint" in capsys.readouterr().out

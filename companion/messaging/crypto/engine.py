@@ -311,6 +311,12 @@ class Encryption:
                 self._decrypt_one(room_id, event)
             elif event.get("type") == "m.room.message" and isinstance(event.get("content"), dict):
                 adopt_encrypted_file(event["content"], self.repo)
+                event_id = event.get("event_id")
+                if self.machine.is_encrypted(room_id) and isinstance(event_id, str):
+                    # Anyone with access to the server (its operator too) can put such an event here.
+                    self.repo.set_trust_for(event_id, Trust(False, False, _(
+                        "Warning: this message was sent without encryption into an encrypted conversation."
+                    )))
 
     def _decrypt_one(self, room_id: str, event: dict[str, Any]) -> None:
         event_id = event.get("event_id")

@@ -142,7 +142,10 @@ class MessagesScreen(CompanionScreen):
         "the latest file from your clinic into a folder you choose (it is never opened automatically), "
         "**ctrl+l** logs in to your clinic's server.\n\n"
         "Messages are deleted after the retention period your clinic set (normally two years), on the server "
-        "and on this device. End-to-end encrypted rooms are not supported."
+        "and on this device.\n\nThe conversation is end-to-end encrypted: only your devices and your clinic "
+        "staff's devices can read it, not the server's operator. Each message shows whether it came from a "
+        "verified device; Companion warns about devices nobody verified yet. **companion encryption "
+        "backup create** makes a recovery key so a new device can read the history."
     )
     BINDINGS = [
         Binding("ctrl+o", "older", "Older", id="messages-older", tooltip="Show older messages"),
@@ -175,8 +178,14 @@ class MessagesScreen(CompanionScreen):
             from companion.messaging.demo import seed_demo_conversation
 
             seed_demo_conversation(self.store)
+        self.query_one("#conversation", ConversationView).trust_lookup = self._trust  # e2ee markers
         self.reload()
         self.set_interval(1.0, self._poll)
+
+    def _trust(self, page: list[Any]) -> dict[str, Any]:
+        from companion.store.e2ee import E2eeRepo
+
+        return E2eeRepo(self.store).trust_for(m.event_id for m in page)
 
     def on_screen_resume(self) -> None:
         if self._just_mounted:  # the resume that follows the first mount: already loaded
@@ -226,11 +235,6 @@ class MessagesScreen(CompanionScreen):
                 "Not connected to your clinic. Log in with `companion messages login` (your clinic gives you "
                 "the details)."
             )
-        elif room is not None and room.encrypted:
-            line = _(
-                "This conversation was switched to end-to-end encryption, which Companion does not support "
-                "yet. Ask your clinic to open a new conversation."
-            )
         elif state.get("error"):
             line = str(state["error"])
             if state.get("needs_login"):
@@ -241,6 +245,16 @@ class MessagesScreen(CompanionScreen):
             )
         else:
             line = _("Connected to {clinic}.").format(clinic=room.clinic_mxid or "")
+            if room.encrypted:  # e2ee: say so, and warn plainly about devices nobody verified
+                from companion.store.e2ee import E2eeRepo
+
+                line += " " + _("End-to-end encrypted.")
+                unverified = E2eeRepo(self.store).unverified_devices(account.user_id, account.device_id)
+                if unverified:
+                    line += " " + _(
+                        "Warning: {n} device(s) in this conversation are not verified ({devices}); verify "
+                        "them with `companion encryption verify`."
+                    ).format(n=len(unverified), devices=", ".join(f"{d.user_id} {d.device_id}" for d in unverified[:3]))
         failed = len(repo.outbox(states=("ask-user", "failed")))
         if failed:
             line += " " + _("{n} message(s) not sent: ctrl+r to send again, ctrl+b to discard.").format(
