@@ -15,6 +15,11 @@ def register(subparsers: Any) -> None:
     status = sub.add_parser("status", help=_("this device's key and the devices that can read your messages"))
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
+    verify = sub.add_parser("verify", help=_("verify a device of your clinic's staff by comparing emoji"))
+    verify.add_argument("user", metavar="USER", help=_("the staff member's account, e.g. @nurse:example.org"))
+    verify.add_argument("device", metavar="DEVICE", help=_("their device id (see `companion encryption status`)"))
+    verify.add_argument("--timeout", type=float, default=120.0, metavar="S")
+    verify.set_defaults(handler=_verify)
     backup = sub.add_parser("backup", help=_("a key backup so a new device can read your history"))
     backup_sub = backup.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
     create = backup_sub.add_parser("create", help=_("create a key backup and show its recovery key once"))
@@ -128,4 +133,52 @@ def _backup_restore(args: argparse.Namespace) -> int:
             _("Warning: {n} entry(ies) in the backup were damaged and skipped.").format(n=report.damaged),
             file=sys.stderr,
         )
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import sys
+
+    from companion.cli._common import CliError, open_store
+    from companion.messaging.crypto.sas import SasVerification
+    from companion.messaging.service import Messenger
+
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise CliError(_("Verification needs you at the terminal to compare the emoji."))
+    with open_store() as store:
+
+        async def run() -> bool:
+            import asyncio
+
+            async with Messenger(store) as m:
+                engine = m.e2ee()
+                await engine.query([args.user])
+                device = engine.repo.device(args.user, args.device)
+                if device is None or device.deleted:
+                    raise CliError(_("No device {device} of {user} is known.").format(
+                        device=args.device, user=args.user))
+                verification = SasVerification(engine, device)
+                await verification.start()
+                print(_("Accept the verification on the other device…"))
+                loop = asyncio.get_running_loop()
+                end = loop.time() + args.timeout
+                while verification.emoji is None and verification.failure is None and loop.time() < end:
+                    await m.sync_once(timeout_ms=2000)
+                if verification.emoji is None:
+                    raise CliError(verification.failure or _("The other device did not answer in time."))
+                print(_("Compare these emoji with the other screen:"))
+                print("  ".join(f"{e} {name}" for e, name in verification.emoji))  # spec names (English)
+                answer = input(_("Do they match exactly? [y/N] ")).strip().lower()
+                if answer not in ("y", "yes", "j", "ja"):
+                    await verification.cancel("m.mismatched_sas", "The emoji did not match")
+                    raise CliError(_("Not verified: the emoji did not match."))
+                await verification.confirm()
+                while not verification.verified and verification.failure is None and loop.time() < end:
+                    await m.sync_once(timeout_ms=2000)
+                if not verification.verified:
+                    raise CliError(verification.failure or _("The other device did not confirm in time."))
+                return True
+
+        _run(run())
+    print(_("Device {device} of {user} is verified.").format(device=args.device, user=args.user))
     return 0

@@ -18,6 +18,7 @@ import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    KeyVerificationStart,
     MegolmEvent,
     RoomEncryptedFile,
     RoomMessageText,
@@ -54,6 +55,9 @@ class Peer:
                 self._collect(room_id, event)
         for room_id in (rooms.invite if rooms else {}):
             await client.join(room_id)
+        for event in getattr(response, "to_device_events", None) or []:
+            if isinstance(event, KeyVerificationStart):  # the patient starts; staff accept on their side
+                await client.accept_key_verification(event.transaction_id)
         if client.should_upload_keys:
             await client.keys_upload()
         if client.should_query_keys:
@@ -124,9 +128,32 @@ class Peer:
     async def devices(self, user: str) -> dict[str, Any]:
         client = self.client
         assert client is not None
-        await client.keys_query() if client.should_query_keys else None
+        client.olm.users_for_key_query.add(user)  # type: ignore[union-attr]
+        await client.keys_query()
         found = {d.id: d.ed25519 for d in client.device_store.active_user_devices(user)}
         return {"devices": found}
+
+    async def sas(self, seconds: float = 10.0) -> dict[str, Any]:
+        """Sync until a verification shows its emoji; returns them (with the transaction id)."""
+        client = self.client
+        assert client is not None
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for tx, sas in client.key_verifications.items():
+                if sas.other_key_set:
+                    return {"transaction_id": tx, "emoji": [list(e) for e in sas.get_emoji()]}
+            await self.sync(timeout=300)
+        return {"transaction_id": None}
+
+    async def confirm_sas(self, transaction_id: str, seconds: float = 10.0) -> dict[str, Any]:
+        client = self.client
+        assert client is not None
+        await client.confirm_short_auth_string(transaction_id)
+        end = time.monotonic() + seconds
+        sas = client.key_verifications.get(transaction_id)
+        while time.monotonic() < end and sas is not None and not sas.verified and not sas.canceled:
+            await self.sync(timeout=300)
+        return {"verified": bool(sas and sas.verified), "canceled": bool(sas and sas.canceled)}
 
     async def close(self) -> dict[str, Any]:
         if self.client is not None:

@@ -298,3 +298,46 @@ def test_cli_status_backup_create_and_restore(onboarded, synapse, clinic, capsys
     assert "Restored" in capsys.readouterr().out
     assert main(["encryption", "status"]) == 0
     assert "fingerprint" in capsys.readouterr().out
+
+
+def test_sas_emoji_verification_with_the_staff_device(patient_store, staff, enc_patient) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.crypto.sas import SasVerification
+
+    store = patient_store
+
+    async def scenario() -> None:
+        async with Messenger(store) as m:
+            await m.sync_once()
+            await m.sync_once()
+            queue_message(store, "Zullen we onze apparaten verifiëren?")
+            assert (await m.send_pending()).sent == 1  # Companion now knows the staff device
+            device = E2eeRepo(store).device(staff_user(staff, store), staff.device_id)
+            assert device is not None and device.trust == "unverified"
+            assert m.account.device_id in staff.call("devices", user=m.account.user_id)["devices"]
+            verification = SasVerification(m.e2ee(), device)
+            await verification.start()
+            for _round in range(20):  # start → accept → key ↔ key, each side syncing in turn
+                staff.call("sync")
+                await m.sync_once(timeout_ms=300)
+                if verification.emoji is not None or verification.failure is not None:
+                    break
+            assert verification.failure is None and verification.emoji is not None
+            shown = staff.call("sas")
+            assert shown["transaction_id"] == verification.transaction_id
+            assert [list(e) for e in verification.emoji or []] == shown["emoji"]  # the same seven emoji
+            await verification.confirm()
+            result = staff.call("confirm_sas", transaction_id=verification.transaction_id)
+            assert result["verified"] and not result["canceled"]
+            await sync_until(m, lambda: verification.verified or verification.failure is not None)
+            assert verification.verified, verification.failure
+            assert E2eeRepo(store).device(device.user_id, device.device_id).trust == "verified"  # type: ignore[union-attr]
+            staff.call("send", room_id=enc_patient.room_id, content={"msgtype": "m.text", "body": "Geverifieerd!"})
+            await sync_until(m, lambda: "Geverifieerd!" in bodies(store))
+            event_id = bodies(store)["Geverifieerd!"].event_id
+            assert E2eeRepo(store).trust_for([event_id])[event_id].verified
+
+    asyncio.run(scenario())
+
+
+def staff_user(staff: NioClinic, store: Any) -> str:
+    return Messages(store).account().clinic_mxid  # type: ignore[union-attr]

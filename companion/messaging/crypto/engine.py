@@ -61,6 +61,7 @@ class Encryption:
         self._requested: set[str] = set()
         self._new_sessions: list[tuple[str, str]] = []
         self._pending_requests: list[dict[str, Any]] = []
+        self.on_verification: Any = None  # the running SAS verification's event handler (crypto.sas)
         self.backup: Any = None  # companion.messaging.crypto.backup.KeyBackup, when one is set up
         account = self.repo.account()
         if account is not None and account.backup_version and account.backup_key:
