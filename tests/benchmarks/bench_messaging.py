@@ -46,7 +46,7 @@ def _setup(server: devserver.Homeserver, home: Path) -> tuple[Any, dict[str, Any
 
     name = "clinic" + uuid.uuid4().hex[:8]  # the test server treats @clinic*:localhost as staff
     admin = server.register(name, "pw", admin=True)
-    result = asyncio.run(provision_patient(server.url, admin["access_token"], "p" + name))
+    result = asyncio.run(provision_patient(server.url, admin["access_token"], "p" + name, encrypted=False))
     store = Store.create(home, passphrase=os.environ["COMPANION_PASSPHRASE"], clock=SYSTEM_CLOCK)
     asyncio.run(login(store, server.url, result.patient_mxid, result.password or "", result.clinic_mxid))
     return store, admin, result
@@ -150,7 +150,7 @@ def history_server(
 
         name = "clinic" + uuid.uuid4().hex[:8]
         admin = hs.register(name, "pw", admin=True)
-        room = asyncio.run(provision_patient(hs.url, admin["access_token"], "seedpatient")).room_id
+        room = asyncio.run(provision_patient(hs.url, admin["access_token"], "seedpatient", encrypted=False)).room_id
         took = _seed_history(hs, admin["access_token"], room, HISTORY)
         print(f"\nseeded {HISTORY} messages in {took:.0f} s (cached for later runs)")
         seed = {"room_id": room, "clinic_user": name, "clinic_password": "pw", "messages": HISTORY}

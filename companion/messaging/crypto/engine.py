@@ -304,7 +304,12 @@ class Encryption:
                 self.machine.rotate(room_id)
 
     async def decrypt_events(self, room_id: str, events: list[Any]) -> None:
-        """Replace each ``m.room.encrypted`` event in ``events`` by what it carries (or a plain warning)."""
+        """Replace each ``m.room.encrypted`` event in ``events`` by what it carries (or a plain warning).
+        One store transaction for the batch (replay records, trust flags)."""
+        with self.repo.transaction():
+            self._decrypt_batch(room_id, events)
+
+    def _decrypt_batch(self, room_id: str, events: list[Any]) -> None:
         for event in events:
             if not isinstance(event, dict):
                 continue
