@@ -224,3 +224,19 @@ def test_outbound_rotates_by_count_age_and_membership(machines, clock: Clock) ->
     assert fourth.session_id != third.session_id
     alice.rotate("!r:localhost")
     assert alice.outbound("!r:localhost", [])[0].session_id != fourth.session_id
+
+
+def test_erasing_messages_destroys_keys_and_sessions(machines) -> None:  # type: ignore[no-untyped-def]
+    from companion.privacy.erasure import erase_category
+
+    alice, bob, stores = machines
+    introduce(alice, bob)
+    olm_channel(alice, bob)
+    share_room(alice, bob, "!r:localhost")
+    bob.repo.set_trust_for("$1", bob.decrypt_room_event(
+        "!r:localhost", room_event(alice, "!r:localhost", "x", "$1")).trust)
+    assert bob.repo.account() is not None and bob.repo.inbound_count() == 1
+    result = erase_category(stores[1], "messages")
+    assert result.rows["e2ee_account"] == 1 and result.rows["e2ee_inbound_group"] == 1
+    assert result.rows["e2ee_olm_session"] == 1 and result.rows["e2ee_message_trust"] == 1
+    assert bob.repo.account() is None and bob.repo.inbound_count() == 0 and not bob.repo.all_devices()

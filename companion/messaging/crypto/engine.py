@@ -171,16 +171,12 @@ class Encryption:
             }
         )
         self._members[room_id] = users
-        self.repo.track(users, outdated=False)
-        if set(users) - set(self.repo.tracked_users()) or not all(self.repo.devices(u) for u in users):
-            self.repo.mark_outdated(users)
+        self.repo.track(sorted(set(users) - set(self.repo.tracked_users())))  # new ones: fetch their devices
         return users
 
     async def recipients(self, room_id: str) -> list[DeviceRow]:
         users = await self.members(room_id)
-        outdated = [u for u in self.repo.outdated_users() if u in users]
-        fresh_users = [u for u in users if not self.repo.devices(u, include_deleted=True)]
-        await self.query(sorted({*outdated, *fresh_users}))
+        await self.query([u for u in self.repo.outdated_users() if u in users])
         devices: list[DeviceRow] = []
         for user in users:
             for device in self.repo.devices(user):
