@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from companion.i18n import _
+from companion.i18n import _, ngettext
 from companion.messaging.client import MatrixClient
 from companion.messaging.errors import (
     AttachmentError,
@@ -26,7 +26,7 @@ from companion.messaging.errors import (
     PasswordNeeded,
     SessionEnded,
 )
-from companion.messaging.events import parse_history, parse_sync, safe_filename
+from companion.messaging.events import TXN_FIELD, parse_history, parse_sync, safe_filename
 from companion.messaging.outbox import ASK_AFTER_MS, SendReport, backoff_s
 from companion.messaging.session import now_ms, open_client, save_tokens
 from companion.store.messages import MatrixAccount, Messages, OutboxItem, RoomInfo
@@ -59,12 +59,19 @@ class SyncReport:
     encrypted: bool = False
     typing: list[str] = field(default_factory=list)
     read_by_clinic: str | None = None
+    redacted: int = 0  # messages removed because the clinic (or the patient elsewhere) deleted them
 
     def notices(self) -> list[str]:
         out = [
             _("Declined an invitation from {who}: not your clinic's account.").format(who=who or "?")
             for who in self.rejected_invites
         ]
+        if self.redacted:
+            out.append(ngettext(
+                "{n} message was deleted in the conversation and removed from this device.",
+                "{n} messages were deleted in the conversation and removed from this device.",
+                self.redacted,
+            ).format(n=self.redacted))
         if self.encrypted:
             out.append(str(EncryptedRoomUnsupported()))
         return out
@@ -88,6 +95,9 @@ class Messenger:
         self.account, self.client = open_client(store, transport=transport, password=password)
         self.rate_limited = 0
         self._send_lock: asyncio.Lock | None = None
+        #: Whether this client can read and write end-to-end encrypted rooms; until it can, an encrypted room
+        #: is never chosen as the conversation while an unencrypted one with the clinic exists.
+        self.e2ee = False
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -163,6 +173,8 @@ class Messenger:
                 else:
                     report.rejected_invites.append(invite.inviter or "")
         messages = []
+        redactions: list[str] = []
+        receipts: list[tuple[str, str, int]] = []
         for room_id, update in batch.joined.items():
             room = self.repo.room(room_id)
             if room is None:
@@ -177,8 +189,12 @@ class Messenger:
             fields: dict[str, Any] = {"membership": "join"}
             if update.encrypted and not room.encrypted:
                 fields["encrypted"] = True
-            if update.encrypted or room.encrypted:
-                report.encrypted = True
+            if update.created_ms is not None:
+                fields["created_ms"] = update.created_ms
+            if update.marked_by == clinic and update.marked_for == self.account.user_id:
+                fields["marked"] = True
+            if update.tombstone_by == clinic and update.replaced_by:
+                fields["replaced_by"] = update.replaced_by
             if update.retention_ms is not None:
                 fields["retention_ms"] = update.retention_ms
             if update.name is not None:
@@ -193,16 +209,43 @@ class Messenger:
                 await self._fill_gap(room_id, update.prev_batch)
             self.repo.upsert_room(room_id, now, **fields)
             messages.extend(update.messages)
+            redactions.extend(update.redactions)
             report.typing = update.typing
             clinic_read = update.read_up_to.get(clinic)
             if clinic_read:
                 report.read_by_clinic = clinic_read
+                receipts.append((room_id, clinic_read, update.read_ts.get(clinic, 0)))
         for room_id in batch.left:
             known = self.repo.room(room_id)
             if known is not None and known.membership == "join":
                 self.repo.upsert_room(room_id, now, membership="leave")
-        report.new_messages = self.repo.apply_sync(batch.next_batch, messages)
+        before = self.repo.count() if redactions else 0
+        removed: list[str] = []
+        report.new_messages = self.repo.apply_sync(batch.next_batch, messages, redactions, removed)
+        if redactions:
+            report.redacted = max(0, before + report.new_messages - self.repo.count())
+        self._delete_files(removed, report.redacted)
+        for room_id, event_id, read_ts in receipts:
+            # Own messages up to the receipted event are read: its time in our store, else when they read.
+            self.repo.set_clinic_read(room_id, event_id, self.repo.ts_of(event_id) or read_ts)
+        chosen = self.repo.clinic_room(e2ee=self.e2ee)
+        if chosen is not None and chosen.encrypted and not self.e2ee:
+            report.encrypted = True
         return report
+
+    def _delete_files(self, paths: list[str], redacted: int) -> None:
+        """Files saved from the clinic for messages that were redacted; the rows are gone already."""
+        import os
+
+        for path in paths:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("could not delete a redacted message's file: %s", exc.strerror)
+        if redacted or paths:
+            self.store.checkpoint()  # deleted rows must not linger in the WAL
 
     async def _clinic_is_member(self, room_id: str) -> bool:
         try:
@@ -215,9 +258,13 @@ class Messenger:
         """A limited incremental sync skipped events: page back until we meet what we have (bounded)."""
         for _page in range(20):
             body = await self.client.messages(room_id, start=token, limit=HISTORY_PAGE)
-            messages, end, _enc = parse_history(body, room_id, self.account.user_id)
-            added = self.repo.apply_sync(None, messages)
-            if end is None or added < len(messages) or not messages:
+            redactions: list[str] = []
+            removed: list[str] = []
+            messages, end, _enc = parse_history(body, room_id, self.account.user_id, redactions)
+            new = [m for m in messages if not m.replaces]
+            added = self.repo.apply_sync(None, messages, redactions, removed)
+            self._delete_files(removed, 0)
+            if end is None or added < len(new) or not messages:
                 return
             token = end
 
@@ -231,21 +278,59 @@ class Messenger:
         total, pages = 0, 0
         while token is not None and (max_pages is None or pages < max_pages):
             body = await self.client.messages(room.room_id, start=token, limit=HISTORY_PAGE)
-            messages, end, encrypted = parse_history(body, room.room_id, self.account.user_id)
+            redactions: list[str] = []
+            removed: list[str] = []
+            messages, end, encrypted = parse_history(body, room.room_id, self.account.user_id, redactions)
             if encrypted:
                 self.repo.upsert_room(room.room_id, self._now(), encrypted=True)
             kept = [m for m in messages if m.ts >= horizon]
             done = end is None or len(kept) < len(messages)
-            total += self.repo.add_history(room.room_id, kept, None if done else end, done, self._now())
+            total += self.repo.add_history(room.room_id, kept, None if done else end, done, self._now(),
+                                           redactions, removed)
+            self._delete_files(removed, 0)
             token = None if done else end
             pages += 1
         return total
 
     # ----- sending -------------------------------------------------------------------------------------
     def _room_for(self, item: OutboxItem) -> RoomInfo | None:
+        """The item's room; one never tried yet follows the clinic to its current room (a replaced or
+        encrypted room is left behind)."""
+        current = self.repo.clinic_room(e2ee=self.e2ee)
         if item.room_id:
-            return self.repo.room(item.room_id)
-        return self.repo.clinic_room()
+            room = self.repo.room(item.room_id)
+            usable = room is not None and room.replaced_by is None and (self.e2ee or not room.encrypted)
+            if usable or item.device_id is not None or current is None:
+                return room
+        return current
+
+    async def _find_sent(self, room_id: str, item: OutboxItem) -> str | None:
+        """An earlier device's attempt may have reached the server with its answer lost; transaction ids are
+        per device, so look for the event (our txn id is in its content) before sending it again."""
+        horizon = item.created_at_ms - ASK_AFTER_MS - 3_600_000  # a resend after 24 h reset created_at
+        token: str | None = None
+        for _page in range(10):
+            body = await self.client.messages(room_id, start=token, limit=HISTORY_PAGE)
+            chunk = body.get("chunk")
+            for event in chunk if isinstance(chunk, list) else []:
+                if not isinstance(event, dict):
+                    continue
+                content = event.get("content")
+                if (
+                    event.get("sender") == self.account.user_id
+                    and isinstance(content, dict)
+                    and content.get(TXN_FIELD) == item.txn_id
+                    and isinstance(event.get("event_id"), str)
+                ):
+                    return str(event["event_id"])
+                ts = event.get("origin_server_ts")
+                if isinstance(ts, int) and ts < horizon:
+                    return None
+            end = body.get("end")
+            if not isinstance(end, str) or not end:
+                return None
+            token = end
+        return None
 
     async def media_limit(self) -> int:
         try:
@@ -289,15 +374,21 @@ class Messenger:
                 waiting += 1
                 last_error = str(NoClinicRoom())
                 continue
-            if room.encrypted:
+            if room.encrypted and not self.e2ee:
                 self.repo.mark_outbox_state(item.txn_id, "failed", str(EncryptedRoomUnsupported()))
                 failed += 1
                 continue
             try:
+                if item.device_id is not None and item.device_id != self.account.device_id:
+                    found = await self._find_sent(room.room_id, item)
+                    if found is not None:
+                        self.repo.mark_sent(item.txn_id, found, room.room_id, self.account.user_id)
+                        sent += 1
+                        continue
                 content = item.content
                 if content.get("msgtype") == "m.file" and "url" not in content:
                     content = await self._upload(item)
-                self.repo.set_outbox_content(item.txn_id, content, room.room_id)
+                self.repo.set_outbox_content(item.txn_id, content, room.room_id, self.account.device_id)
                 event_id = await self.client.send(room.room_id, item.txn_id, content)
             except MatrixError as exc:
                 last_error = str(exc)
@@ -310,16 +401,18 @@ class Messenger:
                     next_attempt = min(next_attempt or now + wait_ms, now + wait_ms)
                     break  # the server is throttling us: do not hammer it with the rest
                 if exc.status >= 500 or exc.errcode.startswith("HTTP_"):
-                    self._retry_later(item, now, last_error)
+                    retry_at = self._retry_later(item, now, last_error)
                     waiting += 1
+                    next_attempt = min(next_attempt or retry_at, retry_at)
                     continue
                 self.repo.mark_outbox_state(item.txn_id, "failed", last_error)
                 failed += 1
                 continue
             except (HomeserverUnreachable, BadResponse) as exc:
                 last_error = str(exc)
-                self._retry_later(item, now, last_error)
+                retry_at = self._retry_later(item, now, last_error)
                 waiting += 1
+                next_attempt = min(next_attempt or retry_at, retry_at)
                 break  # the server is away: the rest would fail the same way
             except AttachmentError as exc:
                 self.repo.mark_outbox_state(item.txn_id, "failed", str(exc))
@@ -333,8 +426,11 @@ class Messenger:
             sent += 1
         return SendReport(sent, waiting, failed, limited, next_attempt, last_error)
 
-    def _retry_later(self, item: OutboxItem, now: int, error: str) -> None:
-        self.repo.mark_retry(item.txn_id, now + int(backoff_s(item.attempts) * 1000), error)
+    def _retry_later(self, item: OutboxItem, now: int, error: str) -> int:
+        """Back off (1 s, 2 s, 4 s, ...); returns when the next attempt is due."""
+        retry_at = now + int(backoff_s(item.attempts) * 1000)
+        self.repo.mark_retry(item.txn_id, retry_at, error)
+        return retry_at
 
     async def _upload(self, item: OutboxItem) -> dict[str, Any]:
         if not item.file_path:
@@ -388,6 +484,9 @@ class Messenger:
         self.repo.mark_all_read()
         if latest is None or latest.event_id is None or latest.room_id is None:
             return False
+        room = self.repo.room(latest.room_id)
+        if room is not None and room.fully_read == latest.event_id:
+            return True  # the clinic has this receipt already
         await self.client.receipt(latest.room_id, latest.event_id)
         await self.client.read_markers(latest.room_id, latest.event_id)
         self.repo.upsert_room(latest.room_id, self._now(), fully_read=latest.event_id)

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Static
 
 from companion.i18n import N_, _
 from companion.store.messages import Messages
-from companion.tui.safe import safe_text
+from companion.tui.safe import visible_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.messages_view import PAGE, ConversationView
 
@@ -42,8 +42,8 @@ class ConfirmLink(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(safe_text(self.description, style="bold"))
-            yield Static(safe_text(self.url, max_length=500))
+            yield Static(visible_text(self.description, style="bold"))
+            yield Static(visible_text(self.url, max_length=500))
             with Horizontal():
                 yield Button(_("Open in browser"), id="open", variant="primary", disabled=not self.allowed)
                 yield Button(_("Cancel"), id="cancel")
@@ -249,7 +249,7 @@ class MessagesScreen(CompanionScreen):
         typing = state.get("typing") or []
         if typing:
             line += " " + _("{who} is typing…").format(who=", ".join(typing))
-        status.update(safe_text(line, max_length=500))
+        status.update(visible_text(line, max_length=500))
 
     # ----- actions -------------------------------------------------------------------------------------
     @on(Input.Submitted, "#compose")
