@@ -138,6 +138,7 @@ class Messages:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._any_edit: bool | None = None  # cached within one transaction (see _edits_waiting)
 
     # ----- account -------------------------------------------------------------------------------------
     def account(self) -> MatrixAccount | None:
@@ -277,6 +278,7 @@ class Messages:
         replace). Redacted messages leave the store with their attachments; the paths of files saved from
         the clinic for them are appended to ``removed_files`` for the caller to delete."""
         added = 0
+        self._any_edit = None
         with self._store.transaction() as db:
             for item in messages:
                 added += self._add(db, item)
@@ -298,6 +300,7 @@ class Messages:
     ) -> int:
         """Older messages from ``/messages`` paging plus where to continue, atomically."""
         added = 0
+        self._any_edit = None
         with self._store.transaction() as db:
             for item in messages:
                 added += self._add(db, item)
@@ -313,6 +316,7 @@ class Messages:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
                 (item.event_id, item.replaces, item.sender, item.ts, item.msgtype, item.body, item.consult_url),
             )
+            self._any_edit = True
             self._show_latest_edit(db, item.replaces)
             return 0
         if item.own and item.txn_id:
@@ -362,9 +366,17 @@ class Messages:
                     item.ts,
                 ),
             )
-        if db.execute("SELECT 1 FROM message_edit WHERE target_event_id = ? LIMIT 1", (item.event_id,)).fetchone():
+        if self._edits_waiting(db) and db.execute(
+            "SELECT 1 FROM message_edit WHERE target_event_id = ? LIMIT 1", (item.event_id,)
+        ).fetchone():
             self._show_latest_edit(db, item.event_id)  # its edits came first (history is paged backwards)
         return 1
+
+    def _edits_waiting(self, db: Any) -> bool:
+        """Whether any edit is stored at all (asked once per transaction; most conversations have none)."""
+        if self._any_edit is None:
+            self._any_edit = db.execute("SELECT 1 FROM message_edit LIMIT 1").fetchone() is not None
+        return self._any_edit
 
     def _show_latest_edit(self, db: Any, event_id: str) -> None:
         """Show the newest valid edit of ``event_id`` (same sender, spec "Event replacements"), or the

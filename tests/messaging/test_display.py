@@ -166,3 +166,12 @@ def test_render_message_marks_edits_reads_and_emotes() -> None:
     assert f"* {CLINIC} waves \u241b[2J" in text and "(edited)" in text and "\x1b" not in text
     mine = StoredMessage(2, "$2", "t", "!r", ME, "hi", 0, "sent", True, read_by_clinic=True)
     assert "read" in render_message(mine, own_label="You").plain
+
+
+def test_erasing_messages_takes_the_edits_too(store) -> None:  # type: ignore[no-untyped-def]
+    from companion.privacy.erasure import erase_category
+    from companion.store.messages import IncomingMessage, Messages
+
+    Messages(store).apply_sync("s1", [IncomingMessage("$e", "!r", CLINIC, "edited text", 2, False, replaces="$m")])
+    erase_category(store, "messages")
+    assert store.query_one("SELECT count(*) FROM message_edit")[0] == 0
