@@ -160,7 +160,10 @@ def _send(args: argparse.Namespace) -> int:
     elif status == "sent":
         print(_("Sent."))
     elif status == "failed":
-        raise CliError(_("Not sent: {reason}").format(reason=row.error if row else ""))
+        from companion.text import visible
+
+        raise CliError(_("Not sent: {reason}").format(reason=visible(row.error or "", single_line=True)
+                                                       if row else ""))
     else:
         print(
             _("Saved in the outbox; it will be sent later. ({reason})").format(

@@ -30,6 +30,7 @@ from companion.messaging.events import TXN_FIELD, parse_history, parse_sync, saf
 from companion.messaging.outbox import ASK_AFTER_MS, SendReport, backoff_s
 from companion.messaging.session import now_ms, open_client, save_tokens
 from companion.store.messages import MatrixAccount, Messages, OutboxItem, RoomInfo
+from companion.text import visible
 
 if TYPE_CHECKING:
     from companion.store import Store
@@ -63,7 +64,9 @@ class SyncReport:
 
     def notices(self) -> list[str]:
         out = [
-            _("Declined an invitation from {who}: not your clinic's account.").format(who=who or "?")
+            _("Declined an invitation from {who}: not your clinic's account.").format(
+                who=visible(who, max_length=80, single_line=True) or "?"
+            )
             for who in self.rejected_invites
         ]
         if self.redacted:

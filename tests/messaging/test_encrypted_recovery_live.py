@@ -12,26 +12,27 @@ import pytest
 
 from companion.messaging import devserver
 from companion.messaging.outbox import queue_message
-from companion.messaging.provision import provision_patient
+from companion.messaging.provision import ProvisionResult, provision_patient
 from companion.messaging.service import Messenger
 from companion.messaging.session import login
 from companion.store.messages import Messages
 
-from .conftest import Clinic, unique
+from .conftest import Clinic, running_synapse, unique
 
 
 @pytest.fixture(scope="module")
 def open_synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devserver.Homeserver]:
-    options = devserver.ServerOptions(block_encryption=False)
-    try:
-        server = devserver.create(tmp_path_factory.mktemp("synapse-e2ee"), options)
-    except Exception as exc:  # pragma: no cover - no PyPI mirror
-        pytest.skip(f"cannot install Synapse: {exc}")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running_synapse(tmp_path_factory.mktemp("synapse-e2ee"), devserver.ServerOptions(block_encryption=False))
+
+
+def _clinic_and_patient(server: devserver.Homeserver, store) -> tuple[Clinic, str, ProvisionResult]:  # type: ignore[no-untyped-def]
+    """A fresh clinic account, a provisioned patient, and that patient logged in on ``store``."""
+    admin = server.register(unique("clinic"), "clinic-pass", admin=True)
+    clinic = Clinic(server, admin["user_id"], admin["access_token"])
+    patient = unique("pat")
+    first = _run(provision_patient(server.url, clinic.token, patient))
+    _run(login(store, server.url, patient, str(first.password), clinic.user_id))
+    return clinic, patient, first
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
@@ -47,12 +48,7 @@ def _encrypt(clinic: Clinic, room_id: str) -> None:
 
 
 def test_encrypted_room_is_replaced_and_the_client_follows(open_synapse, live_store) -> None:  # type: ignore[no-untyped-def]
-    name = unique("clinic")
-    admin = open_synapse.register(name, "clinic-pass", admin=True)
-    clinic = Clinic(open_synapse, admin["user_id"], admin["access_token"])
-    patient = unique("pat")
-    first = _run(provision_patient(open_synapse.url, clinic.token, patient))
-    _run(login(live_store, open_synapse.url, patient, str(first.password), clinic.user_id))
+    clinic, patient, first = _clinic_and_patient(open_synapse, live_store)
 
     async def sync(times: int = 2) -> list[str]:
         notices: list[str] = []
@@ -97,12 +93,7 @@ def test_encrypted_room_is_replaced_and_the_client_follows(open_synapse, live_st
 
 def test_only_the_clinics_marked_room_is_chosen(open_synapse, live_store) -> None:  # type: ignore[no-untyped-def]
     """Two joined rooms with the clinic: the provisioned (marked) one wins over a newer, busier other room."""
-    name = unique("clinic")
-    admin = open_synapse.register(name, "clinic-pass", admin=True)
-    clinic = Clinic(open_synapse, admin["user_id"], admin["access_token"])
-    patient = unique("pat")
-    first = _run(provision_patient(open_synapse.url, clinic.token, patient))
-    _run(login(live_store, open_synapse.url, patient, str(first.password), clinic.user_id))
+    clinic, _patient, first = _clinic_and_patient(open_synapse, live_store)
     other = clinic.call("POST", "/_matrix/client/v3/createRoom", json={
         "preset": "private_chat", "invite": [Messages(live_store).account().user_id],  # type: ignore[union-attr]
         "name": "Newsletter"}).json()["room_id"]

@@ -54,18 +54,8 @@ def _sync(store) -> Any:  # type: ignore[no-untyped-def]
     return _run(go())
 
 
-def _put(clinic: Clinic, room_id: str, event_type: str, content: dict[str, Any]) -> str:
-    response = clinic.call(
-        "PUT",
-        f"/_matrix/client/v3/rooms/{quote(room_id)}/send/{event_type}/{uuid.uuid4().hex}",
-        json=content,
-    )
-    response.raise_for_status()
-    return str(response.json()["event_id"])
-
-
 def _edit(clinic: Clinic, room_id: str, target: str, body: str) -> str:
-    return _put(clinic, room_id, "m.room.message", {
+    return clinic.send(room_id, content={
         "msgtype": "m.text",
         "body": f" * {body}",
         "m.new_content": {"msgtype": "m.text", "body": body},
