@@ -431,3 +431,12 @@ def test_rooms_use_a_room_version_the_clinics_clients_support(synapse, clinic, p
     other = _run(provision_patient(synapse.url, clinic.token, patient.user + "v10", room_version="10"))
     create = clinic.call("GET", f"/_matrix/client/v3/rooms/{quote(other.room_id)}/state/m.room.create/").json()
     assert create.get("room_version") == "10"
+
+
+def test_unknown_room_version_is_one_clear_line(synapse, clinic, onboarded, capsys) -> None:  # type: ignore[no-untyped-def]
+    from companion.cli import main
+
+    code = main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
+                 "--patient", "vers" + clinic.user_id[7:13], "--room-version", "999"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "version 999" in err and "11" in err

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Static
 
 from companion.i18n import N_, _
 from companion.store.messages import Messages
+from companion.text import visible
 from companion.tui.safe import visible_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.messages_view import PAGE, ConversationView
@@ -263,7 +264,7 @@ class MessagesScreen(CompanionScreen):
         try:
             queue_message(self.store, text)
         except InvalidMessage as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return  # the text stays in the box
         event.input.value = ""
         self.reload()
@@ -304,11 +305,11 @@ class MessagesScreen(CompanionScreen):
             account = await login(self.store, values["homeserver"], values["user"], values["password"],
                                   values["clinic"])
         except MessagingError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(visible(str(exc)), severity="error", timeout=10, markup=False)
             self.reload()
             return
         self._state()["error"] = None
-        self.notify(_("Logged in as {user}.").format(user=account.user_id))
+        self.notify(_("Logged in as {user}.").format(user=visible(account.user_id)), markup=False)
         matrix_sync.start(self.companion)
         self.reload()
 
@@ -345,7 +346,7 @@ class MessagesScreen(CompanionScreen):
             return
 
         def decided(confirmed: bool | None) -> None:
-            self.notify(open_consult(link, confirmed=bool(confirmed)), timeout=20)
+            self.notify(visible(open_consult(link, confirmed=bool(confirmed))), timeout=20, markup=False)
 
         self.app.push_screen(ConfirmLink(link.describe(), link.url, link.allowed), decided)
 
@@ -370,9 +371,9 @@ class MessagesScreen(CompanionScreen):
             async with Messenger(self.store) as messenger:
                 saved = await messenger.download(message_id, folder)
         except MessagingError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return
-        self.notify(_("Saved as {path} (not opened).").format(path=saved))
+        self.notify(_("Saved as {path} (not opened).").format(path=visible(saved)), markup=False)
 
     def action_resend(self) -> None:
         from companion.tui.services import matrix_sync
