@@ -311,6 +311,8 @@ class Messenger:
         """An earlier device's attempt may have reached the server with its answer lost; transaction ids are
         per device, so look for the event (our txn id is in its content) before sending it again."""
         horizon = item.created_at_ms - ASK_AFTER_MS - 3_600_000  # a resend after 24 h reset created_at
+        # Queued before the txn id went into the content: the same text, sent after it was queued.
+        legacy = TXN_FIELD not in item.content
         token: str | None = None
         for _page in range(10):
             body = await self.client.messages(room_id, start=token, limit=HISTORY_PAGE)
@@ -322,8 +324,14 @@ class Messenger:
                 if (
                     event.get("sender") == self.account.user_id
                     and isinstance(content, dict)
-                    and content.get(TXN_FIELD) == item.txn_id
                     and isinstance(event.get("event_id"), str)
+                    and (
+                        content.get(TXN_FIELD) == item.txn_id
+                        or legacy
+                        and content.get("body") == item.content.get("body")
+                        and content.get("msgtype") == item.content.get("msgtype")
+                        and (event.get("origin_server_ts") or 0) >= item.created_at_ms - 60_000
+                    )
                 ):
                     return str(event["event_id"])
                 ts = event.get("origin_server_ts")

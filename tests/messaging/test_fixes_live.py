@@ -266,13 +266,20 @@ def test_flush_waits_for_a_server_that_comes_back(logged_in, synapse, clinic, pa
 
 
 # ----- 4. no duplicate after logout and login ------------------------------------------------------------
-@pytest.mark.parametrize("sync_first", [True, False])
-def test_interrupted_send_is_not_repeated_from_a_new_device(logged_in, synapse, clinic, patient, sync_first) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("order", ["sync-first", "send-first", "queued-before-the-fix"])
+def test_interrupted_send_is_not_repeated_from_a_new_device(logged_in, synapse, clinic, patient, order) -> None:  # type: ignore[no-untyped-def]
+    from companion.messaging.events import TXN_FIELD
     from companion.messaging.session import login, logout
 
     _join_room(logged_in)
-    body = f"committed, answer lost {sync_first}"
+    sync_first = order != "send-first"
+    body = f"committed, answer lost {order}"
     txn = queue_message(logged_in, body)
+    if order == "queued-before-the-fix":  # an outbox entry without the txn id in its content
+        with logged_in.transaction() as db:
+            db.execute("UPDATE outbox SET content = ? WHERE txn_id = ?",
+                       (json.dumps({"msgtype": "m.text", "body": body}), txn))
+        assert TXN_FIELD not in Messages(logged_in).outbox()[0].content
     transport = DropResponses(httpx.AsyncHTTPTransport(), "/send/", times=1)
 
     async def interrupted() -> None:
