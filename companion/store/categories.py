@@ -9,7 +9,7 @@ from __future__ import annotations
 CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "measurements": ("measurement", "milestone", "metric_goal", "ble_reading_seen", "ble_user_slot", "ble_device"),
     "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file"),
-    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account",
+    "messages": ("message", "message_edit", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account",
                  # end-to-end encryption (0009): keys, sessions and devices go with the conversation
                  "e2ee_account", "e2ee_olm_session", "e2ee_device", "e2ee_tracked_user", "e2ee_inbound_group",
                  "e2ee_outbound_group", "e2ee_seen_index", "e2ee_message_trust", "e2ee_pending_event",

@@ -307,3 +307,27 @@ def _screen_open_times(store: Any, home: Path) -> dict[str, list[float]]:
 
     asyncio.run(run())
     return runs
+
+
+def test_store_apply_sync_20000(tmp_path, benchmark) -> None:  # type: ignore[no-untyped-def]
+    """The store's share of a first sync: 20,000 messages in batches of 250 (issue #18 added edit and
+    redaction handling to this path; before/after medians are in the issue's report)."""
+    from companion.clock import SYSTEM_CLOCK
+    from companion.store import Store
+    from companion.store.messages import IncomingMessage, Messages
+
+    messages = [IncomingMessage(f"$e{i}", "!r", "@c:hs", f"message {i} " * 5, 1_700_000_000_000 + i, False)
+                for i in range(HISTORY)]
+    counter = iter(range(1000))
+
+    def setup() -> tuple[tuple[Any], dict[str, Any]]:
+        store = Store.create(tmp_path / f"s{next(counter)}", passphrase="bench", clock=SYSTEM_CLOCK)
+        return (store,), {}
+
+    def apply(store: Any) -> None:
+        repo = Messages(store)
+        for k in range(0, len(messages), 250):
+            repo.apply_sync(f"s{k}", messages[k:k + 250])
+        store.close()
+
+    benchmark.pedantic(apply, setup=setup, rounds=5, iterations=1)

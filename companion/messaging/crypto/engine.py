@@ -29,6 +29,7 @@ from companion.messaging.crypto.machine import (
     DecryptionFailure,
 )
 from companion.messaging.errors import BadResponse, HomeserverUnreachable, MatrixError
+from companion.messaging.events import TXN_FIELD
 from companion.store.e2ee import DeviceRow, E2eeRepo, Trust
 
 if TYPE_CHECKING:
@@ -47,11 +48,33 @@ def adopt_encrypted_file(content: dict[str, Any], repo: E2eeRepo) -> None:
         content["url"] = file["url"]
 
 
+def _redacted(event: dict[str, Any]) -> bool:
+    unsigned = event.get("unsigned")
+    return isinstance(unsigned, dict) and isinstance(unsigned.get("redacted_because"), dict)
+
+
+def _is_edit(content: dict[str, Any]) -> bool:
+    relates = content.get("m.relates_to")
+    return isinstance(relates, dict) and relates.get("rel_type") == "m.replace"
+
+
+def _with_cleartext_relation(event: dict[str, Any], relates: object) -> dict[str, Any]:
+    """A decrypted event with the relation its cleartext names. Spec v1.19 "Editing encrypted events": the
+    ``m.relates_to`` of an encrypted event is sent in the unencrypted part, and one inside the payload is
+    ignored. matrix-nio 0.25 (matrix-commander, used by clinics) puts it only inside the payload (its
+    ``group_encrypt`` encrypts the whole content), so that one counts when the cleartext has none."""
+    content = event.get("content")
+    if not isinstance(content, dict) or not isinstance(relates, dict):
+        return event
+    return {**event, "content": {**content, "m.relates_to": relates}}
+
+
 class Encryption:
     """One logged-in device's end-to-end encryption. ``warnings`` collects plain sentences for the UI."""
 
     def __init__(self, store: Store, client: MatrixClient, user_id: str, device_id: str,
                  now_ms: Callable[[], int]) -> None:
+        self._store = store
         self.repo = E2eeRepo(store)
         self.client = client
         self.user_id = user_id
@@ -307,18 +330,44 @@ class Encryption:
 
     def _decrypt_batch(self, room_id: str, events: list[Any]) -> None:
         for event in events:
-            if not isinstance(event, dict):
-                continue
+            if not isinstance(event, dict) or _redacted(event):
+                continue  # a redacted event has nothing left to decrypt; the parser removes it
+            self._decrypt_bundled_edit(room_id, event)
             if event.get("type") == ENCRYPTED and "state_key" not in event:
                 self._decrypt_one(room_id, event)
             elif event.get("type") == "m.room.message" and isinstance(event.get("content"), dict):
                 adopt_encrypted_file(event["content"], self.repo)
                 event_id = event.get("event_id")
                 if self.machine.is_encrypted(room_id) and isinstance(event_id, str):
+                    if _is_edit(event["content"]):
+                        # Spec "Editing encrypted events": the replacement of an encrypted event is encrypted
+                        # too. A plain one (the server's operator could forge it) is ignored: without
+                        # m.new_content the parser never applies it nor shows it.
+                        event["content"].pop("m.new_content", None)
+                        continue
                     # Anyone with access to the server (its operator too) can put such an event here.
                     self.repo.set_trust_for(event_id, Trust(False, False, _(
                         "Warning: this message was sent without encryption into an encrypted conversation."
                     )))
+
+    def _decrypt_bundled_edit(self, room_id: str, event: dict[str, Any]) -> None:
+        """The latest edit the server bundled (``unsigned.m.relations.m.replace``) is an encrypted event in
+        an encrypted room: decrypted in place, so the parser applies it like any edit; left as it is (and so
+        ignored) when its key is missing."""
+        unsigned = event.get("unsigned")
+        relations = unsigned.get("m.relations") if isinstance(unsigned, dict) else None
+        edit = relations.get("m.replace") if isinstance(relations, dict) else None
+        if not isinstance(edit, dict) or edit.get("type") != ENCRYPTED:
+            return
+        try:
+            decrypted = self.machine.decrypt_room_event(room_id, edit)
+        except DecryptionFailure:
+            return
+        relates = (edit.get("content") or {}).get("m.relates_to")
+        edit.clear()
+        edit.update(_with_cleartext_relation(decrypted.event, relates))
+        if isinstance(edit.get("event_id"), str):
+            self.repo.set_trust_for(edit["event_id"], decrypted.trust)
 
     def _decrypt_one(self, room_id: str, event: dict[str, Any]) -> None:
         event_id = event.get("event_id")
@@ -334,7 +383,7 @@ class Encryption:
             self._replace_with_notice(event, str(failure))
             return
         event.clear()
-        event.update(decrypted.event)
+        event.update(_with_cleartext_relation(decrypted.event, (original.get("content") or {}).get("m.relates_to")))
         if isinstance(event.get("content"), dict):
             adopt_encrypted_file(event["content"], self.repo)
         if isinstance(event_id, str):
@@ -342,8 +391,15 @@ class Encryption:
 
     def _replace_with_notice(self, event: dict[str, Any], text: str) -> None:
         event_id = event.get("event_id")
+        outer = event.get("content") if isinstance(event.get("content"), dict) else {}
+        assert isinstance(outer, dict)
         event["type"] = "m.room.message"
         event["content"] = {"msgtype": "m.notice", "body": text}
+        # What the cleartext says still counts: an edit stays an edit (without m.new_content the parser
+        # neither applies nor shows it until its key arrives), and our own transaction id still matches.
+        for key in ("m.relates_to", TXN_FIELD):
+            if key in outer:
+                event["content"][key] = outer[key]
         if isinstance(event_id, str):
             self.repo.set_trust_for(event_id, Trust(True, False, text))
 
@@ -359,14 +415,25 @@ class Encryption:
                 except DecryptionFailure as failure:
                     self.repo.resolve_pending(event_id, None, None, Trust(True, False, str(failure)))
                     continue
-                from companion.messaging.events import clean_body
+                from companion.messaging.events import parse_message
+                from companion.store.messages import Messages
 
-                content = decrypted.event.get("content") or {}
+                late = _with_cleartext_relation(decrypted.event, (event.get("content") or {}).get("m.relates_to"))
+                content = late.get("content") or {}
                 adopt_encrypted_file(content, self.repo)
-                body = clean_body(content.get("body"))
-                msgtype = content.get("msgtype")
+                parsed = parse_message(late, room_id, self.user_id)  # the same parsing as every message
+                if parsed is not None and parsed.replaces:
+                    # A late edit: applied to its message; the placeholder it left (if any) goes.
+                    self.repo.resolve_pending(event_id, None, None, decrypted.trust)
+                    messages = Messages(self._store)
+                    messages.apply_sync(None, [], [event_id])
+                    messages.apply_sync(None, [parsed])
+                    continue
                 self.repo.resolve_pending(
-                    event_id, body or None, msgtype if isinstance(msgtype, str) else None, decrypted.trust
+                    event_id,
+                    parsed.body or None if parsed is not None else None,
+                    parsed.msgtype if parsed is not None else None,
+                    decrypted.trust,
                 )
 
     # ----- to-device -----------------------------------------------------------------------------------

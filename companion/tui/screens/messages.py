@@ -19,7 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from companion.i18n import N_, _
 from companion.store.messages import Messages
-from companion.tui.safe import safe_text
+from companion.text import visible
+from companion.tui.safe import visible_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.messages_view import PAGE, ConversationView
 
@@ -42,8 +43,8 @@ class ConfirmLink(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(safe_text(self.description, style="bold"))
-            yield Static(safe_text(self.url, max_length=500))
+            yield Static(visible_text(self.description, style="bold"))
+            yield Static(visible_text(self.url, max_length=500))
             with Horizontal():
                 yield Button(_("Open in browser"), id="open", variant="primary", disabled=not self.allowed)
                 yield Button(_("Cancel"), id="cancel")
@@ -255,6 +256,8 @@ class MessagesScreen(CompanionScreen):
                         "Warning: {n} device(s) in this conversation are not verified ({devices}); verify "
                         "them with `companion encryption verify`."
                     ).format(n=len(unverified), devices=", ".join(f"{d.user_id} {d.device_id}" for d in unverified[:3]))
+            else:  # e.g. a room from before E2EE, or one the clinic replaced with a plain room on purpose
+                line += " " + _("Not end-to-end encrypted: the server's operator can read this conversation.")
         failed = len(repo.outbox(states=("ask-user", "failed")))
         if failed:
             line += " " + _("{n} message(s) not sent: ctrl+r to send again, ctrl+b to discard.").format(
@@ -263,7 +266,7 @@ class MessagesScreen(CompanionScreen):
         typing = state.get("typing") or []
         if typing:
             line += " " + _("{who} is typing…").format(who=", ".join(typing))
-        status.update(safe_text(line, max_length=500))
+        status.update(visible_text(line, max_length=500))
 
     # ----- actions -------------------------------------------------------------------------------------
     @on(Input.Submitted, "#compose")
@@ -277,7 +280,7 @@ class MessagesScreen(CompanionScreen):
         try:
             queue_message(self.store, text)
         except InvalidMessage as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return  # the text stays in the box
         event.input.value = ""
         self.reload()
@@ -318,11 +321,11 @@ class MessagesScreen(CompanionScreen):
             account = await login(self.store, values["homeserver"], values["user"], values["password"],
                                   values["clinic"])
         except MessagingError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(visible(str(exc)), severity="error", timeout=10, markup=False)
             self.reload()
             return
         self._state()["error"] = None
-        self.notify(_("Logged in as {user}.").format(user=account.user_id))
+        self.notify(_("Logged in as {user}.").format(user=visible(account.user_id)), markup=False)
         matrix_sync.start(self.companion)
         self.reload()
 
@@ -359,7 +362,7 @@ class MessagesScreen(CompanionScreen):
             return
 
         def decided(confirmed: bool | None) -> None:
-            self.notify(open_consult(link, confirmed=bool(confirmed)), timeout=20)
+            self.notify(visible(open_consult(link, confirmed=bool(confirmed))), timeout=20, markup=False)
 
         self.app.push_screen(ConfirmLink(link.describe(), link.url, link.allowed), decided)
 
@@ -384,9 +387,9 @@ class MessagesScreen(CompanionScreen):
             async with Messenger(self.store) as messenger:
                 saved = await messenger.download(message_id, folder)
         except MessagingError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return
-        self.notify(_("Saved as {path} (not opened).").format(path=saved))
+        self.notify(_("Saved as {path} (not opened).").format(path=visible(saved)), markup=False)
 
     def action_resend(self) -> None:
         from companion.tui.services import matrix_sync

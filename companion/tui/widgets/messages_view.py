@@ -2,7 +2,8 @@
 
 Only a window of messages is ever rendered (a page of ``PAGE`` at a time, at most ``MAX_MOUNTED``); a 20,000
 message conversation costs the same to open as a 20 message one. Every string from the server goes through
-``safe_text`` (controls and escapes stripped, no markup parsed).
+``visible_text`` (controls shown as pictures, invisible format characters removed, URL hosts in ASCII, no
+markup parsed); the store keeps it as received.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.widgets import RichLog
 
 from companion.i18n import _
 from companion.store.messages import StoredMessage
-from companion.tui.safe import safe_text
+from companion.tui.safe import visible_text
 
 PAGE = 50
 MAX_MOUNTED = 300
@@ -43,27 +44,33 @@ def render_message(message: StoredMessage, *, own_label: str, trust: Any = None)
     who = own_label if message.own else message.sender
     header = Text()
     header.append(when + "  ", style="dim")
-    header.append_text(safe_text(who, max_length=60, style="bold"))
+    header.append_text(visible_text(who, max_length=60, style="bold"))
     if message.own:
         header.append(f"  [{status_label(message.status)}]", style=STATUS_STYLE.get(message.status, ""))
+        if message.read_by_clinic:
+            header.append("  " + _("read"), style="green")
     if message.msgtype == "m.file":
         header.append("  " + _("(file)"), style="cyan")
+    if message.edited:
+        header.append("  (" + _("edited") + ")", style="dim italic")
     if trust is not None:  # e2ee: how the message reached us
         label, style = trust_label(trust) if trust.encrypted else (_("NOT encrypted"), "bold red")
         header.append("  " + label, style=style)
     text = Text()
     text.append_text(header)
     text.append("\n")
-    text.append_text(safe_text(message.body, max_length=16_000))
+    if message.msgtype == "m.emote":  # "/me waves": the sender is part of the sentence
+        text.append_text(visible_text("* " + (who or "") + " ", max_length=70, style="italic"))
+    text.append_text(visible_text(message.body, max_length=70_000))
     if message.consult_url:
         text.append("\n")
         text.append(_("Video consult link (ctrl+g to check and open)"), style="bold magenta")
     if trust is not None and trust.warning and trust.warning != message.body:
         text.append("\n")
-        text.append_text(safe_text(trust.warning, max_length=300, style="bold yellow"))
+        text.append_text(visible_text(trust.warning, max_length=300, style="bold yellow"))
     if message.status == "failed" and message.error:
         text.append("\n")
-        text.append_text(safe_text(message.error, max_length=300, style="red"))
+        text.append_text(visible_text(message.error, max_length=300, style="red"))
     return text
 
 
