@@ -74,6 +74,8 @@ def test_companion_and_nio_read_each_other(logged_in, staff, patient) -> None:  
             await m.sync_once()  # accepts the clinic's invite
             await m.sync_once()  # the room's state, with m.room.encryption
             assert Messages(store).room(room).encrypted  # type: ignore[union-attr]
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 25  # half of what vodozemac keeps (50)
             queue_message(store, "Hallo kliniek, mijn gewicht is 81,4 kg")
             sent = await m.send_pending()
             assert sent.sent == 1, sent
@@ -87,6 +89,24 @@ def test_companion_and_nio_read_each_other(logged_in, staff, patient) -> None:  
             own = bodies(store)["Hallo kliniek, mijn gewicht is 81,4 kg"]
             assert own.status == "sent"
             assert E2eeRepo(store).trust_for([own.event_id])[own.event_id].verified
+
+    asyncio.run(scenario())
+
+
+def test_one_time_keys_are_replenished(logged_in, clinic, patient) -> None:  # type: ignore[no-untyped-def]
+    store = logged_in
+
+    async def scenario() -> None:
+        async with Messenger(store) as m:
+            await m.sync_once()
+            claim = {"one_time_keys": {m.account.user_id: {m.account.device_id: "signed_curve25519"}}}
+            for _ in range(15):  # others start sessions with us: each takes one key
+                clinic.call("POST", "/_matrix/client/v3/keys/claim", json=claim).raise_for_status()
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 10
+            await m.sync_once()  # sync reports 10 left: topped up to 25 again
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 25
 
     asyncio.run(scenario())
 
