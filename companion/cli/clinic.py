@@ -26,6 +26,10 @@ def register(subparsers: Any) -> None:
         "--registration-token", action="store_true",
         help=_("for a new patient, issue a one-time registration token instead of setting a password"),
     )
+    provision.add_argument(
+        "--no-encryption", action="store_true",
+        help=_("create the room without end-to-end encryption (the server's operator can then read it)"),
+    )
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(handler=_provision)
 
@@ -39,7 +43,8 @@ def _provision(args: argparse.Namespace) -> int:
 
     try:
         result = asyncio.run(provision_patient(
-            args.homeserver, args.admin_token, args.patient, registration_token=args.registration_token))
+            args.homeserver, args.admin_token, args.patient, registration_token=args.registration_token,
+            encrypted=not args.no_encryption))
     except MessagingError as exc:
         raise CliError(str(exc)) from None
     if args.json:

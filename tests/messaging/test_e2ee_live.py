@@ -355,3 +355,18 @@ def test_sas_emoji_verification_with_the_staff_device(logged_in, staff, patient)
 
 def staff_user(staff: NioClinic, store: Any) -> str:
     return Messages(store).account().clinic_mxid  # type: ignore[union-attr]
+
+
+def test_clinic_provision_cli_encrypts_unless_told_not_to(synapse, clinic, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from urllib.parse import quote
+
+    from companion.cli import main
+
+    for flags, encrypted in (([], True), (["--no-encryption"], False)):
+        user = unique("provcli")
+        assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
+                     "--patient", user, "--json", *flags]) == 0
+        room = json.loads(capsys.readouterr().out)["room_id"]
+        state = clinic.call("GET", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.encryption/")
+        assert (state.status_code == 200) is encrypted
