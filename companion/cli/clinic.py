@@ -33,8 +33,8 @@ def register(subparsers: Any) -> None:
     )
     provision.add_argument(
         "--no-encryption", action="store_true",
-        help=_("create a room that is not end-to-end encrypted (for a patient whose app cannot read encrypted "
-               "rooms); an existing encrypted room is then replaced"),
+        help=_("create the room without end-to-end encryption (the server's operator can then read it), for a "
+               "patient whose app cannot read encrypted rooms; an existing encrypted room is then replaced"),
     )
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(handler=_provision)

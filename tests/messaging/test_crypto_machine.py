@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from companion.messaging.crypto.machine import CryptoMachine, DecryptionFailure, canonical_json, verify_signed
 from companion.store.e2ee import E2eeRepo
@@ -240,3 +242,28 @@ def test_erasing_messages_destroys_keys_and_sessions(machines) -> None:  # type:
     assert result.rows["e2ee_account"] == 1 and result.rows["e2ee_inbound_group"] == 1
     assert result.rows["e2ee_olm_session"] == 1 and result.rows["e2ee_message_trust"] == 1
     assert bob.repo.account() is None and bob.repo.inbound_count() == 0 and not bob.repo.all_devices()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.dictionaries(
+    st.sampled_from(["algorithm", "sender_key", "ciphertext", "session_id", "device_id", "x"]), json_values,
+    max_size=5,
+), olm=st.booleans())
+def test_garbage_only_ever_fails_plainly(machines, content, olm) -> None:  # type: ignore[no-untyped-def]
+    _alice, bob, _ = machines
+    if olm:
+        content.setdefault("algorithm", "m.olm.v1.curve25519-aes-sha2")
+    event = {"type": "m.room.encrypted", "event_id": "$g", "sender": "@x:localhost", "content": content}
+    with pytest.raises(DecryptionFailure) as failure:
+        if olm:
+            bob.decrypt_olm(event)
+        else:
+            bob.decrypt_room_event("!r:localhost", event)
+    assert str(failure.value)

@@ -18,7 +18,9 @@ from companion.store.e2ee import E2eeRepo
 from companion.store.messages import Messages
 
 from .test_conversation_live import DropResponses
-from .test_e2ee_live import bodies, enc_patient, nio_py, patient_store, staff, sync_until  # noqa: F401
+
+# patient: test_e2ee_live's override of conftest's, an encrypted room (logged_in logs it in)
+from .test_e2ee_live import bodies, nio_py, patient, staff, sync_until  # noqa: F401
 
 
 def _raw_events(clinic: Any, room: str) -> list[dict[str, Any]]:
@@ -28,10 +30,10 @@ def _raw_events(clinic: Any, room: str) -> list[dict[str, Any]]:
 
 
 def test_edits_redactions_long_text_and_receipts_in_an_encrypted_room(  # type: ignore[no-untyped-def]
-    patient_store, staff, enc_patient, clinic  # noqa: F811  (fixtures from test_e2ee_live)
+    logged_in, staff, patient, clinic  # noqa: F811  (fixtures from test_e2ee_live)
 ) -> None:
-    store = patient_store
-    room = enc_patient.room_id
+    store = logged_in
+    room = patient.room_id
     lines = [f"regel {i}: eet je groenten" for i in range(1300)]
     long_body = "\n".join(lines) + "\nEINDE"
     assert 30_000 < len(long_body.encode()) < 45_000
@@ -73,10 +75,10 @@ def test_edits_redactions_long_text_and_receipts_in_an_encrypted_room(  # type: 
 
 
 def test_no_duplicate_after_relogin_in_an_encrypted_room(  # type: ignore[no-untyped-def]
-    patient_store, staff, enc_patient, clinic, synapse  # noqa: F811  (fixtures from test_e2ee_live)
+    logged_in, staff, patient, clinic, synapse  # noqa: F811  (fixtures from test_e2ee_live)
 ) -> None:
-    store = patient_store
-    room = enc_patient.room_id
+    store = logged_in
+    room = patient.room_id
     body = "Verstuurd, antwoord kwijt"
 
     async def joined() -> None:
@@ -96,7 +98,7 @@ def test_no_duplicate_after_relogin_in_an_encrypted_room(  # type: ignore[no-unt
     assert transport.dropped == 1  # the server has the encrypted event; this device does not know it
     old_device = Messages(store).account().device_id  # type: ignore[union-attr]
     asyncio.run(logout(store))
-    account = asyncio.run(login(store, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id))
+    account = asyncio.run(login(store, synapse.url, patient.user, patient.password, clinic.user_id))
     assert account.device_id != old_device  # a new device, without the old device's Megolm session
 
     async def again() -> None:

@@ -34,11 +34,12 @@ def nio_py() -> Path:
 
 
 @pytest.fixture
-def enc_patient(clinic: Clinic) -> Patient:
+def patient(clinic: Clinic) -> Patient:
+    """Overrides conftest's plain-room patient: provisioned with the default, an encrypted room."""
     from companion.messaging.provision import provision_patient
 
     name = unique("encpat")
-    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name))  # encrypted by default
+    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name))
     assert result.password
     return Patient(name, result.patient_mxid, result.password, result.room_id)
 
@@ -49,14 +50,6 @@ def staff(clinic: Clinic, nio_py: Path, tmp_path: Path) -> Iterator[NioClinic]:
     peer.login(clinic.server.url, clinic.user_id, "clinic-pass")
     yield peer
     peer.close()
-
-
-@pytest.fixture
-def patient_store(live_store, synapse, clinic, enc_patient):  # type: ignore[no-untyped-def]
-    from companion.messaging.session import login
-
-    asyncio.run(login(live_store, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id))
-    return live_store
 
 
 async def sync_until(m: Messenger, predicate: Any, seconds: float = 20.0) -> None:
@@ -72,15 +65,17 @@ def bodies(store: Any) -> dict[str, Any]:
     return {m.body: m for m in Messages(store).all()}
 
 
-def test_companion_and_nio_read_each_other(patient_store, staff, enc_patient) -> None:  # type: ignore[no-untyped-def]
-    store = patient_store
-    room = enc_patient.room_id
+def test_companion_and_nio_read_each_other(logged_in, staff, patient) -> None:  # type: ignore[no-untyped-def]
+    store = logged_in
+    room = patient.room_id
 
     async def scenario() -> None:
         async with Messenger(store) as m:
             await m.sync_once()  # accepts the clinic's invite
             await m.sync_once()  # the room's state, with m.room.encryption
             assert Messages(store).room(room).encrypted  # type: ignore[union-attr]
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 25  # half of what vodozemac keeps (50)
             queue_message(store, "Hallo kliniek, mijn gewicht is 81,4 kg")
             sent = await m.send_pending()
             assert sent.sent == 1, sent
@@ -98,6 +93,24 @@ def test_companion_and_nio_read_each_other(patient_store, staff, enc_patient) ->
     asyncio.run(scenario())
 
 
+def test_one_time_keys_are_replenished(logged_in, clinic, patient) -> None:  # type: ignore[no-untyped-def]
+    store = logged_in
+
+    async def scenario() -> None:
+        async with Messenger(store) as m:
+            await m.sync_once()
+            claim = {"one_time_keys": {m.account.user_id: {m.account.device_id: "signed_curve25519"}}}
+            for _ in range(15):  # others start sessions with us: each takes one key
+                clinic.call("POST", "/_matrix/client/v3/keys/claim", json=claim).raise_for_status()
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 10
+            await m.sync_once()  # sync reports 10 left: topped up to 25 again
+            counts = await m.client.request("POST", "/_matrix/client/v3/keys/upload", json_body={})
+            assert counts["one_time_key_counts"]["signed_curve25519"] == 25
+
+    asyncio.run(scenario())
+
+
 def synapse_event_bodies(synapse: Any) -> list[str]:
     """Every event JSON Synapse stored (its own SQLite database), for the no-plaintext checks."""
     with sqlite3.connect(f"file:{synapse.directory / 'homeserver.db'}?mode=ro", uri=True) as db:
@@ -105,10 +118,10 @@ def synapse_event_bodies(synapse: Any) -> list[str]:
 
 
 def test_attachments_rotation_and_nothing_readable_on_the_server(  # type: ignore[no-untyped-def]
-    patient_store, staff, enc_patient, clinic, synapse, nio_py, tmp_path
+    logged_in, staff, patient, clinic, synapse, nio_py, tmp_path
 ) -> None:
-    store = patient_store
-    room = enc_patient.room_id
+    store = logged_in
+    room = patient.room_id
     secret_text = f"Mijn bloeddruk is 150/95 {unique('bp')}"
     report = tmp_path / "weegverslag.csv"
     report_bytes = b"date,kg\n2026-12-01,81.4\n" + unique("csv").encode()
@@ -167,15 +180,15 @@ def test_attachments_rotation_and_nothing_readable_on_the_server(  # type: ignor
 
 
 def test_second_device_reads_history_from_the_key_backup(  # type: ignore[no-untyped-def]
-    patient_store, staff, enc_patient, clinic, synapse, tmp_path
+    logged_in, staff, patient, clinic, synapse, tmp_path
 ) -> None:
     from companion.clock import SYSTEM_CLOCK
     from companion.messaging.crypto.backup import BackupError, KeyBackup, restore
     from companion.messaging.session import login
     from companion.store import Store
 
-    first = patient_store
-    room = enc_patient.room_id
+    first = logged_in
+    room = patient.room_id
     earlier = f"Vorige week: 82,0 kg {unique('hist')}"
 
     async def on_first_device() -> str:
@@ -195,7 +208,7 @@ def test_second_device_reads_history_from_the_key_backup(  # type: ignore[no-unt
     assert len(recovery_key.replace(" ", "")) in (48, 49)
     second = Store.create(tmp_path / "second-device", passphrase="another passphrase 5678", clock=SYSTEM_CLOCK)
     try:
-        account = asyncio.run(login(second, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id))
+        account = asyncio.run(login(second, synapse.url, patient.user, patient.password, clinic.user_id))
         assert account.device_id != Messages(first).account().device_id  # type: ignore[union-attr]
 
         async def on_second_device() -> None:
@@ -233,15 +246,15 @@ def test_second_device_reads_history_from_the_key_backup(  # type: ignore[no-unt
 
 
 def test_late_key_forwarded_by_the_patients_verified_device(  # type: ignore[no-untyped-def]
-    patient_store, staff, enc_patient, clinic, synapse, tmp_path
+    logged_in, staff, patient, clinic, synapse, tmp_path
 ) -> None:
     """m.room_key_request from a new device, answered with m.forwarded_room_key by the verified first one."""
     from companion.clock import SYSTEM_CLOCK
     from companion.messaging.session import login
     from companion.store import Store
 
-    first = patient_store
-    room = enc_patient.room_id
+    first = logged_in
+    room = patient.room_id
     text = f"Uitslag bloedonderzoek volgt {unique('lab')}"
     second = Store.create(tmp_path / "second", passphrase="another passphrase 5678", clock=SYSTEM_CLOCK)
 
@@ -251,16 +264,16 @@ def test_late_key_forwarded_by_the_patients_verified_device(  # type: ignore[no-
             await a.sync_once()
             staff.call("send", room_id=room, content={"msgtype": "m.text", "body": text})
             await sync_until(a, lambda: text in bodies(first))
-            account = await login(second, synapse.url, enc_patient.user, enc_patient.password, clinic.user_id)
+            account = await login(second, synapse.url, patient.user, patient.password, clinic.user_id)
             async with Messenger(second) as b:
                 await b.sync_once()
                 await b.sync_once()  # the staff's message arrives without its key: a request goes out
                 assert text not in bodies(second)
-                await a.e2ee().query([enc_patient.mxid])
-                E2eeRepo(first).set_trust(enc_patient.mxid, account.device_id, "verified")  # as after SAS
+                await a.e2ee().query([patient.mxid])
+                E2eeRepo(first).set_trust(patient.mxid, account.device_id, "verified")  # as after SAS
                 await a.sync_once(timeout_ms=2000)  # answers the request with a forwarded key
-                await b.e2ee().query([enc_patient.mxid])
-                E2eeRepo(second).set_trust(enc_patient.mxid, a.account.device_id, "verified")
+                await b.e2ee().query([patient.mxid])
+                E2eeRepo(second).set_trust(patient.mxid, a.account.device_id, "verified")
                 await sync_until(b, lambda: text in bodies(second))
                 event_id = bodies(second)[text].event_id
                 assert "forwarded" in (E2eeRepo(second).trust_for([event_id])[event_id].warning or "")
@@ -300,10 +313,10 @@ def test_cli_status_backup_create_and_restore(onboarded, synapse, clinic, capsys
     assert "fingerprint" in capsys.readouterr().out
 
 
-def test_sas_emoji_verification_with_the_staff_device(patient_store, staff, enc_patient) -> None:  # type: ignore[no-untyped-def]
+def test_sas_emoji_verification_with_the_staff_device(logged_in, staff, patient) -> None:  # type: ignore[no-untyped-def]
     from companion.messaging.crypto.sas import SasVerification
 
-    store = patient_store
+    store = logged_in
 
     async def scenario() -> None:
         async with Messenger(store) as m:
@@ -324,14 +337,15 @@ def test_sas_emoji_verification_with_the_staff_device(patient_store, staff, enc_
             assert verification.failure is None and verification.emoji is not None
             shown = staff.call("sas")
             assert shown["transaction_id"] == verification.transaction_id
-            assert [list(e) for e in verification.emoji or []] == shown["emoji"]  # the same seven emoji
+            # The same seven emoji (names may differ: the spec says "Aeroplane", nio "Airplane").
+            assert [e for e, _name in verification.emoji or []] == [e for e, _name in shown["emoji"]]
             await verification.confirm()
             result = staff.call("confirm_sas", transaction_id=verification.transaction_id)
             assert result["verified"] and not result["canceled"]
             await sync_until(m, lambda: verification.verified or verification.failure is not None)
             assert verification.verified, verification.failure
             assert E2eeRepo(store).device(device.user_id, device.device_id).trust == "verified"  # type: ignore[union-attr]
-            staff.call("send", room_id=enc_patient.room_id, content={"msgtype": "m.text", "body": "Geverifieerd!"})
+            staff.call("send", room_id=patient.room_id, content={"msgtype": "m.text", "body": "Geverifieerd!"})
             await sync_until(m, lambda: "Geverifieerd!" in bodies(store))
             event_id = bodies(store)["Geverifieerd!"].event_id
             assert E2eeRepo(store).trust_for([event_id])[event_id].verified
@@ -341,3 +355,18 @@ def test_sas_emoji_verification_with_the_staff_device(patient_store, staff, enc_
 
 def staff_user(staff: NioClinic, store: Any) -> str:
     return Messages(store).account().clinic_mxid  # type: ignore[union-attr]
+
+
+def test_clinic_provision_cli_encrypts_unless_told_not_to(synapse, clinic, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from urllib.parse import quote
+
+    from companion.cli import main
+
+    for flags, encrypted in (([], True), (["--no-encryption"], False)):
+        user = unique("provcli")
+        assert main(["clinic", "provision", "--homeserver", synapse.url, "--admin-token", clinic.token,
+                     "--patient", user, "--json", *flags]) == 0
+        room = json.loads(capsys.readouterr().out)["room_id"]
+        state = clinic.call("GET", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.encryption/")
+        assert (state.status_code == 200) is encrypted

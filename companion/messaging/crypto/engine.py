@@ -287,7 +287,9 @@ class Encryption:
         self._new_sessions.clear()
 
     async def _keys_housekeeping(self, body: dict[str, Any]) -> None:
-        await self.ensure_uploaded()
+        if not self.machine.keys_uploaded:
+            await self.ensure_uploaded()
+            return  # this sync's counts predate the upload
         counts = body.get("device_one_time_keys_count")
         if isinstance(counts, dict):
             count = counts.get(OTK_ALGORITHM)
