@@ -38,6 +38,7 @@ class StoredMessage:
     error: str | None = None
     edited: bool = False  # shows the latest edit (m.replace) of the message
     read_by_clinic: bool = False  # own and sent, at or before the clinic's read receipt
+    edit_event_id: str | None = None  # the edit whose text is shown (its end-to-end trust counts too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ _MESSAGE_COLUMNS = (
     "id, event_id, txn_id, room_id, sender, body, ts, status, own, msgtype, consult_url, is_read, error, "
     "edited_ts IS NOT NULL, "
     "own = 1 AND status = 'sent' AND ts <= coalesce((SELECT r.clinic_read_ts FROM matrix_room r "
-    "WHERE r.room_id = message.room_id), -1)"
+    "WHERE r.room_id = message.room_id), -1), edit_event_id"
 )
 _ROOM_COLUMNS = (
     "room_id, clinic_mxid, membership, name, encrypted, retention_ms, history_token, history_done, fully_read, "
@@ -130,6 +131,7 @@ def _message(row: Any) -> StoredMessage:
         row[12],
         bool(row[13]),
         bool(row[14]),
+        row[15],
     )
 
 

@@ -107,3 +107,4 @@ def test_decrypted_events_get_edits_redactions_and_txn_matching(machines, clock:
     rows = {r.event_id: r for r in repo.all()}
     assert set(rows) == {"$o", "$mine"}
     assert rows["$o"].body == "Dose: 30 mg" and rows["$o"].edited
+

@@ -184,9 +184,20 @@ class MessagesScreen(CompanionScreen):
         self.set_interval(1.0, self._poll)
 
     def _trust(self, page: list[Any]) -> dict[str, Any]:
-        from companion.store.e2ee import E2eeRepo
+        """Each message's end-to-end trust; an edited one shows the weaker of its original's and the shown
+        edit's (an edit from an unverified device must not pass as the verified original)."""
+        from companion.store.e2ee import E2eeRepo, Trust
 
-        return E2eeRepo(self.store).trust_for(m.event_id for m in page)
+        found = E2eeRepo(self.store).trust_for([m.event_id for m in page] + [m.edit_event_id for m in page])
+        out: dict[str, Any] = {}
+        for m in page:
+            first, edit = found.get(m.event_id or ""), found.get(m.edit_event_id or "")
+            if first is not None and edit is not None:
+                first = Trust(first.encrypted and edit.encrypted, first.verified and edit.verified,
+                              first.warning or edit.warning)
+            if first is not None or edit is not None:
+                out[m.event_id or ""] = first or edit
+        return out
 
     def on_screen_resume(self) -> None:
         if self._just_mounted:  # the resume that follows the first mount: already loaded
