@@ -67,6 +67,7 @@ class ServerOptions:
     purge_interval: str = "1d"  # tests that check purging pass a few seconds
     staff_users: list[str] = field(default_factory=list)
     max_upload_size: str = "50M"
+    block_encryption: bool = False  # the policy module's switch (True: plain rooms only, no E2EE)
 
 
 def write_config(directory: Path, port: int, options: ServerOptions) -> Path:
@@ -119,7 +120,11 @@ def write_config(directory: Path, port: int, options: ServerOptions) -> Path:
         "modules": [
             {
                 "module": f"{MODULE_NAME}.CompanionRoomPolicy",
-                "config": {"staff_users": options.staff_users, "staff_user_regex": "^@clinic.*:localhost$"},
+                "config": {
+                    "staff_users": options.staff_users,
+                    "staff_user_regex": "^@clinic.*:localhost$",
+                    "block_encryption": options.block_encryption,
+                },
             }
         ],
     }

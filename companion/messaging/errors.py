@@ -106,17 +106,6 @@ class PasswordNeeded(MessagingError):
         super().__init__(_("Your session expired; enter your password to log in again."))
 
 
-class EncryptedRoomUnsupported(MessagingError):
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "The conversation with your clinic was switched to end-to-end encryption, which Companion "
-                "does not "
-                "support yet. Ask your clinic to open a new conversation."
-            )
-        )
-
-
 class NoClinicRoom(MessagingError):
     def __init__(self) -> None:
         super().__init__(

@@ -1,6 +1,8 @@
-"""A small Synapse module for clinic homeservers: no end-to-end encryption, retention only by staff.
+"""A small Synapse module for clinic homeservers: retention only by staff (optionally: no redactions).
 
-Companion speaks plain HTTP (no E2EE), and clinic conversations have a fixed two-year retention. Power levels
+Clinic conversations have a fixed two-year retention and are end-to-end encrypted (Companion and Element
+both speak Megolm), so encryption is allowed by default; ``block_encryption: true`` restores the old
+"plain rooms only" policy for a clinic that must archive message text on the server. Power levels
 already stop the patient (the clinic creates each room, see ``companion clinic provision``); this module is
 the
 belt to those braces, using ``check_event_allowed`` because it also sees createRoom's ``initial_state``
@@ -14,7 +16,7 @@ Install by putting this file on Synapse's ``PYTHONPATH`` as ``companion_synapse_
         config:
           staff_users: ["@clinic:example.org"]     # may set m.room.retention
           staff_user_regex: "^@staff-.*:example\\\\.org$"   # optional
-          block_encryption: true                   # reject m.room.encryption everywhere (default true)
+          block_encryption: false                  # reject m.room.encryption everywhere (default false)
           block_redactions: false                  # TI-M Löschkonzept v2 style "no deletion" (default false)
 
 Synapse module API: https://element-hq.github.io/synapse/latest/modules/third_party_rules_callbacks.html
@@ -35,7 +37,7 @@ class CompanionRoomPolicy:
         self._staff = frozenset(config.get("staff_users", []))
         pattern = config.get("staff_user_regex")
         self._staff_re = re.compile(pattern) if pattern else None
-        self._block_encryption = bool(config.get("block_encryption", True))
+        self._block_encryption = bool(config.get("block_encryption", False))
         self._block_redactions = bool(config.get("block_redactions", False))
         api.register_third_party_rules_callbacks(check_event_allowed=self.check_event_allowed)
 

@@ -13,7 +13,12 @@ CATEGORY_TABLES: dict[str, tuple[str, ...]] = {
     "health-data": ("sample", "sample_rollup", "sleep_stage", "sleep_session", "workout", "import_file",
                     "medication_log", "medication_plan", "water_intake", "symptom_checkin", "programme_note",
                     "reminder_fired", "reminder", "progress_photo"),
-    "messages": ("message", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account",
+    "messages": ("message", "message_edit", "attachment", "outbox", "matrix_room", "matrix_sync", "matrix_account",
+                 # end-to-end encryption: keys, sessions and devices go with the conversation
+                 "e2ee_account", "e2ee_olm_session", "e2ee_device", "e2ee_tracked_user", "e2ee_inbound_group",
+                 "e2ee_outbound_group", "e2ee_seen_index", "e2ee_message_trust", "e2ee_pending_event",
+                 "e2ee_attachment_key", "e2ee_room",
+                 # support requests and their answers (companion.care.support)
                  "support_answer", "support_request"),
     "location": ("geocode_cache", "saved_location"),
     "diagnostics": ("diagnostic_log", "ble_decode_error"),

@@ -46,7 +46,7 @@ def _setup(server: devserver.Homeserver, home: Path) -> tuple[Any, dict[str, Any
 
     name = "clinic" + uuid.uuid4().hex[:8]  # the test server treats @clinic*:localhost as staff
     admin = server.register(name, "pw", admin=True)
-    result = asyncio.run(provision_patient(server.url, admin["access_token"], "p" + name))
+    result = asyncio.run(provision_patient(server.url, admin["access_token"], "p" + name, encrypted=False))
     store = Store.create(home, passphrase=os.environ["COMPANION_PASSPHRASE"], clock=SYSTEM_CLOCK)
     asyncio.run(login(store, server.url, result.patient_mxid, result.password or "", result.clinic_mxid))
     return store, admin, result
@@ -150,7 +150,7 @@ def history_server(
 
         name = "clinic" + uuid.uuid4().hex[:8]
         admin = hs.register(name, "pw", admin=True)
-        room = asyncio.run(provision_patient(hs.url, admin["access_token"], "seedpatient")).room_id
+        room = asyncio.run(provision_patient(hs.url, admin["access_token"], "seedpatient", encrypted=False)).room_id
         took = _seed_history(hs, admin["access_token"], room, HISTORY)
         print(f"\nseeded {HISTORY} messages in {took:.0f} s (cached for later runs)")
         seed = {"room_id": room, "clinic_user": name, "clinic_password": "pw", "messages": HISTORY}
@@ -307,3 +307,27 @@ def _screen_open_times(store: Any, home: Path) -> dict[str, list[float]]:
 
     asyncio.run(run())
     return runs
+
+
+def test_store_apply_sync_20000(tmp_path, benchmark) -> None:  # type: ignore[no-untyped-def]
+    """The store's share of a first sync: 20,000 messages in batches of 250 (issue #18 added edit and
+    redaction handling to this path; before/after medians are in the issue's report)."""
+    from companion.clock import SYSTEM_CLOCK
+    from companion.store import Store
+    from companion.store.messages import IncomingMessage, Messages
+
+    messages = [IncomingMessage(f"$e{i}", "!r", "@c:hs", f"message {i} " * 5, 1_700_000_000_000 + i, False)
+                for i in range(HISTORY)]
+    counter = iter(range(1000))
+
+    def setup() -> tuple[tuple[Any], dict[str, Any]]:
+        store = Store.create(tmp_path / f"s{next(counter)}", passphrase="bench", clock=SYSTEM_CLOCK)
+        return (store,), {}
+
+    def apply(store: Any) -> None:
+        repo = Messages(store)
+        for k in range(0, len(messages), 250):
+            repo.apply_sync(f"s{k}", messages[k:k + 250])
+        store.close()
+
+    benchmark.pedantic(apply, setup=setup, rounds=5, iterations=1)

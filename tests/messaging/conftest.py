@@ -24,10 +24,8 @@ from companion.messaging import devserver
 REFRESH_LIFETIME_S = 4
 
 
-@pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devserver.Homeserver]:
-    directory = tmp_path_factory.mktemp("synapse")
-    options = devserver.ServerOptions(refresh_token_lifetime=f"{REFRESH_LIFETIME_S}s", purge_interval="2s")
+def running_synapse(directory: Path, options: devserver.ServerOptions) -> Iterator[devserver.Homeserver]:
+    """A started homeserver for a fixture to yield; stopped by its PID afterwards."""
     try:
         server = devserver.create(directory, options)
     except Exception as exc:  # pragma: no cover - no PyPI mirror
@@ -37,6 +35,12 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devserver.Home
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devserver.Homeserver]:
+    options = devserver.ServerOptions(refresh_token_lifetime=f"{REFRESH_LIFETIME_S}s", purge_interval="2s")
+    yield from running_synapse(tmp_path_factory.mktemp("synapse"), options)
 
 
 _counter = itertools.count()
@@ -110,7 +114,9 @@ def patient(clinic: Clinic) -> Patient:
     from companion.messaging.provision import provision_patient
 
     name = unique("pat")
-    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name))
+    # A plain room: these tests read the conversation as a raw HTTP client. Encrypted rooms (the default)
+    # are tested with an end-to-end capable clinic client in test_e2ee_*.py.
+    result = asyncio.run(provision_patient(clinic.server.url, clinic.token, name, encrypted=False))
     assert result.password
     return Patient(name, result.patient_mxid, result.password, result.room_id)
 

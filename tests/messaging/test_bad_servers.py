@@ -17,7 +17,6 @@ import pytest
 from companion.messaging.client import MatrixClient, Tokens
 from companion.messaging.errors import (
     BadResponse,
-    EncryptedRoomUnsupported,
     HomeserverUnreachable,
     NotAHomeserver,
     TLSFailure,
@@ -137,7 +136,9 @@ def _account(store, url: str) -> None:  # type: ignore[no-untyped-def]
     repo.upsert_room("!r:hs", 0, clinic_mxid="@clinic:hs", membership="join")
 
 
-def test_room_that_turned_encrypted_is_reported(fake_server, store) -> None:  # type: ignore[no-untyped-def]
+def test_room_that_turned_encrypted_shows_a_warning_not_a_crash(fake_server, store) -> None:  # type: ignore[no-untyped-def]
+    """Encryption is supported now (issue #18): an undecryptable event becomes a plain warning in the
+    conversation, and a message that cannot be encrypted (this server has no key endpoints) fails plainly."""
     url, routes = fake_server
     _account(store, url)
     routes["/_matrix/client/v3/user/%40me%3Ahs/filter"] = ok({"filter_id": "f1"})
@@ -146,20 +147,22 @@ def test_room_that_turned_encrypted_is_reported(fake_server, store) -> None:  # 
                     "origin_server_ts": 1, "content": {"algorithm": "m.megolm.v1.aes-sha2"}},
                    {"type": "m.room.encrypted", "sender": "@clinic:hs", "event_id": "$y",
                     "origin_server_ts": 2, "content": {"ciphertext": "..."}}]}}}}})
-    txn = queue_message(store, "will not go into an encrypted room")
+    txn = queue_message(store, "cannot be encrypted here")
 
     async def scenario() -> None:
         async with Messenger(store) as m:
-            report = await m.sync_once()
-            assert report.encrypted
-            assert str(EncryptedRoomUnsupported()) in report.notices()
+            await m.sync_once()
             sent = await m.send_pending()
             assert sent.failed == 1
 
     asyncio.run(scenario())
-    row = Messages(store).by_txn(txn)
-    assert row is not None and row.status == "failed" and "encryption" in (row.error or "")
-    assert Messages(store).next_batch() == "s2"
+    repo = Messages(store)
+    warning = [m for m in repo.all() if m.event_id == "$y"]
+    assert warning and "encryption Companion does not know" in warning[0].body
+    row = repo.by_txn(txn)
+    assert row is not None and row.status == "failed" and row.error
+    assert repo.next_batch() == "s2"
+    assert repo.room("!r:hs").encrypted  # type: ignore[union-attr]
 
 
 def test_forgotten_filter_is_recreated(fake_server, store) -> None:  # type: ignore[no-untyped-def]

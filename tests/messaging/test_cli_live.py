@@ -58,14 +58,17 @@ def test_provision_login_send_list(profile_dir, synapse, clinic, capsys, monkeyp
     clinic.join(provisioned["room_id"])
     clinic.send(provisioned["room_id"], "\x1b[2JEat more [bold red]vegetables[/] \u202e<script>")
     assert main(["messages", "list", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    raw = capsys.readouterr().out
+    assert "\x1b" not in raw and "\u202e" not in raw  # escaped in the JSON text
+    listed = json.loads(raw)
     assert {"event_id", "sender", "body", "timestamp", "status"} <= set(listed[0])
     assert [m["status"] for m in listed] == ["sent", "received"]
     assert listed[1]["sender"] == clinic.user_id
-    assert "\x1b" not in listed[1]["body"] and "\u202e" not in listed[1]["body"]
+    assert listed[1]["body"] == "\x1b[2JEat more [bold red]vegetables[/] \u202e<script>"  # what was sent
     assert main(["messages", "list", "--offline"]) == 0
     text = capsys.readouterr().out
-    assert "Question about my diet" in text and "\x1b" not in text and "[bold red]vegetables[/]" in text
+    assert "Question about my diet" in text and "\x1b" not in text and "\u202e" not in text
+    assert "\u241b[2JEat more [bold red]vegetables[/] <script>" in text
 
 
 def test_send_without_login_and_bad_usage(profile_dir, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -60,21 +60,14 @@ def test_provisioning_locks_retention_and_encryption(synapse, clinic, patient) -
             f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
             json={"algorithm": "m.megolm.v1.aes-sha2"},
         )
-        assert encryption.status_code == 403
-    # Even the clinic cannot turn on encryption (the Synapse module), but staff may change retention.
-    enc = clinic.call(
-        "PUT",
-        f"/_matrix/client/v3/rooms/{room}/state/m.room.encryption/",
-        json={"algorithm": "m.megolm.v1.aes-sha2"},
-    )
-    assert enc.status_code == 403
+        assert encryption.status_code == 403  # the patient cannot change it (power level 100)
+    # Staff may change retention; the module no longer blocks encryption (issue #18).
     ok = clinic.call(
         "PUT",
         f"/_matrix/client/v3/rooms/{room}/state/m.room.retention/",
         json={"max_lifetime": 63_072_000_000},
     )
     assert ok.status_code == 200
-    # The module also stops an encrypted room being created through initial_state.
     created = clinic.call(
         "POST",
         "/_matrix/client/v3/createRoom",
@@ -83,7 +76,11 @@ def test_provisioning_locks_retention_and_encryption(synapse, clinic, patient) -
             "initial_state": [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "x"}}],
         },
     )
-    assert created.status_code == 403
+    assert created.status_code == 200
+    # By default a new patient room is end-to-end encrypted from its creation.
+    default = _run(provision_patient(synapse.url, clinic.token, patient.user + "enc"))
+    enc_state = clinic.call("GET", f"/_matrix/client/v3/rooms/{quote(default.room_id)}/state/m.room.encryption/")
+    assert enc_state.json() == {"algorithm": "m.megolm.v1.aes-sha2"}
 
 
 def test_provisioning_is_idempotent(synapse, clinic, patient) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,9 @@ async def test_login_receive_and_send_from_the_screen(live_store, home, synapse,
         def bodies() -> list[str]:
             return [m.body for m in app.screen.query_one("#conversation", ConversationView).messages]
 
-        await _until(pilot, lambda: "Hello from the clinic [b]" in bodies())
+        await _until(pilot, lambda: "Hello from the clinic \x1b[31m[b]" in bodies())  # stored as sent
+        shown = app.screen.query_one("#conversation", ConversationView).plain()
+        assert "Hello from the clinic \u241b[31m[b]" in shown and "\x1b" not in shown  # shown inert
         await pilot.press(*"Thanks!")
         await pilot.press("enter")
         await _until(pilot, lambda: any(m.body == "Thanks!" and m.status == "sent" for m in

@@ -19,7 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from companion.i18n import N_, _
 from companion.store.messages import Messages
-from companion.tui.safe import safe_text
+from companion.text import visible
+from companion.tui.safe import visible_text
 from companion.tui.screens.base import CompanionScreen
 from companion.tui.widgets.messages_view import PAGE, ConversationView
 
@@ -42,8 +43,8 @@ class ConfirmLink(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(safe_text(self.description, style="bold"))
-            yield Static(safe_text(self.url, max_length=500))
+            yield Static(visible_text(self.description, style="bold"))
+            yield Static(visible_text(self.url, max_length=500))
             with Horizontal():
                 yield Button(_("Open in browser"), id="open", variant="primary", disabled=not self.allowed)
                 yield Button(_("Cancel"), id="cancel")
@@ -142,7 +143,10 @@ class MessagesScreen(CompanionScreen):
         "the latest file from your clinic into a folder you choose (it is never opened automatically), "
         "**ctrl+l** logs in to your clinic's server.\n\n"
         "Messages are deleted after the retention period your clinic set (normally two years), on the server "
-        "and on this device. End-to-end encrypted rooms are not supported."
+        "and on this device.\n\nThe conversation is end-to-end encrypted: only your devices and your clinic "
+        "staff's devices can read it, not the server's operator. Each message shows whether it came from a "
+        "verified device; Companion warns about devices nobody verified yet. **companion encryption "
+        "backup create** makes a recovery key so a new device can read the history."
     )
     BINDINGS = [
         Binding("ctrl+o", "older", "Older", id="messages-older", tooltip="Show older messages"),
@@ -175,8 +179,25 @@ class MessagesScreen(CompanionScreen):
             from companion.messaging.demo import seed_demo_conversation
 
             seed_demo_conversation(self.store)
+        self.query_one("#conversation", ConversationView).trust_lookup = self._trust  # e2ee markers
         self.reload()
         self.set_interval(1.0, self._poll)
+
+    def _trust(self, page: list[Any]) -> dict[str, Any]:
+        """Each message's end-to-end trust; an edited one shows the weaker of its original's and the shown
+        edit's (an edit from an unverified device must not pass as the verified original)."""
+        from companion.store.e2ee import E2eeRepo, Trust
+
+        found = E2eeRepo(self.store).trust_for([m.event_id for m in page] + [m.edit_event_id for m in page])
+        out: dict[str, Any] = {}
+        for m in page:
+            first, edit = found.get(m.event_id or ""), found.get(m.edit_event_id or "")
+            if first is not None and edit is not None:
+                first = Trust(first.encrypted and edit.encrypted, first.verified and edit.verified,
+                              first.warning or edit.warning)
+            if first is not None or edit is not None:
+                out[m.event_id or ""] = first or edit
+        return out
 
     def on_screen_resume(self) -> None:
         if self._just_mounted:  # the resume that follows the first mount: already loaded
@@ -226,11 +247,6 @@ class MessagesScreen(CompanionScreen):
                 "Not connected to your clinic. Log in with `companion messages login` (your clinic gives you "
                 "the details)."
             )
-        elif room is not None and room.encrypted:
-            line = _(
-                "This conversation was switched to end-to-end encryption, which Companion does not support "
-                "yet. Ask your clinic to open a new conversation."
-            )
         elif state.get("error"):
             line = str(state["error"])
             if state.get("needs_login"):
@@ -241,6 +257,18 @@ class MessagesScreen(CompanionScreen):
             )
         else:
             line = _("Connected to {clinic}.").format(clinic=room.clinic_mxid or "")
+            if room.encrypted:  # e2ee: say so, and warn plainly about devices nobody verified
+                from companion.store.e2ee import E2eeRepo
+
+                line += " " + _("End-to-end encrypted.")
+                unverified = E2eeRepo(self.store).unverified_devices(account.user_id, account.device_id)
+                if unverified:
+                    line += " " + _(
+                        "Warning: {n} device(s) in this conversation are not verified ({devices}); verify "
+                        "them with `companion encryption verify`."
+                    ).format(n=len(unverified), devices=", ".join(f"{d.user_id} {d.device_id}" for d in unverified[:3]))
+            else:  # e.g. a room from before E2EE, or one the clinic replaced with a plain room on purpose
+                line += " " + _("Not end-to-end encrypted: the server's operator can read this conversation.")
         failed = len(repo.outbox(states=("ask-user", "failed")))
         if failed:
             line += " " + _("{n} message(s) not sent: ctrl+r to send again, ctrl+b to discard.").format(
@@ -249,7 +277,7 @@ class MessagesScreen(CompanionScreen):
         typing = state.get("typing") or []
         if typing:
             line += " " + _("{who} is typing…").format(who=", ".join(typing))
-        status.update(safe_text(line, max_length=500))
+        status.update(visible_text(line, max_length=500))
 
     # ----- actions -------------------------------------------------------------------------------------
     @on(Input.Submitted, "#compose")
@@ -263,7 +291,7 @@ class MessagesScreen(CompanionScreen):
         try:
             queue_message(self.store, text)
         except InvalidMessage as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return  # the text stays in the box
         event.input.value = ""
         self.reload()
@@ -304,11 +332,11 @@ class MessagesScreen(CompanionScreen):
             account = await login(self.store, values["homeserver"], values["user"], values["password"],
                                   values["clinic"])
         except MessagingError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(visible(str(exc)), severity="error", timeout=10, markup=False)
             self.reload()
             return
         self._state()["error"] = None
-        self.notify(_("Logged in as {user}.").format(user=account.user_id))
+        self.notify(_("Logged in as {user}.").format(user=visible(account.user_id)), markup=False)
         matrix_sync.start(self.companion)
         self.reload()
 
@@ -345,7 +373,7 @@ class MessagesScreen(CompanionScreen):
             return
 
         def decided(confirmed: bool | None) -> None:
-            self.notify(open_consult(link, confirmed=bool(confirmed)), timeout=20)
+            self.notify(visible(open_consult(link, confirmed=bool(confirmed))), timeout=20, markup=False)
 
         self.app.push_screen(ConfirmLink(link.describe(), link.url, link.allowed), decided)
 
@@ -370,9 +398,9 @@ class MessagesScreen(CompanionScreen):
             async with Messenger(self.store) as messenger:
                 saved = await messenger.download(message_id, folder)
         except MessagingError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return
-        self.notify(_("Saved as {path} (not opened).").format(path=saved))
+        self.notify(_("Saved as {path} (not opened).").format(path=visible(saved)), markup=False)
 
     def action_resend(self) -> None:
         from companion.tui.services import matrix_sync

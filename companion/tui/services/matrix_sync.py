@@ -50,7 +50,7 @@ async def _loop(app: Any) -> None:
     def on_report(report: Any, sent: Any) -> None:
         notices = report.notices()
         for notice in notices:
-            app.notify(notice, severity="warning", timeout=15)
+            app.notify(notice, severity="warning", timeout=15, markup=False)  # server text inside
         _bump(app, error=None, needs_login=False, typing=report.typing)
 
     def on_error(exc: Exception) -> None:

@@ -2,12 +2,15 @@
 
 Only a window of messages is ever rendered (a page of ``PAGE`` at a time, at most ``MAX_MOUNTED``); a 20,000
 message conversation costs the same to open as a 20 message one. Every string from the server goes through
-``safe_text`` (controls and escapes stripped, no markup parsed).
+``visible_text`` (controls shown as pictures, invisible format characters removed, URL hosts in ASCII, no
+markup parsed); the store keeps it as received.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.padding import Padding
 from rich.text import Text
@@ -16,7 +19,7 @@ from textual.widgets import RichLog
 
 from companion.i18n import _
 from companion.store.messages import StoredMessage
-from companion.tui.safe import safe_text
+from companion.tui.safe import visible_text
 
 PAGE = 50
 MAX_MOUNTED = 300
@@ -29,26 +32,45 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-def render_message(message: StoredMessage, *, own_label: str) -> Text:
+def trust_label(trust: Any) -> tuple[str, str]:
+    """(label, style) for an end-to-end encrypted message (``companion.store.e2ee.Trust``)."""
+    if trust.verified:
+        return _("encrypted, verified device"), "green"
+    return _("encrypted, device not verified"), "yellow"
+
+
+def render_message(message: StoredMessage, *, own_label: str, trust: Any = None) -> Text:
     when = datetime.fromtimestamp(message.ts / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
     who = own_label if message.own else message.sender
     header = Text()
     header.append(when + "  ", style="dim")
-    header.append_text(safe_text(who, max_length=60, style="bold"))
+    header.append_text(visible_text(who, max_length=60, style="bold"))
     if message.own:
         header.append(f"  [{status_label(message.status)}]", style=STATUS_STYLE.get(message.status, ""))
+        if message.read_by_clinic:
+            header.append("  " + _("read"), style="green")
     if message.msgtype == "m.file":
         header.append("  " + _("(file)"), style="cyan")
+    if message.edited:
+        header.append("  (" + _("edited") + ")", style="dim italic")
+    if trust is not None:  # e2ee: how the message reached us
+        label, style = trust_label(trust) if trust.encrypted else (_("NOT encrypted"), "bold red")
+        header.append("  " + label, style=style)
     text = Text()
     text.append_text(header)
     text.append("\n")
-    text.append_text(safe_text(message.body, max_length=16_000))
+    if message.msgtype == "m.emote":  # "/me waves": the sender is part of the sentence
+        text.append_text(visible_text("* " + (who or "") + " ", max_length=70, style="italic"))
+    text.append_text(visible_text(message.body, max_length=70_000))
     if message.consult_url:
         text.append("\n")
         text.append(_("Video consult link (ctrl+g to check and open)"), style="bold magenta")
+    if trust is not None and trust.warning and trust.warning != message.body:
+        text.append("\n")
+        text.append_text(visible_text(trust.warning, max_length=300, style="bold yellow"))
     if message.status == "failed" and message.error:
         text.append("\n")
-        text.append_text(safe_text(message.error, max_length=300, style="red"))
+        text.append_text(visible_text(message.error, max_length=300, style="red"))
     return text
 
 
@@ -69,12 +91,18 @@ class ConversationView(RichLog):
         self.own_label = _("You")
         self.has_older = False
         self._drawn_width = 0
+        #: e2ee: event ids → Trust for the page being shown (set by the screen; None shows no markers)
+        self.trust_lookup: Callable[[list[StoredMessage]], dict[str, Any]] | None = None
 
     def show(self, page: list[StoredMessage], *, has_older: bool, to_end: bool = True) -> None:
         """Replace the view with ``page`` (oldest first) and scroll to the end (or the top)."""
         self.messages = list(page)
         self.has_older = has_older
-        self.rendered = [render_message(m, own_label=self.own_label) for m in self.messages]
+        trust = self.trust_lookup(self.messages) if self.trust_lookup is not None else {}
+        self.rendered = [
+            render_message(m, own_label=self.own_label, trust=trust.get(m.event_id or ""))
+            for m in self.messages
+        ]
         self._draw(to_end=to_end)
 
     def _draw(self, *, to_end: bool) -> None:
