@@ -1,7 +1,7 @@
 """Messages with the clinic: the conversation, the outbox, the Matrix account and sync position.
 
 Tables (migration 0005): ``message``, ``outbox``, ``attachment``, ``matrix_room``, ``matrix_sync``,
-``matrix_account``; migration 0010 adds ``message_edit`` and the columns for edits, redactions, read receipts
+``matrix_account``; migration 0014 adds ``message_edit`` and the columns for edits, redactions, read receipts
 and the clinic room's identity. Times are Unix milliseconds, as Matrix uses them (``origin_server_ts``).
 
 Bodies, names and file names are stored as the server sent them (bounded by the protocol's limits); they are
