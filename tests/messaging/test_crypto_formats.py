@@ -58,7 +58,7 @@ def test_attachment_round_trip(data: bytes) -> None:
     ciphertext, file = encrypt_attachment(data)
     assert file["v"] == "v2" and file["key"]["alg"] == "A256CTR" and len(file["iv"]) == 22
     assert decrypt_attachment(ciphertext, file) == data
-    if data:
+    if len(data) >= 16:  # a short ciphertext can equal its plaintext by chance (1 in 256 for one byte)
         assert ciphertext != data
 
 
