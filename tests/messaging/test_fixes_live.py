@@ -105,12 +105,12 @@ def test_edits_show_one_message_in_its_latest_form(logged_in, synapse, clinic, p
     _sync(logged_in)
     _edit(clinic, patient.room_id, original, "Dose: 20 mg")
     _sync(logged_in)
-    _edit(clinic, patient.room_id, original, "Dose: 25 mg, https://meet.clinic.example.org/room-7")
+    _edit(clinic, patient.room_id, original, "Dose: 25 mg, https://example.org/meet/room-7")
     _sync(logged_in)
     rows = _clinic_rows(logged_in)
-    assert [r.body for r in rows] == ["Dose: 25 mg, https://meet.clinic.example.org/room-7"]
+    assert [r.body for r in rows] == ["Dose: 25 mg, https://example.org/meet/room-7"]
     assert rows[0].event_id == original and rows[0].edited
-    assert rows[0].consult_url == "https://meet.clinic.example.org/room-7"
+    assert rows[0].consult_url == "https://example.org/meet/room-7"
     # A new device gets the room's history with the edits (Synapse bundles the latest one).
     other = _second_device(tmp_path, synapse, patient, clinic)
     try:
@@ -121,7 +121,7 @@ def test_edits_show_one_message_in_its_latest_form(logged_in, synapse, clinic, p
 
         _run(fresh())
         rows = _clinic_rows(other)
-        assert [r.body for r in rows] == ["Dose: 25 mg, https://meet.clinic.example.org/room-7"]
+        assert [r.body for r in rows] == ["Dose: 25 mg, https://example.org/meet/room-7"]
         assert rows[0].edited
     finally:
         other.close()
@@ -371,7 +371,7 @@ def test_read_receipts_both_ways(logged_in, clinic, patient, capsys) -> None:  #
 HOSTILE = (
     "\x1b]0;PWNED\x07Dose: 10 mg\rDose: 99 mg\x08\x08 zero\u200bwidth\u2060\ufeff soft\u00adhyphen"
     "\u2028next\u2029para \U000e0041\U000e0042 \u3164 \u202egnp.exe\u202c \x9b31m "
-    "https://meet.cl\u0456nic.example.org/room-1"
+    "https" "://meet.cl\u0456nic.example.org/room-1"  # display-only, never fetched
 )
 
 
