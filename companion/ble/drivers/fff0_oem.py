@@ -113,7 +113,13 @@ class _Fff0Oem(Driver):
         raise DecodeError("no decoder")
 
     def start(self) -> list[Output]:
-        return []
+        """The profile frame, for the scales that take one (only with the profile the health-data consent gives)."""
+        values = self._profile_bytes()
+        frame = None if values is None else self.profile_frame(*values)
+        return [] if frame is None else [Write(self.write_char, frame), ProfileShared("height, age, sex")]
+
+    def profile_frame(self, height: int, age: int, male: bool) -> bytes | None:
+        return None
 
     @classmethod
     def claim(cls, advert: Advert) -> int:
@@ -154,14 +160,10 @@ class ExcelvanCf369Driver(_Fff0Oem):
     notify_char, write_char = "fff4", "fff1"
     parse = staticmethod(decode_excelvan)
 
-    def start(self) -> list[Output]:
-        values = self._profile_bytes()
-        if values is None:
-            return []
-        height, age, male = values
+    def profile_frame(self, height: int, age: int, male: bool) -> bytes:
         activity = min(max((self.config.profile.activity_level or 1) - 1, 0), 2) if self.config.profile else 0
         body = bytes((0xFE, 0x01, 1 if male else 0, activity, height, age, 0x01))
-        return [Write(self.write_char, body + bytes((xor_checksum(body[1:]),))), ProfileShared("height, age, sex")]
+        return body + bytes((xor_checksum(body[1:]),))
 
 
 class DigooDriver(_Fff0Oem):
@@ -175,14 +177,10 @@ class DigooDriver(_Fff0Oem):
     notify_char, write_char = "fff1", "fff2"
     parse = staticmethod(decode_digoo)
 
-    def start(self) -> list[Output]:
-        values = self._profile_bytes()
-        if values is None:
-            return []
-        height, age, male = values
+    def profile_frame(self, height: int, age: int, male: bool) -> bytes:
         body = bytearray((0x09, 0x10, 0x12, 0x11, 0x0D, 0x01, height, age, 0 if male else 1, 0x01, 0, 0, 0, 0, 0, 0))
         body[15] = sum(body[3:15]) & 0xFF
-        return [Write(self.write_char, bytes(body)), ProfileShared("height, age, sex")]
+        return bytes(body)
 
 
 class HesleyDriver(_Fff0Oem):
