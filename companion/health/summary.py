@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from companion.health.model import ImportReport
 from companion.i18n import _, ngettext
+from companion.text import visible
 
 
 def summary_lines(report: ImportReport, name: str) -> list[str]:
@@ -56,7 +57,8 @@ def summary_lines(report: ImportReport, name: str) -> list[str]:
             "{count} record of a type Companion does not use was left out:",
             "{count} records of types Companion does not use were left out:", total).format(count=f"{total:,}"))
         for kind, count in report.skipped_types.most_common(8):
-            lines.append(f"  {count:>8,}  {kind}")
+            # type names come from the file: XML allows C1 controls, so they are shown neutralised
+            lines.append(f"  {count:>8,}  {visible(kind, max_length=120, single_line=True)}")
         if len(report.skipped_types) > 8:
             lines.append("  " + _("... and {more} other types").format(more=len(report.skipped_types) - 8))
     if report.fatal:
